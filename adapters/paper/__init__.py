@@ -1,0 +1,1 @@
+"""The paper venue: deterministic matching against recorded books."""

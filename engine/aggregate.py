@@ -1,0 +1,58 @@
+"""The base of every Tape aggregate: library aggregates with the wall clock taken away."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
+
+
+class WallClockForbiddenError(RuntimeError):
+    """Raised when an event would be stamped by the wall clock instead of the injected one."""
+
+
+def _refuse_wall_clock() -> datetime:
+    raise WallClockForbiddenError(
+        "Tape events take their timestamp from the engine's clock: pass timestamp=..."
+    )
+
+
+class TapeAggregate(Aggregate):
+    """An aggregate whose events must be stamped explicitly (``timestamp=clock.now()``).
+
+    The library would stamp events with ``datetime.now()``; replay would then differ from the
+    recorded day. Every event class here refuses to create its own timestamp, so a forgotten
+    timestamp fails loudly in tests instead of breaking determinism quietly.
+    """
+
+    class Event(Aggregate.Event):
+        """Base of every Tape event."""
+
+        create_timestamp = staticmethod(_refuse_wall_clock)
+
+    class Created(Event, Aggregate.Created):
+        """Base of every Tape creation event."""
+
+    class Snapshot(Aggregate.Snapshot):
+        """Snapshots are stamped with the aggregate's own last modification time."""
+
+        create_timestamp = staticmethod(_refuse_wall_clock)
+
+        @classmethod
+        def take(cls, aggregate: Any) -> Any:
+            """Snapshot an aggregate, stamped with its own ``modified_on`` (never the wall clock)."""
+            state = dict(vars(aggregate))
+            class_version = getattr(type(aggregate), "class_version", 1)
+            if class_version > 1:
+                state["class_version"] = class_version
+            for private in ("_id", "_version", "_pending_events"):
+                state.pop(private)
+            return cls(
+                originator_id=aggregate.id,  # type: ignore[call-arg]
+                originator_version=aggregate.version,
+                timestamp=aggregate.modified_on,
+                topic=get_topic(type(aggregate)),
+                state=state,
+            )

@@ -1,0 +1,128 @@
+"""An agent's rules: who it follows, how it sizes, and the limits the firewall enforces.
+
+The model is pure; reading ``tape.toml`` or the environment is the composition root's job.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
+
+from engine.intent import decimal_from_text
+from engine.values import OrderType, dec_str
+
+
+def _decimal_from_config(value: Any) -> Decimal:
+    # A whole number is exact in TOML; a float is not, so it must be written as a string.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        return value
+    return decimal_from_text(value)
+
+
+DecimalText = Annotated[
+    Decimal, BeforeValidator(_decimal_from_config), PlainSerializer(dec_str, return_type=str)
+]
+
+
+class Sizing(BaseModel):
+    """How a source trade becomes our order size.
+
+    - ``FIXED``: ``value`` USDC per trade.
+    - ``PERCENTAGE``: ``value`` percent of the source's size in shares.
+    - ``TIERED``: ``tiers`` of (source notional in USDC from, multiplier of the source size);
+      the last tier whose threshold the source notional reaches applies.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mode: Literal["FIXED", "PERCENTAGE", "TIERED"]
+    value: DecimalText | None = None
+    tiers: tuple[tuple[DecimalText, DecimalText], ...] = ()
+
+    @model_validator(mode="after")
+    def _complete(self) -> Sizing:
+        if self.mode in ("FIXED", "PERCENTAGE"):
+            if self.value is None or self.value <= 0:
+                raise ValueError(f"sizing {self.mode} needs a positive value")
+        elif not self.tiers:
+            raise ValueError("sizing TIERED needs tiers = [[from_usdc, multiplier], ...]")
+        elif [t[0] for t in self.tiers] != sorted(t[0] for t in self.tiers):
+            raise ValueError("sizing tiers must be in ascending order of their thresholds")
+        return self
+
+
+class AgentConfig(BaseModel):
+    """Everything that decides one agent's trades. Money is USDC, as decimal strings.
+
+    Attributes:
+        name: the agent's name, which intents address.
+        strategy: copy, arbitrage, momentum or mean_reversion.
+        venues: the venues it may trade on.
+        follow: trader allowlist (copy); an empty list follows nobody.
+        markets: market allowlist; empty allows every market.
+        sizing: the sizing rule.
+        order_type: time in force of the orders it places (FAK by default: take what the book
+            offers within the slippage limit, leave nothing resting).
+        max_intent_usdc: firewall size cap on the source trade's notional (buys).
+        max_intent_age_s: staleness limit, from the intent's created_at to the engine's clock.
+        max_slippage_pct: how far the book may be from the source price, in percent.
+        max_position_usdc: cost of the open position per market, after the order.
+        max_trades_per_day: orders placed per UTC day.
+        stop_loss_usdc: realised plus marked loss that halts the agent.
+        budget_usdc: cost of open positions plus open orders, after the order.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    strategy: Literal["copy", "arbitrage", "momentum", "mean_reversion"] = "copy"
+    venues: tuple[str, ...] = ("polymarket",)
+    follow: tuple[str, ...] = ()
+    markets: tuple[str, ...] = ()
+    sizing: Sizing = Field(default_factory=lambda: Sizing(mode="PERCENTAGE", value=Decimal(10)))
+    order_type: OrderType = OrderType.FAK
+    max_intent_usdc: DecimalText = Decimal(100)
+    max_intent_age_s: int = 120
+    max_slippage_pct: DecimalText = Decimal(2)
+    max_position_usdc: DecimalText = Decimal(500)
+    max_trades_per_day: int = 50
+    stop_loss_usdc: DecimalText = Decimal(200)
+    budget_usdc: DecimalText = Decimal(1000)
+
+    @field_validator("follow")
+    @classmethod
+    def _lowercase_addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted({a.lower() for a in value}))
+
+    @field_validator("markets", "venues")
+    @classmethod
+    def _sorted_unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted(set(value)))
+
+    @field_validator("max_intent_age_s", "max_trades_per_day")
+    @classmethod
+    def _not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must not be negative")
+        return value
+
+    def to_record(self) -> dict[str, Any]:
+        """The configuration as JSON-ready data, the form stored in agent events."""
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> AgentConfig:
+        """Inverse of :meth:`to_record`."""
+        return cls.model_validate(record)

@@ -1,0 +1,54 @@
+"""The Feed aggregate: one input source (a day file, an intent file, an endpoint) and the
+records of it that could not be taken in, so bad input is recorded, not just printed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from engine.aggregate import TapeAggregate
+from engine.ids import feed_uuid
+
+
+class Feed(TapeAggregate):
+    """An input source."""
+
+    @staticmethod
+    def create_id(source: str) -> UUID:
+        """uuid5 of the source's name."""
+        return feed_uuid(source)
+
+    class FeedOpened(TapeAggregate.Created):
+        """The first record of this source was read."""
+
+        source: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.source = self.source
+            aggregate.rejected = 0
+
+    class InputRejected(TapeAggregate.Event):
+        """A record that could not be taken in: where it was and why (its digest, not its text)."""
+
+        line_no: int
+        reason: str
+        digest: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.rejected += 1
+
+    if TYPE_CHECKING:
+        source: str
+        rejected: int
+
+    @classmethod
+    def open(cls, *, source: str, at: datetime) -> Feed:
+        """Start recording a source."""
+        return cls._create(cls.FeedOpened, source=source, timestamp=at)
+
+    def reject(self, *, line_no: int, reason: str, digest: str, at: datetime) -> None:
+        """Record a record that was refused."""
+        self.trigger_event(
+            self.InputRejected, line_no=line_no, reason=reason, digest=digest, timestamp=at
+        )

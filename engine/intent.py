@@ -1,0 +1,204 @@
+"""The TradeIntent wire format, ``tape.intent/1``: what a signal source saw, never what we do."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from engine.values import Side, dec_str
+
+INTENT_SCHEMA = "tape.intent/1"
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+_RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|\+00:00)$")
+
+
+def decimal_from_text(value: Any) -> Decimal:
+    """Parse a decimal string; floats and other types are refused (they lose precision)."""
+    # Money arrives as decimal strings; a JSON float would already have lost precision.
+    if not isinstance(value, str):
+        raise ValueError('must be a decimal string such as "0.52"')  # noqa: TRY004
+    try:
+        parsed = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a decimal number") from None
+    if not parsed.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    return parsed
+
+
+def parse_utc(value: Any) -> datetime:
+    """Parse an RFC 3339 UTC timestamp (``Z`` or ``+00:00``) into an aware datetime."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() != UTC.utcoffset(None):
+            raise ValueError("must be a UTC time")
+        return value
+    if not isinstance(value, str) or not _RFC3339_UTC.match(value):
+        raise ValueError("must be an RFC 3339 UTC time such as 2026-01-30T14:03:11Z")
+    text = value.replace("Z", "+00:00")
+    if "." in text:
+        head, tail = text.split(".", 1)
+        fraction, offset = tail[:-6], tail[-6:]
+        text = f"{head}.{fraction[:6].ljust(6, '0')}{offset}"
+    return datetime.fromisoformat(text)
+
+
+def format_utc(value: datetime) -> str:
+    """The canonical text of a UTC time: seconds, with microseconds only when present."""
+    text = value.astimezone(UTC).isoformat()
+    return text.replace("+00:00", "Z")
+
+
+DecimalText = Annotated[
+    Decimal, BeforeValidator(decimal_from_text), PlainSerializer(dec_str, return_type=str)
+]
+UtcTime = Annotated[
+    datetime, BeforeValidator(parse_utc), PlainSerializer(format_utc, return_type=str)
+]
+
+
+class IntentSource(BaseModel):
+    """Who produced the intent: a copied trader, a strategy, or a person."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    kind: Literal["copy", "strategy", "manual"]
+    trader: str | None = None
+    tx_hash: str | None = None
+    trader_position_before: DecimalText | None = None
+    strategy: str | None = None
+
+    @field_validator("trader")
+    @classmethod
+    def _trader_is_address(cls, value: str | None) -> str | None:
+        if value is not None and not _ADDRESS.match(value):
+            raise ValueError("must be a 0x address of 40 hex digits")
+        return value.lower() if value is not None else None
+
+    @field_validator("tx_hash")
+    @classmethod
+    def _tx_hash_is_hex(cls, value: str | None) -> str | None:
+        if value is not None and not _HEX.match(value):
+            raise ValueError("must be 0x followed by hex digits")
+        return value
+
+    @field_validator("trader_position_before")
+    @classmethod
+    def _position_not_negative(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and value < 0:
+            raise ValueError("must not be negative")
+        return value
+
+    @model_validator(mode="after")
+    def _copy_needs_trader(self) -> IntentSource:
+        if self.kind == "copy" and self.trader is None:
+            raise ValueError("a copy intent needs source.trader")
+        return self
+
+
+class TradeIntent(BaseModel):
+    """One trade a source made or wants (``tape.intent/1``); the engine decides what we do."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    schema_: Literal["tape.intent/1"]
+    intent_id: str
+    agent: str
+    venue: str
+    market_id: str
+    token_id: str
+    outcome: str
+    side: Side
+    price: DecimalText
+    size: DecimalText
+    created_at: UtcTime
+    source: IntentSource
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rename_schema(cls, data: Any) -> Any:
+        # "schema" shadows a BaseModel attribute, so it is stored as schema_.
+        if isinstance(data, dict) and "schema" in data:
+            data = dict(data)
+            data["schema_"] = data.pop("schema")
+        return data
+
+    @field_validator("side", mode="before")
+    @classmethod
+    def _side_from_text(cls, value: Any) -> Side:
+        if value not in ("BUY", "SELL"):
+            raise ValueError("must be BUY or SELL")
+        return Side(value)
+
+    @field_validator("intent_id", "agent", "venue", "market_id", "token_id", "outcome")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("price")
+    @classmethod
+    def _price_is_probability(cls, value: Decimal) -> Decimal:
+        if not Decimal(0) < value < Decimal(1):
+            raise ValueError("must be between 0 and 1 (exclusive)")
+        return value
+
+    @field_validator("size")
+    @classmethod
+    def _size_positive(cls, value: Decimal) -> Decimal:
+        if value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
+
+    def notional(self) -> Decimal:
+        """USDC value of the source trade (price x size)."""
+        return self.price * self.size
+
+    def to_wire(self) -> dict[str, Any]:
+        """The intent as its ``tape.intent/1`` JSON object, canonical and round-trippable."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        data["schema"] = data.pop("schema_")
+        source = data["source"]
+        data["source"] = {k: source[k] for k in sorted(source)}
+        return {k: data[k] for k in sorted(data)}
+
+
+class IntentFormatError(ValueError):
+    """Raised when a line is not a valid ``tape.intent/1`` object; the text says why, in one line."""
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line naming each offending field and what is wrong with it."""
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]).replace("schema_", "schema") or "intent"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown field"
+        elif item["type"] == "missing":
+            message = "missing"
+        parts.append(f"{where}: {message}")
+    return "; ".join(parts)
+
+
+def parse_intent(data: Any) -> TradeIntent:
+    """Validate a decoded JSON object as a TradeIntent, or raise IntentFormatError."""
+    if not isinstance(data, dict):
+        raise IntentFormatError("an intent must be a JSON object")
+    try:
+        return TradeIntent.model_validate(data)
+    except ValidationError as error:
+        raise IntentFormatError(describe_validation_error(error)) from None

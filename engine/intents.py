@@ -1,0 +1,147 @@
+"""The Intent aggregate: one per ``intent_id``; received once, decided once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from engine.aggregate import TapeAggregate
+from engine.ids import intent_uuid
+
+
+class IntentAlreadyDecidedError(RuntimeError):
+    """Raised when a second verdict is given to an intent; every intent gets exactly one."""
+
+
+class Intent(TapeAggregate):
+    """A received TradeIntent and the firewall's verdict on it."""
+
+    @staticmethod
+    def create_id(intent_id: str) -> UUID:
+        """uuid5 of the intent_id, so a redelivered intent finds its first receipt."""
+        return intent_uuid(intent_id)
+
+    class IntentReceived(TapeAggregate.Created):
+        """The engine took an intent in (durably, before anything was decided)."""
+
+        intent_id: str
+        intent: dict[str, Any]
+        feed: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.intent_id = self.intent_id
+            aggregate.intent = self.intent
+            aggregate.feed = self.feed
+            aggregate.status = "RECEIVED"
+            aggregate.redeliveries = 0
+            aggregate.order_ids = []
+            aggregate.reason = None
+
+    class IntentRedelivered(TapeAggregate.Event):
+        """The same intent_id arrived again; it is recorded and never traded twice."""
+
+        feed: str
+        same_payload: bool
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.redeliveries += 1
+
+    class IntentAccepted(TapeAggregate.Event):
+        """The firewall let the intent through; every check ran is listed with its values."""
+
+        checks: list[dict[str, Any]]
+        sizing: dict[str, Any]
+        book: dict[str, Any] | None
+        order_ids: list[str]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = "ACCEPTED"
+            aggregate.order_ids = list(self.order_ids)
+
+    class IntentDenied(TapeAggregate.Event):
+        """Our own gate said no; ``reason`` is the first failed check, ``checks`` all that ran."""
+
+        reason: str
+        detail: str
+        checks: list[dict[str, Any]]
+        sizing: dict[str, Any] | None
+        book: dict[str, Any] | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = "DENIED"
+            aggregate.reason = self.reason
+
+    if TYPE_CHECKING:
+        intent_id: str
+        intent: dict[str, Any]
+        feed: str
+        status: str
+        redeliveries: int
+        order_ids: list[str]
+        reason: str | None
+
+    @classmethod
+    def receive(cls, *, intent_id: str, intent: dict[str, Any], feed: str, at: datetime) -> Intent:
+        """Take an intent in: the first event of its life."""
+        return cls._create(
+            cls.IntentReceived, intent_id=intent_id, intent=intent, feed=feed, timestamp=at
+        )
+
+    @property
+    def decided(self) -> bool:
+        """Whether the intent has its verdict."""
+        return self.status != "RECEIVED"
+
+    def redelivered(self, *, feed: str, intent: dict[str, Any], at: datetime) -> None:
+        """Record that the intent arrived again."""
+        self.trigger_event(
+            self.IntentRedelivered, feed=feed, same_payload=intent == self.intent, timestamp=at
+        )
+
+    def accept(
+        self,
+        *,
+        checks: list[dict[str, Any]],
+        sizing: dict[str, Any],
+        book: dict[str, Any] | None,
+        order_ids: list[str],
+        at: datetime,
+    ) -> None:
+        """Record the firewall's yes."""
+        self._ensure_undecided()
+        self.trigger_event(
+            self.IntentAccepted,
+            checks=checks,
+            sizing=sizing,
+            book=book,
+            order_ids=order_ids,
+            timestamp=at,
+        )
+
+    def deny(
+        self,
+        *,
+        reason: str,
+        detail: str,
+        checks: list[dict[str, Any]],
+        sizing: dict[str, Any] | None,
+        book: dict[str, Any] | None,
+        at: datetime,
+    ) -> None:
+        """Record the firewall's no."""
+        self._ensure_undecided()
+        self.trigger_event(
+            self.IntentDenied,
+            reason=reason,
+            detail=detail,
+            checks=checks,
+            sizing=sizing,
+            book=book,
+            timestamp=at,
+        )
+
+    def _ensure_undecided(self) -> None:
+        if self.decided:
+            msg = f"intent {self.intent_id} already has its verdict ({self.status})"
+            raise IntentAlreadyDecidedError(msg)

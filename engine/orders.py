@@ -1,0 +1,332 @@
+"""The Order aggregate and its state machine.
+
+An order is written (``OrderPlaced``) before the venue is called; everything after is the venue's
+answer. The transition table below is the whole state machine: an event that is not in the
+row of the current status raises :class:`IllegalOrderTransitionError`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from engine.aggregate import TapeAggregate
+from engine.ids import client_order_id, order_uuid
+
+
+class OrderStatus(StrEnum):
+    """Where an order is in its life."""
+
+    PLACED = "PLACED"  # written ahead, venue not yet answered
+    UNCERTAIN = "UNCERTAIN"  # the venue call failed in a way that does not prove a no
+    ACCEPTED = "ACCEPTED"
+    PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    FILLED = "FILLED"
+    CANCELED = "CANCELED"
+    REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
+
+
+TERMINAL = frozenset(
+    {OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
+)
+
+# status -> the events it may be followed by
+TRANSITIONS: dict[OrderStatus, frozenset[str]] = {
+    OrderStatus.PLACED: frozenset(
+        {"OrderAccepted", "OrderRejected", "OrderSubmissionUncertain", "OrderExpired"}
+    ),
+    OrderStatus.UNCERTAIN: frozenset(
+        {"OrderAccepted", "OrderRejected", "OrderSubmissionUncertain", "OrderExpired"}
+    ),
+    OrderStatus.ACCEPTED: frozenset(
+        {"OrderFilled", "OrderCanceled", "OrderExpired", "OrderFillVoided"}
+    ),
+    OrderStatus.PARTIALLY_FILLED: frozenset(
+        {"OrderFilled", "OrderCanceled", "OrderExpired", "OrderFillVoided"}
+    ),
+    OrderStatus.FILLED: frozenset(),
+    OrderStatus.CANCELED: frozenset(),
+    OrderStatus.REJECTED: frozenset(),
+    OrderStatus.EXPIRED: frozenset(),
+}
+
+
+class IllegalOrderTransitionError(RuntimeError):
+    """Raised when an event does not follow from the order's current status."""
+
+
+class OverfillError(RuntimeError):
+    """Raised when a fill would take the filled quantity above the ordered quantity."""
+
+
+class Order(TapeAggregate):
+    """One order for one leg of an accepted intent."""
+
+    @staticmethod
+    def create_id(intent_id: str, leg: int) -> UUID:
+        """uuid5 of intent and leg: the same decision always names the same order."""
+        return order_uuid(intent_id, leg)
+
+    class OrderPlaced(TapeAggregate.Created):
+        """The order as decided, written before the venue hears of it."""
+
+        intent_id: str
+        leg: int
+        agent: str
+        venue: str
+        market_id: str
+        token_id: str
+        outcome: str
+        side: str
+        order_type: str
+        price: Decimal
+        size: Decimal
+        client_order_id: str
+        source_trader: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.intent_id = self.intent_id
+            aggregate.leg = self.leg
+            aggregate.agent = self.agent
+            aggregate.venue = self.venue
+            aggregate.market_id = self.market_id
+            aggregate.token_id = self.token_id
+            aggregate.outcome = self.outcome
+            aggregate.side = self.side
+            aggregate.order_type = self.order_type
+            aggregate.price = self.price
+            aggregate.size = self.size
+            aggregate.client_order_id = self.client_order_id
+            aggregate.source_trader = self.source_trader
+            aggregate.status = OrderStatus.PLACED.value
+            aggregate.venue_order_id = None
+            aggregate.fills = {}
+            aggregate.reason = None
+
+    class OrderAccepted(TapeAggregate.Event):
+        """The venue took the order."""
+
+        venue_order_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.venue_order_id = self.venue_order_id
+            aggregate.status = OrderStatus.ACCEPTED.value
+
+    class OrderRejected(TapeAggregate.Event):
+        """The venue proved it did not take the order."""
+
+        code: str
+        message: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = OrderStatus.REJECTED.value
+            aggregate.reason = f"{self.code}: {self.message}"
+
+    class OrderSubmissionUncertain(TapeAggregate.Event):
+        """The venue call failed without a proof of a no (timeout, connection, 5xx)."""
+
+        error: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = OrderStatus.UNCERTAIN.value
+            aggregate.reason = self.error
+
+    class OrderFilled(TapeAggregate.Event):
+        """Some or all of the order traded."""
+
+        fill_id: str
+        venue_fill_id: str
+        price: Decimal
+        size: Decimal
+        fee: Decimal
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.fills[self.fill_id] = {
+                "price": self.price,
+                "size": self.size,
+                "fee": self.fee,
+                "venue_fill_id": self.venue_fill_id,
+            }
+            aggregate.status = aggregate.status_after_fills().value
+
+    class OrderFillVoided(TapeAggregate.Event):
+        """A provisional fill did not settle (Polymarket FAILED); it no longer counts."""
+
+        fill_id: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.fills.pop(self.fill_id)
+            aggregate.status = aggregate.status_after_fills().value
+
+    class OrderCanceled(TapeAggregate.Event):
+        """The unfilled rest of the order will never trade."""
+
+        reason: str
+        canceled_size: Decimal
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = OrderStatus.CANCELED.value
+            aggregate.reason = self.reason
+
+    class OrderExpired(TapeAggregate.Event):
+        """The order ended without trading further, for the reason given."""
+
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = OrderStatus.EXPIRED.value
+            aggregate.reason = self.reason
+
+    if TYPE_CHECKING:
+        intent_id: str
+        leg: int
+        agent: str
+        venue: str
+        market_id: str
+        token_id: str
+        outcome: str
+        side: str
+        order_type: str
+        price: Decimal
+        size: Decimal
+        client_order_id: str
+        source_trader: str | None
+        status: str
+        venue_order_id: str | None
+        fills: dict[str, dict[str, Any]]
+        reason: str | None
+
+    @classmethod
+    def place(
+        cls,
+        *,
+        intent_id: str,
+        leg: int,
+        agent: str,
+        venue: str,
+        market_id: str,
+        token_id: str,
+        outcome: str,
+        side: str,
+        order_type: str,
+        price: Decimal,
+        size: Decimal,
+        source_trader: str | None,
+        at: datetime,
+    ) -> Order:
+        """Write an order ahead of the venue call."""
+        return cls._create(
+            cls.OrderPlaced,
+            intent_id=intent_id,
+            leg=leg,
+            agent=agent,
+            venue=venue,
+            market_id=market_id,
+            token_id=token_id,
+            outcome=outcome,
+            side=side,
+            order_type=order_type,
+            price=price,
+            size=size,
+            client_order_id=client_order_id(order_uuid(intent_id, leg)),
+            source_trader=source_trader,
+            timestamp=at,
+        )
+
+    @property
+    def filled_size(self) -> Decimal:
+        """Total size of the fills that count."""
+        return sum((f["size"] for f in self.fills.values()), Decimal(0))
+
+    @property
+    def remaining_size(self) -> Decimal:
+        """What could still trade."""
+        return self.size - self.filled_size
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether nothing more can happen to the order."""
+        return OrderStatus(self.status) in TERMINAL
+
+    def status_after_fills(self) -> OrderStatus:
+        """The status the fills put the order in."""
+        filled = self.filled_size
+        if filled >= self.size:
+            return OrderStatus.FILLED
+        if filled > 0:
+            return OrderStatus.PARTIALLY_FILLED
+        return OrderStatus.ACCEPTED
+
+    def accept(self, *, venue_order_id: str, at: datetime) -> None:
+        """Record the venue's acceptance."""
+        self._transition(self.OrderAccepted, venue_order_id=venue_order_id, timestamp=at)
+
+    def reject(self, *, code: str, message: str, at: datetime) -> None:
+        """Record the venue's refusal."""
+        self._transition(self.OrderRejected, code=code, message=message, timestamp=at)
+
+    def mark_uncertain(self, *, error: str, at: datetime) -> None:
+        """Record a venue call whose outcome is unknown."""
+        self._transition(self.OrderSubmissionUncertain, error=error, timestamp=at)
+
+    def fill(
+        self,
+        *,
+        fill_id: str,
+        venue_fill_id: str,
+        price: Decimal,
+        size: Decimal,
+        fee: Decimal,
+        at: datetime,
+    ) -> bool:
+        """Record a fill; a fill already recorded is ignored. Returns whether it was new."""
+        if fill_id in self.fills:
+            return False
+        if size <= 0:
+            msg = f"fill {fill_id} of order {self.id} has a size of {size}"
+            raise OverfillError(msg)
+        if self.filled_size + size > self.size:
+            msg = (
+                f"fill {fill_id} of {size} would take order {self.id} to "
+                f"{self.filled_size + size}, above its size {self.size}"
+            )
+            raise OverfillError(msg)
+        self._transition(
+            self.OrderFilled,
+            fill_id=fill_id,
+            venue_fill_id=venue_fill_id,
+            price=price,
+            size=size,
+            fee=fee,
+            timestamp=at,
+        )
+        return True
+
+    def void_fill(self, *, fill_id: str, reason: str, at: datetime) -> None:
+        """Take back a provisional fill."""
+        if fill_id not in self.fills:
+            msg = f"order {self.id} has no fill {fill_id} to void"
+            raise IllegalOrderTransitionError(msg)
+        self._transition(self.OrderFillVoided, fill_id=fill_id, reason=reason, timestamp=at)
+
+    def cancel(self, *, reason: str, at: datetime) -> None:
+        """Record that the rest of the order will not trade."""
+        self._transition(
+            self.OrderCanceled, reason=reason, canceled_size=self.remaining_size, timestamp=at
+        )
+
+    def expire(self, *, reason: str, at: datetime) -> None:
+        """Record that the order ended without trading further."""
+        self._transition(self.OrderExpired, reason=reason, timestamp=at)
+
+    def _transition(self, event_class: type[TapeAggregate.Event], **kwargs: Any) -> None:
+        name = event_class.__name__
+        if name not in TRANSITIONS[OrderStatus(self.status)]:
+            msg = f"order {self.id} is {self.status}: {name} cannot follow"
+            raise IllegalOrderTransitionError(msg)
+        self.trigger_event(event_class, **kwargs)

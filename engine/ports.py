@@ -1,0 +1,115 @@
+"""The ports the engine talks through. Adapters implement them; the engine never imports adapters.
+
+Venue contract (what an adapter must do):
+
+| method          | required | does                                                             |
+|-----------------|----------|------------------------------------------------------------------|
+| submit          | yes      | send one order; answer with fills, or raise VenueUncertainError  |
+| order_status    | yes      | what the venue knows of a client order id (None: never seen)     |
+| poll_reports    | yes      | reports that arrived since the last call (fills of resting orders)|
+| cancel          | optional | cancel a resting order                                           |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from engine.values import Book, OrderType, Side
+
+
+class Clock(Protocol):
+    """Where the engine's time comes from: the wall clock live, the input's time in a replay."""
+
+    def now(self) -> datetime:
+        """The current time, UTC."""
+        ...
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    """An order as a venue adapter receives it: our words, already on the venue's grid."""
+
+    client_order_id: str
+    venue: str
+    market_id: str
+    token_id: str
+    side: Side
+    order_type: OrderType
+    price: Decimal
+    size: Decimal
+
+
+@dataclass(frozen=True)
+class VenueFill:
+    """One trade the venue reports for an order."""
+
+    venue_fill_id: str
+    price: Decimal
+    size: Decimal
+    fee: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class VenueReport:
+    """What the venue says about one order: accepted or rejected, fills so far, and whether
+    the rest of it is closed (a FAK's remainder, a FOK that could not fill, a cancel)."""
+
+    client_order_id: str
+    accepted: bool
+    venue_order_id: str | None = None
+    reject_code: str = ""
+    reject_message: str = ""
+    fills: tuple[VenueFill, ...] = ()
+    closed: bool = False
+    close_reason: str = ""
+
+
+class VenueUncertainError(Exception):
+    """The venue call failed without proving a no (timeout, connection error, 5xx).
+
+    The order may or may not be at the venue: it must be reconciled, never blindly resent.
+    """
+
+
+class VenuePort(Protocol):
+    """One trading venue."""
+
+    name: str
+
+    def submit(self, request: OrderRequest) -> VenueReport:
+        """Send an order. Raises VenueUncertainError when the outcome is unknown."""
+        ...
+
+    def order_status(self, client_order_id: str) -> VenueReport | None:
+        """The venue's report of an order we sent, or None if it never received it."""
+        ...
+
+    def poll_reports(self) -> list[VenueReport]:
+        """Reports that arrived since the last call (fills of resting orders, cancels)."""
+        ...
+
+
+class MarketData(Protocol):
+    """Books, as the venue or the recorded day shows them now."""
+
+    def book(self, venue: str, token_id: str) -> Book | None:
+        """The current book of a token, or None when there is none."""
+        ...
+
+
+@dataclass
+class Books:
+    """An in-memory MarketData: the latest book of each token (the day runner feeds it)."""
+
+    latest: dict[tuple[str, str], Book] = field(default_factory=dict)
+
+    def update(self, book: Book) -> None:
+        """Replace the book of the book's token."""
+        self.latest[(book.venue, book.token_id)] = book
+
+    def book(self, venue: str, token_id: str) -> Book | None:
+        """The latest book of a token."""
+        return self.latest.get((venue, token_id))

@@ -1,0 +1,226 @@
+"""The Position aggregate: what one agent holds of one instrument, lot by lot.
+
+Every buy fill is a lot that remembers the trader it copied. A sell consumes lots first in,
+first out, among the lots of the trader it copies (all lots for non-copy sells), and realises
+the difference between its proceeds and the cost of what it consumed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from engine.aggregate import TapeAggregate
+from engine.ids import position_uuid
+from engine.values import dec_str
+
+
+class PositionUnderflowError(RuntimeError):
+    """Raised when a reduction would take a position below zero."""
+
+
+COST_QUANTUM = Decimal("1e-10")
+
+
+def _lot_cost(lot: dict[str, Any], size: Decimal) -> Decimal:
+    # Cost of part of a lot, in proportion to the part taken (fee included); a whole lot
+    # costs exactly what it cost, so no rounding dust is left behind.
+    if size == lot["size"]:
+        cost: Decimal = lot["cost"]
+        return cost
+    return (lot["cost"] * size / lot["size"]).quantize(COST_QUANTUM)
+
+
+class Position(TapeAggregate):
+    """One agent's holding of one token on one venue."""
+
+    @staticmethod
+    def create_id(agent: str, venue: str, token_id: str) -> UUID:
+        """uuid5 of agent, venue and token."""
+        return position_uuid(agent, venue, token_id)
+
+    class PositionOpened(TapeAggregate.Created):
+        """The first fill in this instrument for this agent."""
+
+        agent: str
+        venue: str
+        market_id: str
+        token_id: str
+        outcome: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.agent = self.agent
+            aggregate.venue = self.venue
+            aggregate.market_id = self.market_id
+            aggregate.token_id = self.token_id
+            aggregate.outcome = self.outcome
+            aggregate.lots = []
+            aggregate.realised_pnl = Decimal(0)
+            aggregate.fees = Decimal(0)
+
+    class PositionIncreased(TapeAggregate.Event):
+        """A buy fill added a lot."""
+
+        order_id: str
+        fill_id: str
+        trader: str | None
+        price: Decimal
+        size: Decimal
+        fee: Decimal
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.lots.append(
+                {
+                    "lot": self.fill_id,
+                    "order_id": self.order_id,
+                    "trader": self.trader,
+                    "price": self.price,
+                    "size": self.size,
+                    "cost": self.price * self.size + self.fee,
+                }
+            )
+            aggregate.fees += self.fee
+
+    class PositionReduced(TapeAggregate.Event):
+        """A sell fill consumed lots (``consumed``: lot, size, cost) and realised PnL."""
+
+        order_id: str
+        fill_id: str
+        trader: str | None
+        price: Decimal
+        size: Decimal
+        fee: Decimal
+        consumed: list[dict[str, str]]
+        cost: Decimal
+        realised_pnl: Decimal
+
+        def apply(self, aggregate: Any) -> None:
+            taken = {c["lot"]: Decimal(c["size"]) for c in self.consumed}
+            remaining = []
+            for lot in aggregate.lots:
+                size = taken.get(lot["lot"], Decimal(0))
+                if size == 0:
+                    remaining.append(lot)
+                elif size < lot["size"]:
+                    left = lot["size"] - size
+                    remaining.append(
+                        {**lot, "size": left, "cost": lot["cost"] - _lot_cost(lot, size)}
+                    )
+            aggregate.lots = remaining
+            aggregate.realised_pnl += self.realised_pnl
+            aggregate.fees += self.fee
+
+    if TYPE_CHECKING:
+        agent: str
+        venue: str
+        market_id: str
+        token_id: str
+        outcome: str
+        lots: list[dict[str, Any]]
+        realised_pnl: Decimal
+        fees: Decimal
+
+    @classmethod
+    def open(
+        cls, *, agent: str, venue: str, market_id: str, token_id: str, outcome: str, at: datetime
+    ) -> Position:
+        """Start the position of an agent in an instrument."""
+        return cls._create(
+            cls.PositionOpened,
+            agent=agent,
+            venue=venue,
+            market_id=market_id,
+            token_id=token_id,
+            outcome=outcome,
+            timestamp=at,
+        )
+
+    @property
+    def size(self) -> Decimal:
+        """Shares held."""
+        return sum((lot["size"] for lot in self.lots), Decimal(0))
+
+    @property
+    def cost(self) -> Decimal:
+        """Cost of the shares held, fees included."""
+        return sum((lot["cost"] for lot in self.lots), Decimal(0))
+
+    def held_from(self, trader: str | None) -> Decimal:
+        """Shares held that were bought copying ``trader`` (all shares when None)."""
+        return sum(
+            (lot["size"] for lot in self.lots if trader is None or lot["trader"] == trader),
+            Decimal(0),
+        )
+
+    def increase(
+        self,
+        *,
+        order_id: str,
+        fill_id: str,
+        trader: str | None,
+        price: Decimal,
+        size: Decimal,
+        fee: Decimal,
+        at: datetime,
+    ) -> None:
+        """Add a lot for a buy fill."""
+        self.trigger_event(
+            self.PositionIncreased,
+            order_id=order_id,
+            fill_id=fill_id,
+            trader=trader,
+            price=price,
+            size=size,
+            fee=fee,
+            timestamp=at,
+        )
+
+    def reduce(
+        self,
+        *,
+        order_id: str,
+        fill_id: str,
+        trader: str | None,
+        price: Decimal,
+        size: Decimal,
+        fee: Decimal,
+        at: datetime,
+    ) -> tuple[Decimal, Decimal]:
+        """Consume lots for a sell fill (the trader's lots first, then any).
+
+        Returns the cost of the lots consumed and the PnL realised.
+        """
+        if size > self.size:
+            msg = f"selling {size} of {self.token_id} but {self.agent} holds {self.size}"
+            raise PositionUnderflowError(msg)
+        ordered = [lot for lot in self.lots if lot["trader"] == trader] + [
+            lot for lot in self.lots if lot["trader"] != trader
+        ]
+        consumed: list[dict[str, str]] = []
+        cost = Decimal(0)
+        left = size
+        for lot in ordered:
+            if left == 0:
+                break
+            take = min(left, lot["size"])
+            part_cost = _lot_cost(lot, take)
+            consumed.append({"lot": lot["lot"], "size": dec_str(take), "cost": dec_str(part_cost)})
+            cost += part_cost
+            left -= take
+        realised = price * size - fee - cost
+        self.trigger_event(
+            self.PositionReduced,
+            order_id=order_id,
+            fill_id=fill_id,
+            trader=trader,
+            price=price,
+            size=size,
+            fee=fee,
+            consumed=consumed,
+            cost=cost,
+            realised_pnl=realised,
+            timestamp=at,
+        )
+        return cost, realised

@@ -1,0 +1,409 @@
+"""The application services: take an intent in, decide it, place its order, apply venue reports.
+
+Each step is its own transaction, in this order, so a crash between two steps leaves a state
+the next start can finish from:
+
+1. ``receive``: ``IntentReceived`` (or ``IntentRedelivered``) is saved.
+2. ``decide``: the verdict, the ``OrderPlaced`` and the agent's risk book are saved together,
+   *before* the venue hears of the order (write-ahead).
+3. ``execute``: the venue is called; its answer goes through ``apply_report``.
+4. ``apply_report``: acceptance or rejection, fills, positions and the risk book, saved together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from engine.agents import Agent
+from engine.application import TapeApplication
+from engine.config import AgentConfig
+from engine.decision import AgentView, Decision, DecisionInput, decide
+from engine.feeds import Feed
+from engine.ids import (
+    agent_uuid,
+    feed_uuid,
+    fill_uuid,
+    intent_uuid,
+    order_id_of_client_order_id,
+    position_uuid,
+    trader_holding_uuid,
+)
+from engine.intent import TradeIntent, parse_intent
+from engine.intents import Intent
+from engine.orders import Order, OrderStatus
+from engine.ports import (
+    Clock,
+    MarketData,
+    OrderRequest,
+    VenuePort,
+    VenueReport,
+    VenueUncertainError,
+)
+from engine.positions import Position
+from engine.traders import TraderHolding
+from engine.values import OrderType, Side, TradingState
+
+DEFAULT_FAILURE_THRESHOLD = 5
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What happened to a submitted intent: taken in, or a redelivery of one already taken."""
+
+    intent_id: str
+    status: Literal["received", "duplicate"]
+
+
+class UnknownOrderError(LookupError):
+    """Raised when a venue report names an order Tape never placed."""
+
+
+class TradingEngine:
+    """Handles intents end to end and applies what venues report."""
+
+    def __init__(
+        self,
+        app: TapeApplication,
+        *,
+        venues: Mapping[str, VenuePort],
+        market_data: MarketData,
+        clock: Clock,
+        failure_threshold: int = DEFAULT_FAILURE_THRESHOLD,
+    ) -> None:
+        self.app = app
+        self.venues = venues
+        self.market_data = market_data
+        self.clock = clock
+        self.failure_threshold = failure_threshold
+
+    # -- agents ---------------------------------------------------------------------------
+
+    def register_agents(self, configs: Sequence[AgentConfig]) -> None:
+        """Register new agents and record changed rules of known ones."""
+        at = self.clock.now()
+        changed = []
+        for config in sorted(configs, key=lambda c: c.name):
+            agent = self.app.get_or_none(agent_uuid(config.name))
+            if agent is None:
+                changed.append(Agent.register(config=config, at=at))
+            elif agent.change_config(config=config, at=at):
+                changed.append(agent)
+        if changed:
+            self.app.save(*changed)
+
+    def set_trading_state(self, name: str, state: TradingState, reason: str) -> bool:
+        """Activate, reduce or halt an agent; returns whether its state changed."""
+        agent = self.app.get_or_none(agent_uuid(name))
+        if agent is None:
+            raise LookupError(f"no agent named {name!r}")
+        if agent.set_trading_state(state=state, reason=reason, at=self.clock.now()):
+            self.app.save(agent)
+            return True
+        return False
+
+    # -- intake ---------------------------------------------------------------------------
+
+    def submit(self, intent: TradeIntent, *, feed: str) -> Receipt:
+        """Receive an intent and, if it is new, decide it and place its orders."""
+        receipt = self.receive(intent, feed=feed)
+        if receipt.status == "received":
+            for order_id in self.decide(intent):
+                self.execute(order_id)
+        return receipt
+
+    def receive(self, intent: TradeIntent, *, feed: str) -> Receipt:
+        """Record the intent durably; a known intent_id is recorded as redelivered, nothing more."""
+        wire = intent.to_wire()
+        at = self.clock.now()
+        existing = self.app.get_or_none(intent_uuid(intent.intent_id))
+        if existing is not None:
+            existing.redelivered(feed=feed, intent=wire, at=at)
+            self.app.save(existing)
+            return Receipt(intent.intent_id, "duplicate")
+        self.app.save(Intent.receive(intent_id=intent.intent_id, intent=wire, feed=feed, at=at))
+        return Receipt(intent.intent_id, "received")
+
+    def reject_input(self, *, feed: str, line_no: int, reason: str, digest: str) -> None:
+        """Record an input record that could not be taken in."""
+        at = self.clock.now()
+        record = self.app.get_or_none(feed_uuid(feed)) or Feed.open(source=feed, at=at)
+        record.reject(line_no=line_no, reason=reason, digest=digest, at=at)
+        self.app.save(record)
+
+    # -- decision -------------------------------------------------------------------------
+
+    def decide(self, intent: TradeIntent) -> list[UUID]:
+        """Give a received intent its verdict; returns the orders written ahead (not yet sent)."""
+        record = self.app.get_or_none(intent_uuid(intent.intent_id))
+        if record is None or record.decided:
+            return []
+        now = self.clock.now()
+        agent: Agent | None = self.app.get_or_none(agent_uuid(intent.agent))
+        position: Position | None = self.app.get_or_none(
+            position_uuid(intent.agent, intent.venue, intent.token_id)
+        )
+        holding = self._trader_holding(intent)
+        book = self.market_data.book(intent.venue, intent.token_id)
+        decision = decide(
+            DecisionInput(
+                intent=intent,
+                now=now,
+                agent=self._agent_view(agent, intent, now.date().isoformat()),
+                book=book,
+                held_from_trader=self._sellable(agent, position, intent, intent.source.trader),
+                held_total=self._sellable(agent, position, intent, None),
+                observed_trader_holding=holding.holding if holding is not None else None,
+            )
+        )
+        to_save: list[object] = [record]
+        if holding is None and self._observes_trader(decision, intent):
+            holding = TraderHolding.first_seen(
+                agent=intent.agent,
+                venue=intent.venue,
+                trader=intent.source.trader or "",
+                token_id=intent.token_id,
+                at=now,
+            )
+        if holding is not None and self._observes_trader(decision, intent):
+            holding.observe(
+                intent_id=intent.intent_id,
+                side=intent.side,
+                size=intent.size,
+                reported_before=intent.source.trader_position_before,
+                at=now,
+            )
+            to_save.append(holding)
+        book_record = book.to_record() if book is not None else None
+        sizing_record = decision.sizing.to_record() if decision.sizing is not None else None
+        placed: list[UUID] = []
+        if decision.accepted and decision.order is not None and agent is not None:
+            spec = decision.order
+            order = Order.place(
+                intent_id=intent.intent_id,
+                leg=0,
+                agent=intent.agent,
+                venue=intent.venue,
+                market_id=intent.market_id,
+                token_id=intent.token_id,
+                outcome=intent.outcome,
+                side=spec.side.value,
+                order_type=spec.order_type.value,
+                price=spec.price,
+                size=spec.size,
+                source_trader=intent.source.trader,
+                at=now,
+            )
+            record.accept(
+                checks=decision.check_records(),
+                sizing=sizing_record or {},
+                book=book_record,
+                order_ids=[str(order.id)],
+                at=now,
+            )
+            agent.commit_order(
+                order_id=str(order.id),
+                day=now.date().isoformat(),
+                market_id=intent.market_id,
+                token_id=intent.token_id,
+                side=spec.side,
+                size=spec.size,
+                notional=spec.notional,
+                mark=book.mid() if book is not None else None,
+                at=now,
+            )
+            to_save += [order, agent]
+            placed.append(order.id)
+        else:
+            failed = decision.failed
+            record.deny(
+                reason=failed.name if failed else "no_order",
+                detail=failed.detail if failed else "no order to place",
+                checks=decision.check_records(),
+                sizing=sizing_record,
+                book=book_record,
+                at=now,
+            )
+            if decision.halt_reason and agent is not None:
+                agent.set_trading_state(
+                    state=TradingState.HALTED, reason=f"stop loss: {decision.halt_reason}", at=now
+                )
+                to_save.append(agent)
+        self.app.save(*to_save)
+        return placed
+
+    def decide_pending(self, intent_id: str) -> list[UUID]:
+        """Decide an intent that was received but has no verdict yet (after a restart)."""
+        record = self.app.get_or_none(intent_uuid(intent_id))
+        if record is None or record.decided:
+            return []
+        return self.decide(parse_intent(record.intent))
+
+    # -- execution ------------------------------------------------------------------------
+
+    def execute(self, order_id: UUID) -> None:
+        """Send a written-ahead order to its venue and record the answer."""
+        order: Order = self.app.repository.get(order_id)
+        if order.status != OrderStatus.PLACED:
+            return
+        venue = self.venues.get(order.venue)
+        if venue is None:
+            order.reject(
+                code="NO_VENUE", message=f"no adapter for venue {order.venue}", at=self.clock.now()
+            )
+            self.app.save(order)
+            return
+        request = OrderRequest(
+            client_order_id=order.client_order_id,
+            venue=order.venue,
+            market_id=order.market_id,
+            token_id=order.token_id,
+            side=Side(order.side),
+            order_type=OrderType(order.order_type),
+            price=order.price,
+            size=order.size,
+        )
+        try:
+            report = venue.submit(request)
+        except VenueUncertainError as error:
+            self._record_uncertain(order, str(error))
+            return
+        self.apply_report(report)
+
+    def poll_venue(self, venue_name: str) -> int:
+        """Apply the reports a venue has for us (fills of resting orders); returns how many."""
+        reports = self.venues[venue_name].poll_reports()
+        for report in reports:
+            self.apply_report(report)
+        return len(reports)
+
+    def apply_report(self, report: VenueReport) -> None:
+        """Record what the venue says of an order: acceptance or rejection, fills, closure."""
+        order_id = order_id_of_client_order_id(report.client_order_id)
+        order: Order | None = self.app.get_or_none(order_id) if order_id else None
+        if order is None:
+            raise UnknownOrderError(f"venue reported unknown order {report.client_order_id}")
+        at = self.clock.now()
+        agent: Agent = self.app.repository.get(agent_uuid(order.agent))
+        if not report.accepted:
+            if order.status in (OrderStatus.PLACED, OrderStatus.UNCERTAIN):
+                order.reject(code=report.reject_code, message=report.reject_message, at=at)
+                agent.release_commitment(order_id=str(order.id), at=at)
+                self.app.save(order, agent)
+            return
+        if order.status in (OrderStatus.PLACED, OrderStatus.UNCERTAIN):
+            order.accept(venue_order_id=report.venue_order_id or report.client_order_id, at=at)
+        position = self.app.get_or_none(
+            position_uuid(order.agent, order.venue, order.token_id)
+        ) or Position.open(
+            agent=order.agent,
+            venue=order.venue,
+            market_id=order.market_id,
+            token_id=order.token_id,
+            outcome=order.outcome,
+            at=at,
+        )
+        for fill in report.fills:
+            fill_id = str(fill_uuid(order.id, fill.venue_fill_id))
+            if not order.fill(
+                fill_id=fill_id,
+                venue_fill_id=fill.venue_fill_id,
+                price=fill.price,
+                size=fill.size,
+                fee=fill.fee,
+                at=at,
+            ):
+                continue
+            side = Side(order.side)
+            if side is Side.BUY:
+                position.increase(
+                    order_id=str(order.id),
+                    fill_id=fill_id,
+                    trader=order.source_trader,
+                    price=fill.price,
+                    size=fill.size,
+                    fee=fill.fee,
+                    at=at,
+                )
+                cost_change, realised = fill.price * fill.size + fill.fee, Decimal(0)
+            else:
+                cost, realised = position.reduce(
+                    order_id=str(order.id),
+                    fill_id=fill_id,
+                    trader=order.source_trader,
+                    price=fill.price,
+                    size=fill.size,
+                    fee=fill.fee,
+                    at=at,
+                )
+                cost_change = -cost
+            agent.book_fill(
+                order_id=str(order.id),
+                market_id=order.market_id,
+                token_id=order.token_id,
+                side=side,
+                size=fill.size,
+                price=fill.price,
+                fee=fill.fee,
+                cost_change=cost_change,
+                realised_pnl=realised,
+                at=at,
+            )
+        if report.closed and not order.is_terminal:
+            order.cancel(reason=report.close_reason or "closed by the venue", at=at)
+        if order.is_terminal:
+            agent.release_commitment(order_id=str(order.id), at=at)
+        to_save = [order, agent]
+        if position.pending_events:
+            to_save.append(position)
+        self.app.save(*to_save)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _record_uncertain(self, order: Order, error: str) -> None:
+        at = self.clock.now()
+        order.mark_uncertain(error=error, at=at)
+        agent: Agent = self.app.repository.get(agent_uuid(order.agent))
+        agent.count_venue_failure(error=error, threshold=self.failure_threshold, at=at)
+        self.app.save(order, agent)
+
+    def _agent_view(self, agent: Agent | None, intent: TradeIntent, day: str) -> AgentView | None:
+        if agent is None:
+            return None
+        return AgentView(
+            config=agent.config,
+            trading_state=TradingState(agent.trading_state),
+            trades_today=agent.trades_today(day),
+            market_cost=agent.market_cost(intent.market_id),
+            deployed=agent.deployed(),
+            realised_pnl=agent.realised_pnl,
+            marked_pnl=agent.marked_pnl(),
+        )
+
+    @staticmethod
+    def _sellable(
+        agent: Agent | None, position: Position | None, intent: TradeIntent, trader: str | None
+    ) -> Decimal:
+        # What a new sell may take: held (from the trader, or in all), less what open sells
+        # of this token may still take.
+        if position is None:
+            return Decimal(0)
+        free = position.size - (agent.selling_size(intent.token_id) if agent else Decimal(0))
+        return max(min(position.held_from(trader), free), Decimal(0))
+
+    def _trader_holding(self, intent: TradeIntent) -> TraderHolding | None:
+        if intent.source.kind != "copy" or intent.source.trader is None:
+            return None
+        holding: TraderHolding | None = self.app.get_or_none(
+            trader_holding_uuid(intent.agent, intent.venue, intent.source.trader, intent.token_id)
+        )
+        return holding
+
+    @staticmethod
+    def _observes_trader(decision: Decision, intent: TradeIntent) -> bool:
+        # The trader's holdings are followed once it is followed: its trades reached the agent.
+        followed = next((c.passed for c in decision.checks if c.name == "trader_allowlist"), False)
+        return intent.source.kind == "copy" and intent.source.trader is not None and followed
