@@ -13,7 +13,7 @@ from typing import Any
 from engine.book_walk import slippage_pct, walk_book
 from engine.checks import Check, check, show
 from engine.config import AgentConfig
-from engine.intent import TradeIntent
+from engine.intent import TradeIntent, format_utc
 from engine.sizing import SizingResult, size_by_rule, size_copy_sell, size_plain_sell
 from engine.values import Book, OrderType, Side, TradingState
 

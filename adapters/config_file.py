@@ -1,0 +1,120 @@
+"""Reading the configuration: ``tape.toml`` (tomllib), or the copy-trading environment variables.
+
+Secrets never live here: venue keys come from the environment or an encrypted keystore.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.config import AgentConfig
+from engine.intent import describe_validation_error
+
+CONFIG_ENV = "TAPE_CONFIG"
+DEFAULT_CONFIG = Path("tape.toml")
+TOP_LEVEL_KEYS = frozenset({"agents", "paper"})
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says where and why, in one line."""
+
+
+@dataclass(frozen=True)
+class TapeConfig:
+    """The agents and the paper venue's settings, and where they came from."""
+
+    agents: tuple[AgentConfig, ...]
+    paper_fee_rate: Decimal
+    source: str
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> TapeConfig:
+    """The file given, else ``$TAPE_CONFIG``, else ``./tape.toml``, else the environment."""
+    env = os.environ if environ is None else environ
+    chosen = path or (Path(env[CONFIG_ENV]) if env.get(CONFIG_ENV) else None)
+    if chosen is None and DEFAULT_CONFIG.is_file():
+        chosen = DEFAULT_CONFIG
+    if chosen is None:
+        return config_from_env(env)
+    if not chosen.is_file():
+        raise ConfigError(f"{chosen}: no such configuration file")
+    try:
+        data = tomllib.loads(chosen.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{chosen}: not valid TOML: {error}") from None
+    return config_from_toml(data, source=str(chosen))
+
+
+def config_from_toml(data: Mapping[str, Any], *, source: str) -> TapeConfig:
+    """Build the configuration from a parsed ``tape.toml``."""
+    unknown = sorted(set(data) - TOP_LEVEL_KEYS)
+    if unknown:
+        raise ConfigError(f"{source}: unknown section {', '.join(unknown)} (agents, paper)")
+    tables = data.get("agents", {})
+    if not isinstance(tables, dict) or not tables:
+        raise ConfigError(f"{source}: no [agents.NAME] table")
+    agents = []
+    for name in sorted(tables):
+        table = tables[name]
+        if not isinstance(table, dict):
+            raise ConfigError(f"{source}: agents.{name} must be a table")
+        agents.append(_agent(name, table, source))
+    paper = data.get("paper", {})
+    fee = _decimal(paper.get("fee_rate", "0"), f"{source}: paper.fee_rate")
+    return TapeConfig(tuple(agents), fee, source)
+
+
+def _agent(name: str, table: Mapping[str, Any], source: str) -> AgentConfig:
+    try:
+        return AgentConfig(name=name, **table)
+    except ValidationError as error:
+        raise ConfigError(f"{source}: agents.{name}: {describe_validation_error(error)}") from None
+    except TypeError as error:
+        raise ConfigError(f"{source}: agents.{name}: {error}") from None
+
+
+def _decimal(value: Any, where: str) -> Decimal:
+    try:
+        return Decimal(str(value)) if isinstance(value, (str, int)) else Decimal("x")
+    except InvalidOperation:
+        raise ConfigError(f"{where}: must be a decimal string") from None
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def config_from_env(env: Mapping[str, str]) -> TapeConfig:
+    """One agent named ``default`` from the variables copy-trading users already know:
+    FOLLOW_TRADERS, MARKET_ALLOWLIST, MAX_INTENT_SIZE_USDC, MAX_INTENT_AGE_SECONDS,
+    COPY_SIZING_STRATEGY, COPY_SIZE (for TIERED: ``from:multiplier,...``), MAX_SLIPPAGE_PERCENT."""
+    table: dict[str, Any] = {
+        "follow": _split(env.get("FOLLOW_TRADERS", "")),
+        "markets": _split(env.get("MARKET_ALLOWLIST", "")),
+    }
+    if env.get("MAX_INTENT_SIZE_USDC"):
+        table["max_intent_usdc"] = env["MAX_INTENT_SIZE_USDC"]
+    if env.get("MAX_INTENT_AGE_SECONDS"):
+        try:
+            table["max_intent_age_s"] = int(env["MAX_INTENT_AGE_SECONDS"])
+        except ValueError:
+            raise ConfigError("MAX_INTENT_AGE_SECONDS must be a whole number of seconds") from None
+    if env.get("MAX_SLIPPAGE_PERCENT"):
+        table["max_slippage_pct"] = env["MAX_SLIPPAGE_PERCENT"]
+    mode = env.get("COPY_SIZING_STRATEGY", "").strip().upper()
+    if mode:
+        size = env.get("COPY_SIZE", "").strip()
+        if mode == "TIERED":
+            tiers = [tuple(part.split(":", 1)) for part in _split(size)]
+            table["sizing"] = {"mode": mode, "tiers": tiers}
+        else:
+            table["sizing"] = {"mode": mode, "value": size or None}
+    return TapeConfig((_agent("default", table, "environment"),), Decimal(0), "environment")

@@ -1,0 +1,93 @@
+"""``tape agents``: list agents, add them from the configuration, switch their trading state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from adapters.config_file import load_config
+from cli.errors import TapeUsageError
+from cli.render import table, to_json
+from cli.wiring import build, live_clock, open_app
+from engine.agents import Agent
+from engine.ids import agent_uuid
+from engine.values import TradingState
+from projections.views import read_log
+
+
+@click.group()
+def agents() -> None:
+    """List, add, activate, reduce or halt agents."""
+
+
+@agents.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def list_agents(as_json: bool) -> None:
+    """Every registered agent with its state and risk book."""
+    app, _ = open_app()
+    ids = [e.originator_id for _, e in read_log(app) if isinstance(e, Agent.AgentRegistered)]
+    rows = []
+    for agent_id in ids:
+        agent: Agent = app.repository.get(agent_id)
+        config = agent.config
+        rows.append({
+            "name": agent.name,
+            "state": agent.trading_state,
+            "reason": agent.state_reason,
+            "strategy": config.strategy,
+            "venues": list(config.venues),
+            "follows": len(config.follow),
+            "trades_today": agent.trades_on_day,
+            "deployed": agent.deployed(),
+            "realised_pnl": agent.realised_pnl,
+        })
+    columns = ["name", "state", "reason", "strategy", "venues", "follows", "deployed",
+               "realised_pnl"]
+    click.echo(to_json(rows) if as_json else table(rows, columns))
+
+
+@agents.command("add")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None)
+def add_agents(config_path: Path | None) -> None:
+    """Register the configuration's agents (and record changed rules of known ones)."""
+    config = load_config(config_path)
+    tape = build(config, clock=live_clock())
+    tape.engine.register_agents(config.agents)
+    click.echo(f"agents from {config.source}: {', '.join(a.name for a in config.agents)}")
+
+
+def _switch(name: str, state: TradingState, reason: str) -> None:
+    app, _ = open_app()
+    agent = app.get_or_none(agent_uuid(name))
+    if agent is None:
+        raise TapeUsageError(f"no agent named {name!r}")
+    if agent.set_trading_state(state=state, reason=reason, at=live_clock().now()):
+        app.save(agent)
+        click.echo(f"{name}: {state.value} ({reason})")
+    else:
+        click.echo(f"{name}: already {state.value}")
+
+
+@agents.command("activate")
+@click.argument("name")
+@click.option("--reason", default="activated by the operator")
+def activate(name: str, reason: str) -> None:
+    """Let an agent trade again (also resets a tripped circuit breaker)."""
+    _switch(name, TradingState.ACTIVE, reason)
+
+
+@agents.command("reduce")
+@click.argument("name")
+@click.option("--reason", default="reduce-only set by the operator")
+def reduce(name: str, reason: str) -> None:
+    """Let an agent only reduce its positions."""
+    _switch(name, TradingState.REDUCING, reason)
+
+
+@agents.command("halt")
+@click.argument("name")
+@click.option("--reason", default="halted by the operator")
+def halt(name: str, reason: str) -> None:
+    """Stop an agent from placing anything."""
+    _switch(name, TradingState.HALTED, reason)

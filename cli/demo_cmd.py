@@ -1,0 +1,48 @@
+"""``tape demo``: a bundled sample trading day on the paper venue, from an empty store."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tomllib
+
+import click
+
+from adapters.config_file import config_from_toml
+from adapters.sample_day import DEMO_CONFIG_TOML, write_day
+from adapters.storage import tape_home
+from cli.errors import TapeUsageError
+from cli.run_cmd import run_day, summary
+from cli.wiring import build, day_clock
+
+DEMO_SEED = 7
+DEMO_INTENTS = 300
+
+
+@click.command()
+@click.option("--intents", "intent_count", default=DEMO_INTENTS, show_default=True, help="How many intents the sample day has.")
+@click.option("--seed", default=DEMO_SEED, show_default=True, help="The sample day's seed.")
+def demo(intent_count: int, seed: int) -> None:
+    """Run a bundled sample trading day on the paper venue and print what happened."""
+    if os.environ.get("TAPE_DATABASE_URL"):
+        raise TapeUsageError("tape demo runs on the embedded SQLite store: unset TAPE_DATABASE_URL")
+    home = tape_home()
+    marker = home / ".demo"
+    if home.exists() and any(home.iterdir()) and not marker.exists():
+        raise TapeUsageError(
+            f"{home} holds a store that is not a demo's; set TAPE_HOME to an empty folder"
+        )
+    if home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    marker.write_text("this folder was made by tape demo; it is replaced by the next one\n")
+    day = home / "demo-day.jsonl"
+    write_day(day, seed, intents=intent_count)
+    config_path = home / "demo.toml"
+    config_path.write_text(DEMO_CONFIG_TOML, encoding="utf-8")
+    config = config_from_toml(tomllib.loads(DEMO_CONFIG_TOML), source=str(config_path))
+    tape = build(config, clock=day_clock())
+    stats = run_day(tape, config, day)
+    click.echo(summary(tape, stats, f"the sample day {day} (seed {seed}) with {config_path}"))
+
+

@@ -1,0 +1,59 @@
+"""The ``tape`` command line. Commands parse their arguments, call the application, print.
+
+Exit codes: 0 success, 1 the command ran and found a problem, 2 bad usage or bad input.
+Errors are one line on stderr, never a traceback (``TAPE_DEBUG=1`` shows it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from adapters.config_file import ConfigError
+from adapters.storage import StorageConfigError
+from cli.agents_cmd import agents
+from cli.errors import TapeUsageError
+from cli.read_cmd import intents, orders, positions, why
+# from cli.demo_cmd import demo
+from cli.run_cmd import ingest, run
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tape-engine", prog_name="tape")
+def cli() -> None:
+    """Tape: an event-sourced trading engine for prediction markets."""
+
+
+for command in (run, ingest, why, orders, positions, intents, agents):
+    cli.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point of the ``tape`` console script."""
+    try:
+        return cli.main(args=argv, prog_name="tape", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("tape: aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as error:
+        click.echo(f"tape: {error.format_message()}", err=True)
+        sys.exit(2)
+    except (TapeUsageError, ConfigError, StorageConfigError) as error:
+        click.echo(f"tape: {error}", err=True)
+        sys.exit(2)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except Exception as error:  # noqa: BLE001  one line, never a traceback, for any failure
+        if os.environ.get("TAPE_DEBUG"):
+            traceback.print_exc()
+        message = str(error).splitlines()[0] if str(error) else ""
+        click.echo(f"tape: error: {type(error).__name__}: {message}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
