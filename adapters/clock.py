@@ -1,4 +1,4 @@
-"""Clocks: the wall clock for live intake, and a clock the day runner moves to each record's time."""
+"""Clocks: the wall clock for live intake, and one the day runner sets to each record's time."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -164,24 +164,29 @@ def parse_day_line(line_no: int, line: str) -> DayRecord | BadLine:
     if isinstance(data, BadLine):
         return data
     kind = data.get("type")
+    parser = _RECORD_PARSERS.get(kind) if isinstance(kind, str) else None
+    if parser is None:
+        return BadLine(
+            line_no, f"unknown record type {kind!r} (book, intent or resolution)", line_digest(line)
+        )
     try:
-        if kind == "book":
-            parsed = BookLine.model_validate(data)
-            return BookRecord(line_no, parsed.at, parsed.to_book(data["at"]))
-        if kind == "resolution":
-            res = ResolutionLine.model_validate(data)
-            return ResolutionRecord(line_no, res.at, res.venue, res.market_id, res.winning_token_id)
-        if kind == "intent":
-            return _intent_record(line_no, data)
+        return parser(line_no, data)
     except ValidationError as error:
         return BadLine(
             line_no, f"{kind} record: {describe_validation_error(error)}", line_digest(line)
         )
     except IntentFormatError as error:
         return BadLine(line_no, f"intent record: {error}", line_digest(line))
-    return BadLine(
-        line_no, f"unknown record type {kind!r} (book, intent or resolution)", line_digest(line)
-    )
+
+
+def _book_record(line_no: int, data: dict[str, Any]) -> BookRecord:
+    parsed = BookLine.model_validate(data)
+    return BookRecord(line_no, parsed.at, parsed.to_book(data["at"]))
+
+
+def _resolution_record(line_no: int, data: dict[str, Any]) -> ResolutionRecord:
+    res = ResolutionLine.model_validate(data)
+    return ResolutionRecord(line_no, res.at, res.venue, res.market_id, res.winning_token_id)
 
 
 def _intent_record(line_no: int, data: dict[str, Any]) -> IntentRecord:
@@ -195,6 +200,13 @@ def _intent_record(line_no: int, data: dict[str, Any]) -> IntentRecord:
     except ValueError as error:
         raise IntentFormatError(f"at: {error}") from None
     return IntentRecord(line_no, at, parse_intent(data["intent"]))
+
+
+_RECORD_PARSERS: dict[str, Callable[[int, dict[str, Any]], DayRecord]] = {
+    "book": _book_record,
+    "intent": _intent_record,
+    "resolution": _resolution_record,
+}
 
 
 def parse_intent_line(line_no: int, line: str) -> IntentRecord | BadLine:

@@ -31,19 +31,29 @@ def list_agents(as_json: bool) -> None:
     for agent_id in ids:
         agent: Agent = app.repository.get(agent_id)
         config = agent.config
-        rows.append({
-            "name": agent.name,
-            "state": agent.trading_state,
-            "reason": agent.state_reason,
-            "strategy": config.strategy,
-            "venues": list(config.venues),
-            "follows": len(config.follow),
-            "trades_today": agent.trades_on_day,
-            "deployed": agent.deployed(),
-            "realised_pnl": agent.realised_pnl,
-        })
-    columns = ["name", "state", "reason", "strategy", "venues", "follows", "deployed",
-               "realised_pnl"]
+        rows.append(
+            {
+                "name": agent.name,
+                "state": agent.trading_state,
+                "reason": agent.state_reason,
+                "strategy": config.strategy,
+                "venues": list(config.venues),
+                "follows": len(config.follow),
+                "trades_today": agent.trades_on_day,
+                "deployed": agent.deployed(),
+                "realised_pnl": agent.realised_pnl,
+            }
+        )
+    columns = [
+        "name",
+        "state",
+        "reason",
+        "strategy",
+        "venues",
+        "follows",
+        "deployed",
+        "realised_pnl",
+    ]
     click.echo(to_json(rows) if as_json else table(rows, columns))
 
 

@@ -7,9 +7,9 @@ import shutil
 import tomllib
 
 import click
+from adapters.sample_day import DEMO_CONFIG_TOML, write_day
 
 from adapters.config_file import config_from_toml
-from adapters.sample_day import DEMO_CONFIG_TOML, write_day
 from adapters.storage import tape_home
 from cli.errors import TapeUsageError
 from cli.run_cmd import run_day, summary
@@ -20,7 +20,13 @@ DEMO_INTENTS = 300
 
 
 @click.command()
-@click.option("--intents", "intent_count", default=DEMO_INTENTS, show_default=True, help="How many intents the sample day has.")
+@click.option(
+    "--intents",
+    "intent_count",
+    default=DEMO_INTENTS,
+    show_default=True,
+    help="How many intents the sample day has.",
+)
 @click.option("--seed", default=DEMO_SEED, show_default=True, help="The sample day's seed.")
 def demo(intent_count: int, seed: int) -> None:
     """Run a bundled sample trading day on the paper venue and print what happened."""
@@ -44,5 +50,3 @@ def demo(intent_count: int, seed: int) -> None:
     tape = build(config, clock=day_clock())
     stats = run_day(tape, config, day)
     click.echo(summary(tape, stats, f"the sample day {day} (seed {seed}) with {config_path}"))
-
-

@@ -18,6 +18,7 @@ from adapters.storage import StorageConfigError
 from cli.agents_cmd import agents
 from cli.errors import TapeUsageError
 from cli.read_cmd import intents, orders, positions, why
+
 # from cli.demo_cmd import demo
 from cli.run_cmd import ingest, run
 
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(2)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
-    except Exception as error:  # noqa: BLE001  one line, never a traceback, for any failure
+    except Exception as error:
         if os.environ.get("TAPE_DEBUG"):
             traceback.print_exc()
         message = str(error).splitlines()[0] if str(error) else ""

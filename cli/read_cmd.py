@@ -35,8 +35,19 @@ def orders(agent: str | None, venue: str | None, status: str | None, as_json: bo
     app, _ = open_app()
     rows = sorted(LogViews.build(app).orders.rows.values(), key=lambda r: r["log_position"])
     rows = _keep(rows, agent=agent, venue=venue, status=status.upper() if status else None)
-    columns = ["order_id", "agent", "venue", "side", "order_type", "price", "size", "filled",
-               "status", "venue_order_id", "intent_id"]
+    columns = [
+        "order_id",
+        "agent",
+        "venue",
+        "side",
+        "order_type",
+        "price",
+        "size",
+        "filled",
+        "status",
+        "venue_order_id",
+        "intent_id",
+    ]
     _print(rows, columns, as_json)
 
 
@@ -52,8 +63,17 @@ def positions(agent: str | None, venue: str | None, show_all: bool, as_json: boo
     rows = _keep(views.positions.with_marks(views.marks), agent=agent, venue=venue)
     if not show_all:
         rows = [r for r in rows if r["size"] != 0]
-    columns = ["agent", "venue", "token_id", "outcome", "size", "avg_cost", "mark",
-               "realised_pnl", "marked_pnl"]
+    columns = [
+        "agent",
+        "venue",
+        "token_id",
+        "outcome",
+        "size",
+        "avg_cost",
+        "mark",
+        "realised_pnl",
+        "marked_pnl",
+    ]
     _print(rows, columns, as_json)
 
 
@@ -67,8 +87,7 @@ def intents(agent: str | None, venue: str | None, denied: bool, as_json: bool) -
     app, _ = open_app()
     rows = sorted(LogViews.build(app).intents.rows.values(), key=lambda r: r["log_position"])
     rows = _keep(rows, agent=agent, venue=venue, verdict="DENIED" if denied else None)
-    columns = ["intent_id", "agent", "side", "price", "size", "verdict", "reason",
-               "redeliveries"]
+    columns = ["intent_id", "agent", "side", "price", "size", "verdict", "reason", "redeliveries"]
     _print(rows, columns, as_json)
 
 

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import click
 
-from adapters.credentials import venue_modes
 from adapters.config_file import TapeConfig, load_config
+from adapters.credentials import venue_modes
 from adapters.day_runner import DayRunner, RunStats
 from adapters.dayfile import BadLine, DayRecord, read_day, read_intents
 from cli.errors import TapeUsageError
 from cli.render import counts, money
 from cli.wiring import Tape, build, day_clock, live_clock
 from projections.views import LogViews
+
 
 def _report(message: str) -> None:
     click.echo(f"tape: {message}", err=True)
@@ -83,8 +84,16 @@ def summary(tape: Tape, stats: RunStats, source: str) -> str:
 
 
 @click.command()
-@click.option("--day", "day", type=click.Path(path_type=Path), required=True, help="A tape.day/1 file.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None, help="tape.toml (default: ./tape.toml, else the environment).")
+@click.option(
+    "--day", "day", type=click.Path(path_type=Path), required=True, help="A tape.day/1 file."
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="tape.toml (default: ./tape.toml, else the environment).",
+)
 def run(day: Path, config_path: Path | None) -> None:
     """Run a tape.day/1 file through the engine (paper venue unless configured)."""
     config = load_config(config_path)
@@ -105,7 +114,9 @@ def ingest(file: Path, config_path: Path | None) -> None:
     for record in read_intents(_open_lines(file)):
         if isinstance(record, BadLine):
             _report(record.message(file.name))
-            tape.engine.reject_input(feed=file.name, line_no=record.line_no, reason=record.reason, digest=record.digest)
+            tape.engine.reject_input(
+                feed=file.name, line_no=record.line_no, reason=record.reason, digest=record.digest
+            )
             receipts["invalid"] += 1
             continue
         receipts[tape.engine.submit(record.intent, feed=file.name).status] += 1

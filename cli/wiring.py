@@ -35,9 +35,7 @@ def open_app(environ: Mapping[str, str] | None = None) -> tuple[TapeApplication,
     return app, storage
 
 
-def build(
-    config: TapeConfig, *, clock: Clock, environ: Mapping[str, str] | None = None
-) -> Tape:
+def build(config: TapeConfig, *, clock: Clock, environ: Mapping[str, str] | None = None) -> Tape:
     """Wire the engine to its store and, with no venue credentials, to paper venues."""
     app, storage = open_app(environ)
     paper = PaperVenues(fee_rate=config.paper_fee_rate)

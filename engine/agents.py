@@ -255,7 +255,7 @@ class Agent(TapeAggregate):
             self.trigger_event(self.CommitmentReleased, order_id=order_id, timestamp=at)
 
     def count_venue_failure(self, *, error: str, threshold: int, at: datetime) -> bool:
-        """Count a failed venue call; trips the breaker at ``threshold``. Returns whether it tripped."""
+        """Count a failed venue call; at ``threshold`` in a row the breaker trips (returns True)."""
         self.trigger_event(self.VenueFailureCounted, error=error, timestamp=at)
         if self.consecutive_failures >= threshold and self.trading_state != TradingState.HALTED:
             self.trigger_event(

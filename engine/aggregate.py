@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.utils import get_topic
 
 
@@ -35,14 +35,14 @@ class TapeAggregate(Aggregate):
     class Created(Event, Aggregate.Created):
         """Base of every Tape creation event."""
 
-    class Snapshot(Aggregate.Snapshot):
+    class Snapshot(Snapshot):
         """Snapshots are stamped with the aggregate's own last modification time."""
 
         create_timestamp = staticmethod(_refuse_wall_clock)
 
         @classmethod
         def take(cls, aggregate: Any) -> Any:
-            """Snapshot an aggregate, stamped with its own ``modified_on`` (never the wall clock)."""
+            """Snapshot an aggregate, stamped with its own ``modified_on``, never the wall clock."""
             state = dict(vars(aggregate))
             class_version = getattr(type(aggregate), "class_version", 1)
             if class_version > 1:
@@ -50,7 +50,7 @@ class TapeAggregate(Aggregate):
             for private in ("_id", "_version", "_pending_events"):
                 state.pop(private)
             return cls(
-                originator_id=aggregate.id,  # type: ignore[call-arg]
+                originator_id=aggregate.id,
                 originator_version=aggregate.version,
                 timestamp=aggregate.modified_on,
                 topic=get_topic(type(aggregate)),

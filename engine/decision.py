@@ -13,7 +13,7 @@ from typing import Any
 from engine.book_walk import slippage_pct, walk_book
 from engine.checks import Check, check, show
 from engine.config import AgentConfig
-from engine.intent import TradeIntent, format_utc
+from engine.intent import TradeIntent
 from engine.sizing import SizingResult, size_by_rule, size_copy_sell, size_plain_sell
 from engine.values import Book, OrderType, Side, TradingState
 
@@ -113,6 +113,18 @@ def decide(data: DecisionInput) -> Decision:
             )
         )
         return Decision(tuple(checks), None, None)
+    if not book.accepting_orders:
+        reason = book.closed_reason or "closed"
+        checks.append(
+            check(
+                "market_open",
+                False,
+                f"the market is not accepting orders: {reason}",
+                market_id=intent.market_id,
+                reason=reason,
+            )
+        )
+        return Decision(tuple(checks), None, None)
     checks.append(
         check(
             "book",
@@ -143,7 +155,8 @@ def decide(data: DecisionInput) -> Decision:
         check(
             "slippage",
             slip <= config.max_slippage_pct,
-            f"average price {show(walk.average_price)} vs source {show(intent.price)}: {show(slip)}% (limit {show(config.max_slippage_pct)}%)",
+            f"average price {show(walk.average_price)} vs source {show(intent.price)}: "
+            f"{show(slip)}% (limit {show(config.max_slippage_pct)}%)",
             source_price=intent.price,
             average_price=walk.average_price,
             limit_price=walk.worst_price,
@@ -271,7 +284,8 @@ def _min_size_check(side: Side, sizing: SizingResult, book: Book, held: Decimal)
     return check(
         "sizing",
         ok,
-        f"size {show(sizing.size)} {'meets' if ok else 'is below'} the venue minimum {show(book.min_size)} ({sizing.rule})",
+        f"size {show(sizing.size)} {'meets' if ok else 'is below'} the venue minimum "
+        f"{show(book.min_size)} ({sizing.rule})",
         size=sizing.size,
         min_size=book.min_size,
     )
@@ -310,7 +324,8 @@ def _limit_checks(data: DecisionInput, agent: AgentView, order: OrderSpec) -> li
     stop = check(
         "stop_loss",
         loss < config.stop_loss_usdc,
-        f"loss {show(loss)} USDC (realised {show(agent.realised_pnl)}, marked {show(agent.marked_pnl)}) vs stop {show(config.stop_loss_usdc)}",
+        f"loss {show(loss)} USDC (realised {show(agent.realised_pnl)}, marked "
+        f"{show(agent.marked_pnl)}) vs stop {show(config.stop_loss_usdc)}",
         realised_pnl=agent.realised_pnl,
         marked_pnl=agent.marked_pnl,
         stop_loss_usdc=config.stop_loss_usdc,

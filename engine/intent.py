@@ -177,7 +177,7 @@ class TradeIntent(BaseModel):
 
 
 class IntentFormatError(ValueError):
-    """Raised when a line is not a valid ``tape.intent/1`` object; the text says why, in one line."""
+    """Raised when a line is not a valid ``tape.intent/1`` object; the text says why."""
 
 
 def describe_validation_error(error: ValidationError) -> str:

@@ -50,6 +50,7 @@ class VenueFill:
     price: Decimal
     size: Decimal
     fee: Decimal = Decimal(0)
+    provisional: bool = False  # matched but not yet settled (Polymarket MATCHED/MINED/RETRYING)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class VenueReport:
     fills: tuple[VenueFill, ...] = ()
     closed: bool = False
     close_reason: str = ""
+    voided_fills: tuple[str, ...] = ()  # venue fill ids that failed to settle (Polymarket FAILED)
 
 
 class VenueUncertainError(Exception):

@@ -27,10 +27,11 @@ COST_QUANTUM = Decimal("1e-10")
 def _lot_cost(lot: dict[str, Any], size: Decimal) -> Decimal:
     # Cost of part of a lot, in proportion to the part taken (fee included); a whole lot
     # costs exactly what it cost, so no rounding dust is left behind.
+    cost: Decimal = lot["cost"]
     if size == lot["size"]:
-        cost: Decimal = lot["cost"]
         return cost
-    return (lot["cost"] * size / lot["size"]).quantize(COST_QUANTUM)
+    part: Decimal = cost * size / lot["size"]
+    return part.quantize(COST_QUANTUM)
 
 
 class Position(TapeAggregate):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from engine.agents import Agent
@@ -159,7 +159,7 @@ class TradingEngine:
                 observed_trader_holding=holding.holding if holding is not None else None,
             )
         )
-        to_save: list[object] = [record]
+        to_save: list[Any] = [record]
         if holding is None and self._observes_trader(decision, intent):
             holding = TraderHolding.first_seen(
                 agent=intent.agent,

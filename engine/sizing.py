@@ -47,16 +47,15 @@ def tier_multiplier(sizing: Sizing, source_notional: Decimal) -> Decimal:
 
 def size_by_rule(sizing: Sizing, intent: TradeIntent, size_step: Decimal) -> SizingResult:
     """Apply the agent's sizing rule to the source trade."""
+    value = sizing.value if sizing.value is not None else Decimal(0)
     if sizing.mode == "FIXED":
-        assert sizing.value is not None
-        raw = sizing.value / intent.price
-        rule = f"FIXED {show(sizing.value)} USDC at the source price {show(intent.price)}"
-        values = {"usdc": sizing.value, "source_price": intent.price}
+        raw = value / intent.price
+        rule = f"FIXED {show(value)} USDC at the source price {show(intent.price)}"
+        values = {"usdc": value, "source_price": intent.price}
     elif sizing.mode == "PERCENTAGE":
-        assert sizing.value is not None
-        raw = intent.size * sizing.value / HUNDRED
-        rule = f"PERCENTAGE {show(sizing.value)}% of the source size {show(intent.size)}"
-        values = {"percent": sizing.value, "source_size": intent.size}
+        raw = intent.size * value / HUNDRED
+        rule = f"PERCENTAGE {show(value)}% of the source size {show(intent.size)}"
+        values = {"percent": value, "source_size": intent.size}
     else:
         notional = intent.notional()
         multiplier = tier_multiplier(sizing, notional)

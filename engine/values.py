@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -35,8 +35,7 @@ def dec_str(value: Decimal) -> str:
     """Canonical text of a Decimal: no exponent, no trailing zeros (``1.50`` -> ``1.5``)."""
     if value == 0:
         return "0"
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,9 @@ class Book:
     min_size: Decimal
     size_step: Decimal = Decimal("0.01")
     market_id: str = ""
-    extra: dict[str, str] = field(default_factory=dict, compare=False)
+    accepting_orders: bool = True
+    closed_reason: str = ""
+    neg_risk: bool = False
 
     def best_bid(self) -> Decimal | None:
         """The highest bid, if any."""
@@ -92,6 +93,8 @@ class Book:
             "tick_size": dec_str(self.tick_size),
             "min_size": dec_str(self.min_size),
             "size_step": dec_str(self.size_step),
+            **({} if self.accepting_orders else {"closed_reason": self.closed_reason or "closed"}),
+            **({"neg_risk": True} if self.neg_risk else {}),
         }
 
     @classmethod
@@ -106,4 +109,7 @@ class Book:
             tick_size=Decimal(record["tick_size"]),
             min_size=Decimal(record["min_size"]),
             size_step=Decimal(record.get("size_step", "0.01")),
+            accepting_orders="closed_reason" not in record,
+            closed_reason=record.get("closed_reason", ""),
+            neg_risk=bool(record.get("neg_risk", False)),
         )

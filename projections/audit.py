@@ -77,9 +77,9 @@ def find_trail(app: TapeApplication, ident: str) -> Trail | None:
             intent_key = originator
             trail.intent = event.intent
             trail.events.append((position, event))
-        elif isinstance(event, Intent.Event) and originator == intent_key:
-            trail.events.append((position, event))
-        elif isinstance(event, TraderHolding.TraderTradeObserved) and event.intent_id == intent_id:
+        elif (isinstance(event, Intent.Event) and originator == intent_key) or (
+            isinstance(event, TraderHolding.TraderTradeObserved) and event.intent_id == intent_id
+        ):
             trail.events.append((position, event))
         elif isinstance(event, Order.OrderPlaced) and event.intent_id == intent_id:
             order_ids.add(originator)

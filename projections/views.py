@@ -186,13 +186,17 @@ class PositionsView:
     def with_marks(self, marks: MarksView) -> list[dict[str, Any]]:
         """Rows with average cost, mark and marked PnL, in a stable order."""
         out = []
-        for row in sorted(self.rows.values(), key=lambda r: (r["agent"], r["venue"], r["token_id"])):
+        for row in sorted(
+            self.rows.values(), key=lambda r: (r["agent"], r["venue"], r["token_id"])
+        ):
             mark = marks.mark(row["venue"], row["token_id"])
             size = row["size"]
             out.append(
                 {
                     **row,
-                    "avg_cost": (row["cost"] / size).quantize(PRICE_QUANTUM) if size else Decimal(0),
+                    "avg_cost": (row["cost"] / size).quantize(PRICE_QUANTUM)
+                    if size
+                    else Decimal(0),
                     "mark": mark,
                     "marked_pnl": (size * mark - row["cost"]) if mark is not None else Decimal(0),
                 }

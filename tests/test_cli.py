@@ -11,22 +11,30 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from adapters.sample_day import DEMO_CONFIG_TOML, write_day
+
 from tests.postgres import fresh_schema, postgres_url
 
 TAPE = [sys.executable, "-m", "cli.main"]
 REPO = Path(__file__).resolve().parent.parent
-SECRET_KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+SECRET_KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"  # noqa: S105
 
 
-def tape(*args: str, home: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def tape(
+    *args: str, home: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``tape`` in its own process with a store under ``home``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TAPE_", "FOLLOW_", "COPY_"))}
     env.update({"TAPE_HOME": str(home), "PYTHONPATH": str(REPO)})
     env.update(extra_env or {})
     return subprocess.run(
-        [*TAPE, *args], capture_output=True, text=True, env=env, cwd=home.parent, timeout=300, check=False
+        [*TAPE, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=home.parent,
+        timeout=300,
+        check=False,
     )
 
 
@@ -43,7 +51,8 @@ def day(tmp_path: Path) -> tuple[Path, Path]:
 def stored_rows(db: Path) -> list[tuple[object, ...]]:
     with sqlite3.connect(db) as conn:
         return conn.execute(
-            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid"
+            "SELECT rowid, originator_id, originator_version, topic, state"
+            " FROM stored_events ORDER BY rowid"
         ).fetchall()
 
 
@@ -51,12 +60,23 @@ def test_run_prints_a_summary_of_the_day(day: tuple[Path, Path], tmp_path: Path)
     day_file, config = day
     result = tape("run", "--day", str(day_file), "--config", str(config), home=tmp_path / "h")
     assert result.returncode == 0, result.stderr
-    for part in ("intents", "denied", "orders", "fills", "positions", "realised PnL", "store", "tape why"):
+    for part in (
+        "intents",
+        "denied",
+        "orders",
+        "fills",
+        "positions",
+        "realised PnL",
+        "store",
+        "tape why",
+    ):
         assert part in result.stdout
     assert "Traceback" not in result.stderr
 
 
-def test_same_day_run_twice_gives_identical_stored_events(day: tuple[Path, Path], tmp_path: Path) -> None:
+def test_same_day_run_twice_gives_identical_stored_events(
+    day: tuple[Path, Path], tmp_path: Path
+) -> None:
     day_file, config = day
     for name in ("a", "b"):
         result = tape("run", "--day", str(day_file), "--config", str(config), home=tmp_path / name)
@@ -72,14 +92,23 @@ def test_day_on_sqlite_and_postgres_ends_in_the_same_positions_and_orders(
 ) -> None:
     day_file, config = day
     sqlite_home = tmp_path / "sqlite"
-    assert tape("run", "--day", str(day_file), "--config", str(config), home=sqlite_home).returncode == 0
+    assert (
+        tape("run", "--day", str(day_file), "--config", str(config), home=sqlite_home).returncode
+        == 0
+    )
     with fresh_schema() as schema:
         pg = {"TAPE_DATABASE_URL": postgres_url(), "TAPE_DATABASE_SCHEMA": schema}
         pg_home = tmp_path / "pg"
-        result = tape("run", "--day", str(day_file), "--config", str(config), home=pg_home, extra_env=pg)
+        result = tape(
+            "run", "--day", str(day_file), "--config", str(config), home=pg_home, extra_env=pg
+        )
         assert result.returncode == 0, result.stderr
         assert "postgres" in result.stdout
-        for command in (["positions", "--all", "--json"], ["orders", "--json"], ["intents", "--json"]):
+        for command in (
+            ["positions", "--all", "--json"],
+            ["orders", "--json"],
+            ["intents", "--json"],
+        ):
             on_sqlite = json.loads(tape(*command, home=sqlite_home).stdout)
             on_postgres = json.loads(tape(*command, home=pg_home, extra_env=pg).stdout)
             assert on_sqlite == on_postgres
@@ -96,9 +125,20 @@ def test_why_explains_an_order_with_every_check_the_book_and_the_fills(
     assert order_id is not None
     result = tape("why", order_id.group(1), home=home)
     assert result.returncode == 0, result.stderr
-    for part in ("IntentReceived", "IntentAccepted", "trader_allowlist", "size_cap", "staleness",
-                 "slippage", "sizing:", "book at", "OrderPlaced", "OrderAccepted", "OrderFilled",
-                 "PositionIncreased"):
+    for part in (
+        "IntentReceived",
+        "IntentAccepted",
+        "trader_allowlist",
+        "size_cap",
+        "staleness",
+        "slippage",
+        "sizing:",
+        "book at",
+        "OrderPlaced",
+        "OrderAccepted",
+        "OrderFilled",
+        "PositionIncreased",
+    ):
         assert part in result.stdout, part
     as_json = json.loads(tape("why", order_id.group(1), "--json", home=home).stdout)
     assert as_json["orders"][order_id.group(1)][0]["event"] == "OrderPlaced"
@@ -155,7 +195,9 @@ def test_bad_usage_exits_2_with_one_line(tmp_path: Path, args: list[str], messag
     assert "Traceback" not in result.stderr
 
 
-def test_invalid_config_is_one_line_naming_the_field(day: tuple[Path, Path], tmp_path: Path) -> None:
+def test_invalid_config_is_one_line_naming_the_field(
+    day: tuple[Path, Path], tmp_path: Path
+) -> None:
     day_file, _ = day
     config = tmp_path / "bad.toml"
     config.write_text('[agents.a]\nsizing = { mode = "FIXED" }\nmax_intent_usdc = 1.5\n')
@@ -168,8 +210,15 @@ def test_invalid_config_is_one_line_naming_the_field(day: tuple[Path, Path], tmp
 def test_no_secret_reaches_the_store_or_the_output(day: tuple[Path, Path], tmp_path: Path) -> None:
     day_file, config = day
     home = tmp_path / "h"
-    secret_env = {"POLYMARKET_PRIVATE_KEY": SECRET_KEY, "KALSHI_PRIVATE_KEY": "kalshi-rsa-secret-pem"}
-    outputs = [tape("run", "--day", str(day_file), "--config", str(config), home=home, extra_env=secret_env)]
+    secret_env = {
+        "POLYMARKET_PRIVATE_KEY": SECRET_KEY,
+        "KALSHI_PRIVATE_KEY": "kalshi-rsa-secret-pem",
+    }
+    outputs = [
+        tape(
+            "run", "--day", str(day_file), "--config", str(config), home=home, extra_env=secret_env
+        )
+    ]
     for command in (["orders", "--json"], ["positions"], ["intents"], ["agents", "list"]):
         outputs.append(tape(*command, home=home, extra_env=secret_env))
     stored = b"".join(path.read_bytes() for path in home.iterdir() if path.is_file())

@@ -90,9 +90,9 @@ class PaperVenue:
         """A new book replaces the token's book; resting orders are matched against it."""
         self.books[book.token_id] = book
         for order in self.ledger.values():
-            if order.status == "OPEN" and order.request.token_id == book.token_id:
-                if self._match(order):
-                    self._reports.append(order.report())
+            same_token = order.request.token_id == book.token_id
+            if order.status == "OPEN" and same_token and self._match(order):
+                self._reports.append(order.report())
 
     def book(self, venue: str, token_id: str) -> Book | None:
         """The current book, liquidity taken by earlier orders removed (MarketData port)."""
@@ -226,7 +226,7 @@ class PaperVenues(dict[str, PaperVenue]):
         self[name] = venue
         return venue
 
-    def get(self, name: str, default: Any = None) -> PaperVenue:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> PaperVenue:
         """The paper venue of that name, made if needed."""
         return self[name]
 
