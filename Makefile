@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-slow lint bench clean
 
 $(BIN)/tape: pyproject.toml  #-- create the virtual environment and install Tape with its test extras
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,9 @@ demo: $(BIN)/tape  #-- run the bundled sample trading day (SQLite store in ./.ta
 
 test: $(BIN)/tape  #-- the whole test suite (PostgreSQL tests run when CI is set or the server answers)
 	$(BIN)/python -m pytest
+
+test-slow: $(BIN)/tape  #-- the slow tests only (the crash harness with 200 kills)
+	$(BIN)/python -m pytest -m slow
 
 lint: $(BIN)/tape  #-- ruff and mypy, as configured in pyproject.toml
 	$(BIN)/ruff check .

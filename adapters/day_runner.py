@@ -1,5 +1,7 @@
-"""Runs a ``tape.day/1`` stream through the engine: books to the paper venue, intents to the
-engine, bad lines recorded and reported, the clock set to each record's time."""
+"""Runs a ``tape.day/1`` stream through the engine: books to the in-process paper venue (or to
+nobody, when a venue process serves its own books), intents to the engine, bad lines recorded
+and reported, the clock set to each record's time. A run resumes after the last line the store
+shows was taken in, and stops cleanly between two records when asked to."""
 
 from __future__ import annotations
 
@@ -9,69 +11,107 @@ from dataclasses import dataclass, field
 
 from adapters.clock import ManualClock
 from adapters.dayfile import BadLine, BookRecord, DayRecord, IntentRecord, ResolutionRecord
-from adapters.paper.venue import PaperVenues
 from engine.service import TradingEngine
+from engine.values import Book
+
+RECONCILE_EVERY = 200
 
 
 @dataclass
 class RunStats:
-    """What a run read."""
+    """What a run read and did."""
 
     books: int = 0
     intents: int = 0
     duplicates: int = 0
     resolutions: int = 0
     bad_lines: int = 0
+    skipped: int = 0  # records already taken in before a restart
+    stopped_at: int | None = None  # the line a requested stop left off after
     messages: list[str] = field(default_factory=list)
     receipts: Counter[str] = field(default_factory=Counter)
 
 
 class DayRunner:
-    """Feeds a day's records, in order, to the paper venues and the engine."""
+    """Feeds a day's records, in order, to the paper venue and the engine."""
 
     def __init__(
         self,
         engine: TradingEngine,
         *,
-        paper: PaperVenues,
         clock: ManualClock,
         source: str,
+        books: Callable[[Book], None] | None,
         report: Callable[[str], None] | None = None,
     ) -> None:
         self.engine = engine
-        self.paper = paper
         self.clock = clock
         self.source = source
+        self.books = books
         self.report = report or (lambda _message: None)
+        self.stop_requested = False
+        self._last_line = 0
 
-    def run(self, records: Iterable[DayRecord | BadLine]) -> RunStats:
-        """Process every record; a bad record is recorded and reported, and the run goes on."""
+    def run(self, records: Iterable[DayRecord | BadLine], *, resume_after: int = 0) -> RunStats:
+        """Process every record after ``resume_after``; a bad record is recorded and reported,
+        and the run goes on. Books are always fed (the in-process venue starts empty)."""
         stats = RunStats()
+        handled_since_reconcile = 0
         for record in records:
-            if isinstance(record, BadLine):
-                stats.bad_lines += 1
-                message = record.message(self.source)
-                stats.messages.append(message)
-                self.report(message)
-                self.engine.reject_input(
-                    feed=self.source,
-                    line_no=record.line_no,
-                    reason=record.reason,
-                    digest=record.digest,
-                )
-                continue
-            self.clock.set(record.at)
+            if self.stop_requested:
+                stats.stopped_at = self._last_line
+                break
+            self._last_line = record.line_no
             if isinstance(record, BookRecord):
-                stats.books += 1
-                venue = self.paper[record.book.venue]
-                venue.on_book(record.book)
-                self.engine.poll_venue(venue.name)
-            elif isinstance(record, IntentRecord):
-                stats.intents += 1
-                receipt = self.engine.submit(record.intent, feed=self.source)
-                stats.receipts[receipt.status] += 1
-                if receipt.status == "duplicate":
-                    stats.duplicates += 1
-            elif isinstance(record, ResolutionRecord):
-                stats.resolutions += 1
+                self._book(record, stats)
+                continue
+            if record.line_no <= resume_after:
+                stats.skipped += 1
+                continue
+            self._handle(record, stats)
+            handled_since_reconcile += 1
+            if handled_since_reconcile >= RECONCILE_EVERY and self.engine.open_orders:
+                self.engine.reconcile_open_orders()
+                handled_since_reconcile = 0
+        self._report_breakers()
         return stats
+
+    def _book(self, record: BookRecord, stats: RunStats) -> None:
+        self.clock.set(record.at)  # the time bad lines after it are recorded at
+        if self.books is None:
+            return  # the venue process reads its own books
+        stats.books += 1
+        self.books(record.book)
+        self.engine.poll_venue(record.book.venue)
+
+    def _handle(self, record: DayRecord | BadLine, stats: RunStats) -> None:
+        if isinstance(record, BadLine):
+            stats.bad_lines += 1
+            message = record.message(self.source)
+            stats.messages.append(message)
+            self.report(message)
+            self.engine.reject_input(
+                feed=self.source, line_no=record.line_no, reason=record.reason, digest=record.digest
+            )
+            return
+        self.clock.set(record.at)
+        if isinstance(record, IntentRecord):
+            stats.intents += 1
+            receipt = self.engine.submit(record.intent, feed=self.source, line_no=record.line_no)
+            stats.receipts[receipt.status] += 1
+            if receipt.status == "duplicate":
+                stats.duplicates += 1
+            if self.books is None and record.intent.venue in self.engine.venues:
+                self.engine.poll_venue(record.intent.venue)
+            self._report_breakers()
+        elif isinstance(record, ResolutionRecord):
+            stats.resolutions += 1
+
+    def _report_breakers(self) -> None:
+        while self.engine.tripped:
+            agent, error = self.engine.tripped.pop(0)
+            self.report(
+                f"agent {agent} halted: circuit breaker tripped after "
+                f"{self.engine.failure_threshold} venue failures in a row (last: {error}); "
+                f"`tape agents activate {agent}` resumes it"
+            )

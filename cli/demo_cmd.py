@@ -48,5 +48,5 @@ def demo(intent_count: int, seed: int) -> None:
     config_path.write_text(DEMO_CONFIG_TOML, encoding="utf-8")
     config = config_from_toml(tomllib.loads(DEMO_CONFIG_TOML), source=str(config_path))
     tape = build(config, clock=day_clock())
-    stats = run_day(tape, config, day)
-    click.echo(summary(tape, stats, f"the sample day {day} (seed {seed}) with {config_path}"))
+    result = run_day(tape, config, day)
+    click.echo(summary(tape, result, f"the sample day {day} (seed {seed}) with {config_path}"))

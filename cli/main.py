@@ -17,10 +17,11 @@ from adapters.config_file import ConfigError
 from adapters.storage import StorageConfigError
 from cli.agents_cmd import agents
 from cli.errors import TapeUsageError
+from cli.monitor_cmd import monitor
+from cli.paper_cmd import paper_venue
 from cli.read_cmd import intents, orders, positions, why
-
-# from cli.demo_cmd import demo
 from cli.run_cmd import ingest, run
+from cli.serve_cmd import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,7 +30,7 @@ def cli() -> None:
     """Tape: an event-sourced trading engine for prediction markets."""
 
 
-for command in (run, ingest, why, orders, positions, intents, agents):
+for command in (run, ingest, why, orders, positions, intents, agents, paper_venue, monitor, serve):
     cli.add_command(command)
 
 

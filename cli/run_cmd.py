@@ -1,15 +1,20 @@
-"""``tape run``, ``tape demo`` and ``tape ingest``: feeding inputs to the engine."""
+"""``tape run`` and ``tape ingest``: feeding inputs to the engine."""
 
 from __future__ import annotations
 
 import itertools
+import os
+import signal
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from types import FrameType
 
 import click
 
+from adapters.clock import ManualClock
 from adapters.config_file import TapeConfig, load_config
 from adapters.credentials import venue_modes
 from adapters.day_runner import DayRunner, RunStats
@@ -17,6 +22,8 @@ from adapters.dayfile import BadLine, DayRecord, read_day, read_intents
 from cli.errors import TapeUsageError
 from cli.render import counts, money
 from cli.wiring import Tape, build, day_clock, live_clock
+from engine.service import Recovery
+from projections.digest import decision_digest
 from projections.views import LogViews
 
 
@@ -31,8 +38,41 @@ def _open_lines(path: Path) -> Iterator[str]:
         yield from handle
 
 
-def run_day(tape: Tape, config: TapeConfig, day: Path, clock_start: bool = True) -> RunStats:
-    """Run a day file through a wired Tape, agents registered at the day's first time."""
+@dataclass
+class DayRun:
+    """A finished (or stopped) day run: what it read and what start-up had to finish."""
+
+    stats: RunStats
+    recovery: Recovery
+
+
+class GracefulStop:
+    """SIGTERM/SIGINT: the first finishes the record at hand and stops; a second exits at once
+    (still safe: every order was written before its venue call)."""
+
+    def __init__(self, runner: DayRunner) -> None:
+        self.runner = runner
+        self.previous: dict[int, object] = {}
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        if self.runner.stop_requested:
+            os._exit(128 + signum)
+        self.runner.stop_requested = True
+        _report(f"{signal.Signals(signum).name}: finishing the current record, then stopping")
+
+    def __enter__(self) -> GracefulStop:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self.previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+
+
+def run_day(tape: Tape, config: TapeConfig, day: Path) -> DayRun:
+    """Run a day file through a wired Tape: agents registered at the day's first time, then
+    whatever a crash left unfinished, then the records after the last one taken in."""
     records: Iterator[DayRecord | BadLine] = read_day(_open_lines(day))
     first: list[DayRecord | BadLine] = []
     for record in records:
@@ -40,15 +80,25 @@ def run_day(tape: Tape, config: TapeConfig, day: Path, clock_start: bool = True)
         if not isinstance(record, BadLine):
             break
     clock = tape.engine.clock
-    if clock_start and first and not isinstance(first[-1], BadLine):
-        clock.set(first[-1].at)  # type: ignore[attr-defined]
+    if not isinstance(clock, ManualClock):
+        raise TypeError("a day runs on the day's own clock")
+    start = first[-1] if first else None
+    if start is not None and not isinstance(start, BadLine):
+        clock.set(start.at)
     tape.engine.register_agents(config.agents)
-    runner = DayRunner(tape.engine, paper=tape.paper, clock=clock, source=day.name, report=_report)  # type: ignore[arg-type]
-    return runner.run(itertools.chain(first, records))
+    recovery = tape.engine.recover()
+    books = tape.paper.on_book if tape.paper is not None else None
+    runner = DayRunner(tape.engine, clock=clock, source=day.name, books=books, report=_report)
+    with GracefulStop(runner):
+        stats = runner.run(
+            itertools.chain(first, records), resume_after=recovery.feed_positions.get(day.name, 0)
+        )
+    return DayRun(stats, recovery)
 
 
-def summary(tape: Tape, stats: RunStats, source: str) -> str:
+def summary(tape: Tape, run: DayRun, source: str) -> str:
     """What happened, read back from the log."""
+    stats = run.stats
     views = LogViews.build(tape.app)
     intents = list(views.intents.rows.values())
     verdicts = Counter(row["verdict"] for row in intents)
@@ -63,8 +113,17 @@ def summary(tape: Tape, stats: RunStats, source: str) -> str:
     volume = sum((o["notional_filled"] for o in orders), Decimal(0))
     fees = sum((o["fees"] for o in orders), Decimal(0))
     example = next((o for o in orders if o["status"] == "FILLED"), orders[0] if orders else None)
-    lines = [
-        f"Tape ran {source}",
+    digest = decision_digest(tape.app)
+    lines = [f"Tape ran {source}"]
+    if stats.skipped or run.recovery.reconciled or run.recovery.decided:
+        lines.append(
+            f"  resumed    {stats.skipped} records already taken in; reconciled "
+            f"{counts(run.recovery.reconciled.items())}; decided {run.recovery.decided} "
+            "pending intents"
+        )
+    if stats.stopped_at is not None:
+        lines.append(f"  stopped    after line {stats.stopped_at}; run again to resume")
+    lines += [
         f"  records    {stats.books} books, {stats.intents} intents "
         f"({stats.duplicates} redelivered), {stats.resolutions} resolutions, "
         f"{stats.bad_lines} bad lines skipped",
@@ -76,7 +135,8 @@ def summary(tape: Tape, stats: RunStats, source: str) -> str:
         f"  positions  {len(open_positions)} open; realised PnL {money(realised)} USDC, "
         f"marked PnL {money(marked)} USDC",
         f"  store      {tape.storage.kind} {tape.storage.location} ({views.events} events)",
-        f"  venues     {'; '.join(venue_modes())}",
+        f"  digest     {digest.hexdigest} ({digest.events} events)",
+        f"  venues     {tape.venue_note}; {'; '.join(venue_modes())}",
     ]
     if example is not None:
         lines.append(f"  explain    tape why {example['order_id']}")
@@ -94,23 +154,51 @@ def summary(tape: Tape, stats: RunStats, source: str) -> str:
     default=None,
     help="tape.toml (default: ./tape.toml, else the environment).",
 )
-def run(day: Path, config_path: Path | None) -> None:
-    """Run a tape.day/1 file through the engine (paper venue unless configured)."""
+@click.option(
+    "--paper-url",
+    default=None,
+    help="A `tape paper-venue` process to trade against (default: $TAPE_PAPER_URL, else "
+    "an in-process paper venue).",
+)
+def run(day: Path, config_path: Path | None, paper_url: str | None) -> None:
+    """Run a tape.day/1 file through the engine (paper venue unless configured). After a crash,
+    running it again finishes what was in flight and resumes after the last record taken in."""
     config = load_config(config_path)
-    tape = build(config, clock=day_clock())
-    stats = run_day(tape, config, day)
-    click.echo(summary(tape, stats, str(day)))
+    tape = build(config, clock=day_clock(), paper_url=paper_url)
+    result = run_day(tape, config, day)
+    click.echo(summary(tape, result, str(day)))
 
 
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None)
-def ingest(file: Path, config_path: Path | None) -> None:
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Tail FILE as it grows (e.g. from tape monitor --out) until SIGINT/SIGTERM, resuming "
+    "after the last line handled (offset in $TAPE_HOME/tail).",
+)
+def ingest(file: Path, config_path: Path | None, follow: bool) -> None:
     """Take tape.intent/1 lines from FILE (one JSON object per line) into the engine."""
     config = load_config(config_path)
     tape = build(config, clock=live_clock())
     tape.engine.register_agents(config.agents)
     receipts: Counter[str] = Counter()
+    if follow:
+        import threading  # noqa: PLC0415 - only the follow mode needs these
+
+        from adapters.intent_tail import IntentTail, default_offset_path, ingest_following  # noqa: PLC0415
+        from adapters.storage import tape_home  # noqa: PLC0415
+
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda _signum, _frame: stop.set())
+        tape.engine.recover()
+        tail = IntentTail(file, default_offset_path(tape_home(), file), report=_report)
+        _report(f"following {file} from line {tail.position.line_no + 1}")
+        receipts = ingest_following(tape.engine, tail, feed=file.name, stop=stop, report=_report)
+        click.echo(f"ingested {file} (followed, stopped): {counts(receipts.items())}")
+        return
     for record in read_intents(_open_lines(file)):
         if isinstance(record, BadLine):
             _report(record.message(file.name))

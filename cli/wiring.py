@@ -6,9 +6,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from adapters.clock import ManualClock, SystemClock
 from adapters.config_file import TapeConfig
+from adapters.paper.http_venue import HttpPaperVenues
 from adapters.paper.venue import PaperVenues
 from adapters.storage import Storage, storage_from_env
 from engine.application import TapeApplication
@@ -16,16 +18,18 @@ from engine.ports import Clock
 from engine.service import TradingEngine
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PAPER_URL_ENV = "TAPE_PAPER_URL"
 
 
 @dataclass
 class Tape:
-    """A wired Tape: the store, the engine, its paper venues and its clock."""
+    """A wired Tape: the store, the engine and where its venues are."""
 
     app: TapeApplication
     engine: TradingEngine
-    paper: PaperVenues
+    paper: PaperVenues | None  # the in-process paper venues, fed by the day runner
     storage: Storage
+    venue_note: str
 
 
 def open_app(environ: Mapping[str, str] | None = None) -> tuple[TapeApplication, Storage]:
@@ -35,12 +39,28 @@ def open_app(environ: Mapping[str, str] | None = None) -> tuple[TapeApplication,
     return app, storage
 
 
-def build(config: TapeConfig, *, clock: Clock, environ: Mapping[str, str] | None = None) -> Tape:
-    """Wire the engine to its store and, with no venue credentials, to paper venues."""
-    app, storage = open_app(environ)
-    paper = PaperVenues(fee_rate=config.paper_fee_rate)
-    engine = TradingEngine(app, venues=paper, market_data=paper, clock=clock)
-    return Tape(app, engine, paper, storage)
+def build(
+    config: TapeConfig,
+    *,
+    clock: Clock,
+    paper_url: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Tape:
+    """Wire the engine to its store and its venues: a paper venue process when a URL is given
+    (or TAPE_PAPER_URL is set), else in-process paper venues."""
+    env = os.environ if environ is None else environ
+    app, storage = open_app(env)
+    url = paper_url or env.get(PAPER_URL_ENV) or None
+    venues: Any
+    if url:
+        venues = HttpPaperVenues(url, clock=clock)
+        paper = None
+        note = f"paper venue process at {url}"
+    else:
+        venues = paper = PaperVenues(fee_rate=config.paper_fee_rate)
+        note = "in-process paper venue"
+    engine = TradingEngine(app, venues=venues, market_data=venues, clock=clock)
+    return Tape(app, engine, paper, storage, note)
 
 
 def day_clock() -> ManualClock:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, Self
 
 from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.utils import get_topic
+
+from engine.values import dec_str
 
 
 class WallClockForbiddenError(RuntimeError):
@@ -19,13 +22,29 @@ def _refuse_wall_clock() -> datetime:
     )
 
 
+def canonical(value: Any) -> Any:
+    """Decimals in their one canonical form (``0.530`` and ``0.53`` are stored alike)."""
+    if isinstance(value, Decimal):
+        return Decimal(dec_str(value))
+    return value
+
+
 class TapeAggregate(Aggregate):
     """An aggregate whose events must be stamped explicitly (``timestamp=clock.now()``).
 
     The library would stamp events with ``datetime.now()``; replay would then differ from the
     recorded day. Every event class here refuses to create its own timestamp, so a forgotten
-    timestamp fails loudly in tests instead of breaking determinism quietly.
+    timestamp fails loudly in tests instead of breaking determinism quietly. Decimal fields are
+    stored in canonical form, so the same value gives the same bytes whichever path made it.
     """
+
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        """Trigger an event with its Decimal fields in canonical form."""
+        super().trigger_event(event_class, **{k: canonical(v) for k, v in kwargs.items()})
+
+    @classmethod
+    def _create(cls, event_class: Any, *, id: Any = None, **kwargs: Any) -> Self:  # noqa: A002
+        return super()._create(event_class, id=id, **{k: canonical(v) for k, v in kwargs.items()})
 
     class Event(Aggregate.Event):
         """Base of every Tape event."""

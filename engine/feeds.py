@@ -31,6 +31,7 @@ class Feed(TapeAggregate):
     class InputRejected(TapeAggregate.Event):
         """A record that could not be taken in: where it was and why (its digest, not its text)."""
 
+        source: str
         line_no: int
         reason: str
         digest: str
@@ -50,5 +51,10 @@ class Feed(TapeAggregate):
     def reject(self, *, line_no: int, reason: str, digest: str, at: datetime) -> None:
         """Record a record that was refused."""
         self.trigger_event(
-            self.InputRejected, line_no=line_no, reason=reason, digest=digest, timestamp=at
+            self.InputRejected,
+            source=self.source,
+            line_no=line_no,
+            reason=reason,
+            digest=digest,
+            timestamp=at,
         )

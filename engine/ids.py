@@ -59,3 +59,8 @@ def fill_uuid(order_id: UUID, venue_fill_key: str) -> UUID:
 def feed_uuid(source: str) -> UUID:
     """An input feed (a day file, an intent file, an HTTP endpoint) and what it rejected."""
     return uuid5(TAPE_NAMESPACE, f"feed/{source}")
+
+
+def reconciliation_uuid(order_id: str) -> UUID:
+    """The record of what the venue reported about an order when asked."""
+    return uuid5(TAPE_NAMESPACE, f"reconciliation/{order_id}")

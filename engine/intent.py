@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,21 +22,18 @@ from engine.values import Side, dec_str
 INTENT_SCHEMA = "tape.intent/1"
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+_DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|\+00:00)$")
 
 
 def decimal_from_text(value: Any) -> Decimal:
-    """Parse a decimal string; floats and other types are refused (they lose precision)."""
-    # Money arrives as decimal strings; a JSON float would already have lost precision.
+    """Parse a plain decimal string (``"120.5"``); floats, exponents, spaces and other types
+    are refused: floats lose precision, and the wire format has one way to write a number."""
     if not isinstance(value, str):
         raise ValueError('must be a decimal string such as "0.52"')  # noqa: TRY004
-    try:
-        parsed = Decimal(value)
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a decimal number") from None
-    if not parsed.is_finite():
-        raise ValueError(f"{value!r} is not a finite number")
-    return parsed
+    if not _DECIMAL.fullmatch(value):
+        raise ValueError(f"{value!r} is not a decimal number")
+    return Decimal(value)
 
 
 def parse_utc(value: Any) -> datetime:
@@ -45,7 +42,7 @@ def parse_utc(value: Any) -> datetime:
         if value.tzinfo is None or value.utcoffset() != UTC.utcoffset(None):
             raise ValueError("must be a UTC time")
         return value
-    if not isinstance(value, str) or not _RFC3339_UTC.match(value):
+    if not isinstance(value, str) or not _RFC3339_UTC.fullmatch(value):
         raise ValueError("must be an RFC 3339 UTC time such as 2026-01-30T14:03:11Z")
     text = value.replace("Z", "+00:00")
     if "." in text:
@@ -83,14 +80,14 @@ class IntentSource(BaseModel):
     @field_validator("trader")
     @classmethod
     def _trader_is_address(cls, value: str | None) -> str | None:
-        if value is not None and not _ADDRESS.match(value):
+        if value is not None and not _ADDRESS.fullmatch(value):
             raise ValueError("must be a 0x address of 40 hex digits")
         return value.lower() if value is not None else None
 
     @field_validator("tx_hash")
     @classmethod
     def _tx_hash_is_hex(cls, value: str | None) -> str | None:
-        if value is not None and not _HEX.match(value):
+        if value is not None and not _HEX.fullmatch(value):
             raise ValueError("must be 0x followed by hex digits")
         return value
 

@@ -28,6 +28,7 @@ class Intent(TapeAggregate):
         intent_id: str
         intent: dict[str, Any]
         feed: str
+        line_no: int  # where in the feed it came from (0 when the feed has no lines)
 
         def apply(self, aggregate: Any) -> None:
             aggregate.intent_id = self.intent_id
@@ -42,6 +43,7 @@ class Intent(TapeAggregate):
         """The same intent_id arrived again; it is recorded and never traded twice."""
 
         feed: str
+        line_no: int
         same_payload: bool
 
         def apply(self, aggregate: Any) -> None:
@@ -82,10 +84,17 @@ class Intent(TapeAggregate):
         reason: str | None
 
     @classmethod
-    def receive(cls, *, intent_id: str, intent: dict[str, Any], feed: str, at: datetime) -> Intent:
+    def receive(
+        cls, *, intent_id: str, intent: dict[str, Any], feed: str, line_no: int, at: datetime
+    ) -> Intent:
         """Take an intent in: the first event of its life."""
         return cls._create(
-            cls.IntentReceived, intent_id=intent_id, intent=intent, feed=feed, timestamp=at
+            cls.IntentReceived,
+            intent_id=intent_id,
+            intent=intent,
+            feed=feed,
+            line_no=line_no,
+            timestamp=at,
         )
 
     @property
@@ -93,10 +102,14 @@ class Intent(TapeAggregate):
         """Whether the intent has its verdict."""
         return self.status != "RECEIVED"
 
-    def redelivered(self, *, feed: str, intent: dict[str, Any], at: datetime) -> None:
+    def redelivered(self, *, feed: str, line_no: int, intent: dict[str, Any], at: datetime) -> None:
         """Record that the intent arrived again."""
         self.trigger_event(
-            self.IntentRedelivered, feed=feed, same_payload=intent == self.intent, timestamp=at
+            self.IntentRedelivered,
+            feed=feed,
+            line_no=line_no,
+            same_payload=intent == self.intent,
+            timestamp=at,
         )
 
     def accept(

@@ -287,6 +287,9 @@ class Order(TapeAggregate):
         """Record a fill; a fill already recorded is ignored. Returns whether it was new."""
         if fill_id in self.fills:
             return False
+        if "OrderFilled" not in TRANSITIONS[OrderStatus(self.status)]:
+            msg = f"order {self.id} is {self.status}: OrderFilled cannot follow"
+            raise IllegalOrderTransitionError(msg)
         if size <= 0:
             msg = f"fill {fill_id} of order {self.id} has a size of {size}"
             raise OverfillError(msg)

@@ -81,15 +81,18 @@ class VenuePort(Protocol):
 
     name: str
 
-    def submit(self, request: OrderRequest) -> VenueReport:
-        """Send an order. Raises VenueUncertainError when the outcome is unknown."""
+    def submit(self, request: OrderRequest, *, at: datetime | None = None) -> VenueReport:
+        """Send an order at the engine's time ``at``. Raises VenueUncertainError when the
+        outcome is unknown. (``at`` matters to venues that replay recorded books.)"""
         ...
 
-    def order_status(self, client_order_id: str) -> VenueReport | None:
+    def order_status(
+        self, client_order_id: str, *, at: datetime | None = None
+    ) -> VenueReport | None:
         """The venue's report of an order we sent, or None if it never received it."""
         ...
 
-    def poll_reports(self) -> list[VenueReport]:
+    def poll_reports(self, *, at: datetime | None = None) -> list[VenueReport]:
         """Reports that arrived since the last call (fills of resting orders, cancels)."""
         ...
 
@@ -97,8 +100,8 @@ class VenuePort(Protocol):
 class MarketData(Protocol):
     """Books, as the venue or the recorded day shows them now."""
 
-    def book(self, venue: str, token_id: str) -> Book | None:
-        """The current book of a token, or None when there is none."""
+    def book(self, venue: str, token_id: str, *, at: datetime | None = None) -> Book | None:
+        """The book of a token at the engine's time ``at``, or None when there is none."""
         ...
 
 
@@ -112,6 +115,6 @@ class Books:
         """Replace the book of the book's token."""
         self.latest[(book.venue, book.token_id)] = book
 
-    def book(self, venue: str, token_id: str) -> Book | None:
+    def book(self, venue: str, token_id: str, *, at: datetime | None = None) -> Book | None:
         """The latest book of a token."""
         return self.latest.get((venue, token_id))

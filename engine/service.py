@@ -12,8 +12,10 @@ the next start can finish from:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
@@ -30,6 +32,7 @@ from engine.ids import (
     intent_uuid,
     order_id_of_client_order_id,
     position_uuid,
+    reconciliation_uuid,
     trader_holding_uuid,
 )
 from engine.intent import TradeIntent, parse_intent
@@ -44,10 +47,22 @@ from engine.ports import (
     VenueUncertainError,
 )
 from engine.positions import Position
+from engine.reconciliations import Reconciliation
+from engine.recovery import find_pending_work
 from engine.traders import TraderHolding
 from engine.values import OrderType, Side, TradingState
 
 DEFAULT_FAILURE_THRESHOLD = 5
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What a start-up finished: how far each feed had been read, what reconciliation did
+    (action -> orders), and how many received intents were decided."""
+
+    feed_positions: dict[str, int]
+    reconciled: dict[str, int]
+    decided: int
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,8 @@ class TradingEngine:
         self.market_data = market_data
         self.clock = clock
         self.failure_threshold = failure_threshold
+        self.open_orders: set[UUID] = set()
+        self.tripped: list[tuple[str, str]] = []  # (agent, last error) of breakers tripped
 
     # -- agents ---------------------------------------------------------------------------
 
@@ -107,24 +124,28 @@ class TradingEngine:
 
     # -- intake ---------------------------------------------------------------------------
 
-    def submit(self, intent: TradeIntent, *, feed: str) -> Receipt:
+    def submit(self, intent: TradeIntent, *, feed: str, line_no: int = 0) -> Receipt:
         """Receive an intent and, if it is new, decide it and place its orders."""
-        receipt = self.receive(intent, feed=feed)
+        receipt = self.receive(intent, feed=feed, line_no=line_no)
         if receipt.status == "received":
             for order_id in self.decide(intent):
                 self.execute(order_id)
         return receipt
 
-    def receive(self, intent: TradeIntent, *, feed: str) -> Receipt:
+    def receive(self, intent: TradeIntent, *, feed: str, line_no: int = 0) -> Receipt:
         """Record the intent durably; a known intent_id is recorded as redelivered, nothing more."""
         wire = intent.to_wire()
         at = self.clock.now()
         existing = self.app.get_or_none(intent_uuid(intent.intent_id))
         if existing is not None:
-            existing.redelivered(feed=feed, intent=wire, at=at)
+            existing.redelivered(feed=feed, line_no=line_no, intent=wire, at=at)
             self.app.save(existing)
             return Receipt(intent.intent_id, "duplicate")
-        self.app.save(Intent.receive(intent_id=intent.intent_id, intent=wire, feed=feed, at=at))
+        self.app.save(
+            Intent.receive(
+                intent_id=intent.intent_id, intent=wire, feed=feed, line_no=line_no, at=at
+            )
+        )
         return Receipt(intent.intent_id, "received")
 
     def reject_input(self, *, feed: str, line_no: int, reason: str, digest: str) -> None:
@@ -141,13 +162,13 @@ class TradingEngine:
         record = self.app.get_or_none(intent_uuid(intent.intent_id))
         if record is None or record.decided:
             return []
-        now = self.clock.now()
+        now = self._after(record.modified_on)
         agent: Agent | None = self.app.get_or_none(agent_uuid(intent.agent))
         position: Position | None = self.app.get_or_none(
             position_uuid(intent.agent, intent.venue, intent.token_id)
         )
         holding = self._trader_holding(intent)
-        book = self.market_data.book(intent.venue, intent.token_id)
+        book = self.market_data.book(intent.venue, intent.token_id, at=now)
         decision = decide(
             DecisionInput(
                 intent=intent,
@@ -252,11 +273,25 @@ class TradingEngine:
         venue = self.venues.get(order.venue)
         if venue is None:
             order.reject(
-                code="NO_VENUE", message=f"no adapter for venue {order.venue}", at=self.clock.now()
+                code="NO_VENUE",
+                message=f"no adapter for venue {order.venue}",
+                at=self._after(order.modified_on),
             )
             self.app.save(order)
             return
-        request = OrderRequest(
+        self.open_orders.add(order_id)
+        self._send(order, venue)
+
+    def _send(self, order: Order, venue: VenuePort) -> None:
+        try:
+            report = venue.submit(self._request(order), at=self._after(order.modified_on))
+        except VenueUncertainError as error:
+            self._record_uncertain(order, str(error))
+            return
+        self.apply_report(report)
+
+    def _request(self, order: Order) -> OrderRequest:
+        return OrderRequest(
             client_order_id=order.client_order_id,
             venue=order.venue,
             market_id=order.market_id,
@@ -266,16 +301,95 @@ class TradingEngine:
             price=order.price,
             size=order.size,
         )
+
+    # -- recovery and reconciliation ------------------------------------------------------
+
+    def recover(self) -> Recovery:
+        """Finish what a crash left: reconcile every order that is not terminal with its venue,
+        then decide the intents that were received without a verdict."""
+        work = find_pending_work(self.app)
+        self.open_orders = set(work.open_orders)
+        actions = Counter(
+            self.reconcile(order_id)
+            for order_id in sorted(work.open_orders, key=lambda o: (work.open_orders[o], o))
+        )
+        decided = 0
+        for intent_id in work.undecided.values():
+            for order_id in self.decide_pending(intent_id):
+                self.execute(order_id)
+            decided += 1
+        return Recovery(dict(work.feed_positions), dict(actions), decided)
+
+    def reconcile_open_orders(self) -> dict[str, int]:
+        """Ask the venues about every order not yet terminal (periodically while running)."""
+        return dict(Counter(self.reconcile(order_id) for order_id in sorted(self.open_orders)))
+
+    def reconcile(self, order_id: UUID) -> str:
+        """Ask the order's venue what it knows, record the answer, then apply it. An order the
+        venue never saw is resubmitted with the same client order id while it is within the
+        agent's staleness limit, else it expires. Returns what was done."""
+        order: Order = self.app.repository.get(order_id)
+        if order.is_terminal:
+            self.open_orders.discard(order_id)
+            return "terminal"
+        venue = self.venues.get(order.venue)
+        if venue is None:
+            return "no venue"
+        at = self._after(order.modified_on)
         try:
-            report = venue.submit(request)
+            report = venue.order_status(order.client_order_id, at=at)
         except VenueUncertainError as error:
-            self._record_uncertain(order, str(error))
-            return
-        self.apply_report(report)
+            self._count_failure(order.agent, str(error), at)
+            return "venue unreachable"
+        record = self.app.get_or_none(reconciliation_uuid(str(order_id))) or Reconciliation.open(
+            order_id=str(order_id),
+            venue=order.venue,
+            client_order_id=order.client_order_id,
+            at=at,
+        )
+        if report is not None:
+            status = "REJECTED" if not report.accepted else ("CLOSED" if report.closed else "OPEN")
+            record.reported(
+                found=True, venue_status=status, fills=len(report.fills), action="apply", at=at
+            )
+            self.app.save(record)
+            self.apply_report(report)
+            return "applied"
+        return self._reconcile_unseen(order, venue, record, at)
+
+    def _reconcile_unseen(
+        self, order: Order, venue: VenuePort, record: Reconciliation, at: datetime
+    ) -> str:
+        if order.status not in (OrderStatus.PLACED, OrderStatus.UNCERTAIN):
+            record.reported(
+                found=False, venue_status="UNKNOWN", fills=0, action="none: unknown", at=at
+            )
+            self.app.save(record)
+            return "unknown at venue"
+        agent: Agent = self.app.repository.get(agent_uuid(order.agent))
+        limit = agent.config.max_intent_age_s
+        age = (at - order.created_on).total_seconds()
+        if age <= limit:
+            record.reported(found=False, venue_status="UNKNOWN", fills=0, action="resubmit", at=at)
+            self.app.save(record)
+            self._send(order, venue)
+            return "resubmitted"
+        record.reported(found=False, venue_status="UNKNOWN", fills=0, action="expire", at=at)
+        order.expire(
+            reason=(
+                f"the venue never received it and it is {age:g}s old, past the {limit}s "
+                "staleness limit: not resubmitted"
+            ),
+            at=at,
+        )
+        agent.release_commitment(order_id=str(order.id), at=at)
+        self.app.save(record, order, agent)
+        self.open_orders.discard(order.id)
+        return "expired"
 
     def poll_venue(self, venue_name: str) -> int:
         """Apply the reports a venue has for us (fills of resting orders); returns how many."""
-        reports = self.venues[venue_name].poll_reports()
+        reports = self.venues[venue_name].poll_reports(at=self.clock.now())
         for report in reports:
             self.apply_report(report)
         return len(reports)
@@ -286,13 +400,14 @@ class TradingEngine:
         order: Order | None = self.app.get_or_none(order_id) if order_id else None
         if order is None:
             raise UnknownOrderError(f"venue reported unknown order {report.client_order_id}")
-        at = self.clock.now()
+        at = self._after(order.modified_on)
         agent: Agent = self.app.repository.get(agent_uuid(order.agent))
         if not report.accepted:
             if order.status in (OrderStatus.PLACED, OrderStatus.UNCERTAIN):
                 order.reject(code=report.reject_code, message=report.reject_message, at=at)
                 agent.release_commitment(order_id=str(order.id), at=at)
                 self.app.save(order, agent)
+            self.open_orders.discard(order.id)
             return
         if order.status in (OrderStatus.PLACED, OrderStatus.UNCERTAIN):
             order.accept(venue_order_id=report.venue_order_id or report.client_order_id, at=at)
@@ -356,6 +471,7 @@ class TradingEngine:
             order.cancel(reason=report.close_reason or "closed by the venue", at=at)
         if order.is_terminal:
             agent.release_commitment(order_id=str(order.id), at=at)
+            self.open_orders.discard(order.id)
         to_save = [order, agent]
         if position.pending_events:
             to_save.append(position)
@@ -363,12 +479,22 @@ class TradingEngine:
 
     # -- helpers --------------------------------------------------------------------------
 
+    def _after(self, moment: datetime) -> datetime:
+        # An aggregate's events never go back in time: after a restart the day clock has not
+        # yet reached the time of the work being finished.
+        return max(self.clock.now(), moment)
+
     def _record_uncertain(self, order: Order, error: str) -> None:
-        at = self.clock.now()
+        at = self._after(order.modified_on)
         order.mark_uncertain(error=error, at=at)
-        agent: Agent = self.app.repository.get(agent_uuid(order.agent))
-        agent.count_venue_failure(error=error, threshold=self.failure_threshold, at=at)
-        self.app.save(order, agent)
+        self.app.save(order)
+        self._count_failure(order.agent, error, at)
+
+    def _count_failure(self, agent_name: str, error: str, at: datetime) -> None:
+        agent: Agent = self.app.repository.get(agent_uuid(agent_name))
+        if agent.count_venue_failure(error=error, threshold=self.failure_threshold, at=at):
+            self.tripped.append((agent_name, error))
+        self.app.save(agent)
 
     def _agent_view(self, agent: Agent | None, intent: TradeIntent, day: str) -> AgentView | None:
         if agent is None:

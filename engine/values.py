@@ -35,7 +35,10 @@ def dec_str(value: Decimal) -> str:
     """Canonical text of a Decimal: no exponent, no trailing zeros (``1.50`` -> ``1.5``)."""
     if value == 0:
         return "0"
-    return format(value.normalize(), "f")
+    text = format(value, "f")  # exact: normalize() would round to the context's 28 digits
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ id: a resubmitted client order id is answered from the ledger, never filled twic
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -94,13 +95,13 @@ class PaperVenue:
             if order.status == "OPEN" and same_token and self._match(order):
                 self._reports.append(order.report())
 
-    def book(self, venue: str, token_id: str) -> Book | None:
+    def book(self, venue: str, token_id: str, *, at: datetime | None = None) -> Book | None:
         """The current book, liquidity taken by earlier orders removed (MarketData port)."""
         return self.books.get(token_id) if venue == self.name else None
 
     # -- venue port -------------------------------------------------------------------------
 
-    def submit(self, request: OrderRequest) -> VenueReport:
+    def submit(self, request: OrderRequest, *, at: datetime | None = None) -> VenueReport:
         """Match an order now; a known client order id is answered from the ledger."""
         known = self.ledger.get(request.client_order_id)
         if known is not None:
@@ -126,12 +127,14 @@ class PaperVenue:
             order.status, order.close_reason = "CANCELED", "FAK remainder canceled"
         return order.report()
 
-    def order_status(self, client_order_id: str) -> VenueReport | None:
+    def order_status(
+        self, client_order_id: str, *, at: datetime | None = None
+    ) -> VenueReport | None:
         """What the ledger holds for a client order id."""
         order = self.ledger.get(client_order_id)
         return order.report() if order is not None else None
 
-    def poll_reports(self) -> list[VenueReport]:
+    def poll_reports(self, *, at: datetime | None = None) -> list[VenueReport]:
         """Reports of resting orders that traded since the last call."""
         reports, self._reports = self._reports, []
         return reports
@@ -230,6 +233,10 @@ class PaperVenues(dict[str, PaperVenue]):
         """The paper venue of that name, made if needed."""
         return self[name]
 
-    def book(self, venue: str, token_id: str) -> Book | None:
+    def on_book(self, book: Book) -> None:
+        """A new book for the venue it belongs to."""
+        self[book.venue].on_book(book)
+
+    def book(self, venue: str, token_id: str, *, at: datetime | None = None) -> Book | None:
         """The current book of a token on a paper venue (MarketData port)."""
         return self[venue].book(venue, token_id)

@@ -1,0 +1,51 @@
+"""``tape paper-venue``: run the paper venue as its own loopback HTTP process."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from decimal import Decimal
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from adapters.paper.server import PaperVenueService, make_server
+from cli.errors import TapeUsageError
+
+
+@click.command("paper-venue")
+@click.option("--port", default=0, show_default=True, help="Port on 127.0.0.1 (0: a free one).")
+@click.option(
+    "--day", type=click.Path(path_type=Path), required=True, help="The day whose books it serves."
+)
+@click.option(
+    "--ledger",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Its durable ledger (default: paper-ledger.db beside the day file).",
+)
+@click.option("--fee-rate", default="0", show_default=True, help="Fee as a fraction of notional.")
+def paper_venue(port: int, day: Path, ledger: Path | None, fee_rate: str) -> None:
+    """Serve the paper venue over HTTP on loopback, books from DAY by time, with a durable
+    ledger; `GET /orders` returns the ledger. Prints `listening on http://127.0.0.1:PORT`."""
+    if not day.is_file():
+        raise TapeUsageError(f"{day}: no such file")
+    service = PaperVenueService(
+        day, ledger or day.with_name("paper-ledger.db"), fee_rate=Decimal(fee_rate)
+    )
+    server = make_server(service, port)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    click.echo(f"listening on http://127.0.0.1:{server.server_address[1]}")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        service.ledger.close()
