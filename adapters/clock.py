@@ -19,6 +19,11 @@ class ManualClock:
     def __init__(self, start: datetime) -> None:
         self._now = start
 
+    @classmethod
+    def epoch(cls) -> ManualClock:
+        """A clock at 1970-01-01T00:00:00Z, for a run that has no record yet."""
+        return cls(datetime(1970, 1, 1, tzinfo=UTC))
+
     def set(self, at: datetime) -> None:
         """Move the clock (never backwards: records of a day are ordered by time)."""
         self._now = max(self._now, at)

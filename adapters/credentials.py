@@ -36,12 +36,22 @@ def credentials_from_env(environ: Mapping[str, str] | None = None) -> dict[str, 
     return found
 
 
-def venue_modes(environ: Mapping[str, str] | None = None) -> list[str]:
+def venue_modes(
+    environ: Mapping[str, str] | None = None,
+    *,
+    live: set[str] | None = None,
+    paper_only: bool = False,
+) -> list[str]:
     """One line per venue saying how Tape trades there, for the run summary and health."""
     creds = credentials_from_env(environ)
+    live = live or set()
     lines = []
     for venue in sorted(KEY_VARIABLES):
-        if venue in creds:
+        if venue in live:
+            lines.append(f"{venue}: live ({creds[venue].key.name} is set)")
+        elif venue in creds and paper_only:
+            lines.append(f"{venue}: {creds[venue].key.name} is set, but paper only was asked")
+        elif venue in creds:
             lines.append(
                 f"{venue}: {creds[venue].key.name} is set, but the live {venue} adapter is not "
                 "built yet: trading on paper"

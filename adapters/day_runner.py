@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from adapters.clock import ManualClock
 from adapters.dayfile import BadLine, BookRecord, DayRecord, IntentRecord, ResolutionRecord
 from engine.service import TradingEngine
+from engine.settlement import settle_market
 from engine.values import Book
 
 RECONCILE_EVERY = 200
@@ -43,11 +44,13 @@ class DayRunner:
         source: str,
         books: Callable[[Book], None] | None,
         report: Callable[[str], None] | None = None,
+        live: frozenset[str] = frozenset(),
     ) -> None:
         self.engine = engine
         self.clock = clock
         self.source = source
         self.books = books
+        self.live = live  # venues whose reports must be polled after each intent
         self.report = report or (lambda _message: None)
         self.stop_requested = False
         self._last_line = 0
@@ -101,11 +104,18 @@ class DayRunner:
             stats.receipts[receipt.status] += 1
             if receipt.status == "duplicate":
                 stats.duplicates += 1
-            if self.books is None and record.intent.venue in self.engine.venues:
+            if self.books is None or record.intent.venue in self.live:
                 self.engine.poll_venue(record.intent.venue)
             self._report_breakers()
         elif isinstance(record, ResolutionRecord):
             stats.resolutions += 1
+            settle_market(
+                self.engine.app,
+                venue=record.venue,
+                market_id=record.market_id,
+                winning_token_id=record.winning_token_id,
+                at=self.clock.now(),
+            )
 
     def _report_breakers(self) -> None:
         while self.engine.tripped:

@@ -51,6 +51,25 @@ class BookLine(_Strict):
             return [tuple(level) if isinstance(level, list) else level for level in value]
         return value
 
+    @field_validator("tick_size", "min_size", "size_step")
+    @classmethod
+    def _grid_positive(cls, value: Decimal) -> Decimal:
+        if value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
+
+    @field_validator("bids", "asks")
+    @classmethod
+    def _levels_sensible(
+        cls, value: list[tuple[Decimal, Decimal]]
+    ) -> list[tuple[Decimal, Decimal]]:
+        for price, size in value:
+            if not Decimal(0) < price < Decimal(1):
+                raise ValueError(f"level price {price} must be between 0 and 1")
+            if size <= 0:
+                raise ValueError(f"level size {size} must be greater than 0")
+        return value
+
     @field_validator("bids")
     @classmethod
     def _bids_best_first(

@@ -16,10 +16,15 @@ import click
 from adapters.config_file import ConfigError
 from adapters.storage import StorageConfigError
 from cli.agents_cmd import agents
-from cli.errors import TapeUsageError
+from cli.demo_cmd import demo
+from cli.errors import TapeProblem, TapeUsageError
+from cli.health_cmd import health
 from cli.monitor_cmd import monitor
 from cli.paper_cmd import paper_venue
-from cli.read_cmd import intents, orders, positions, why
+from cli.projections_cmd import projections
+from cli.read_cmd import balances, intents, orders, positions, purchases, why
+from cli.replay_cmd import export_day_command, replay
+from cli.report_cmd import report
 from cli.run_cmd import ingest, run
 from cli.serve_cmd import serve
 
@@ -30,7 +35,26 @@ def cli() -> None:
     """Tape: an event-sourced trading engine for prediction markets."""
 
 
-for command in (run, ingest, why, orders, positions, intents, agents, paper_venue, monitor, serve):
+for command in (
+    demo,
+    run,
+    ingest,
+    why,
+    orders,
+    positions,
+    intents,
+    balances,
+    purchases,
+    projections,
+    report,
+    agents,
+    paper_venue,
+    monitor,
+    serve,
+    health,
+    replay,
+    export_day_command,
+):
     cli.add_command(command)
 
 
@@ -47,6 +71,9 @@ def main(argv: list[str] | None = None) -> Any:
     except (TapeUsageError, ConfigError, StorageConfigError) as error:
         click.echo(f"tape: {error}", err=True)
         sys.exit(2)
+    except TapeProblem as problem:
+        click.echo(f"tape: {problem}", err=True)
+        sys.exit(1)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except Exception as error:
@@ -58,4 +85,4 @@ def main(argv: list[str] | None = None) -> Any:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -16,13 +16,13 @@ import click
 
 from adapters.clock import ManualClock
 from adapters.config_file import TapeConfig, load_config
-from adapters.credentials import venue_modes
 from adapters.day_runner import DayRunner, RunStats
 from adapters.dayfile import BadLine, DayRecord, read_day, read_intents
 from cli.errors import TapeUsageError
 from cli.render import counts, money
 from cli.wiring import Tape, build, day_clock, live_clock
 from engine.service import Recovery
+from engine.values import Book
 from projections.digest import decision_digest
 from projections.views import LogViews
 
@@ -87,8 +87,22 @@ def run_day(tape: Tape, config: TapeConfig, day: Path) -> DayRun:
         clock.set(start.at)
     tape.engine.register_agents(config.agents)
     recovery = tape.engine.recover()
-    books = tape.paper.on_book if tape.paper is not None else None
-    runner = DayRunner(tape.engine, clock=clock, source=day.name, books=books, report=_report)
+    books = None
+    if tape.paper is not None:
+        paper, live = tape.paper, tape.live
+
+        def books(book: Book) -> None:
+            if book.venue not in live:  # a live venue's books come from the venue itself
+                paper.on_book(book)
+
+    runner = DayRunner(
+        tape.engine,
+        clock=clock,
+        source=day.name,
+        books=books,
+        report=_report,
+        live=frozenset(tape.live),
+    )
     with GracefulStop(runner):
         stats = runner.run(
             itertools.chain(first, records), resume_after=recovery.feed_positions.get(day.name, 0)
@@ -136,7 +150,7 @@ def summary(tape: Tape, run: DayRun, source: str) -> str:
         f"marked PnL {money(marked)} USDC",
         f"  store      {tape.storage.kind} {tape.storage.location} ({views.events} events)",
         f"  digest     {digest.hexdigest} ({digest.events} events)",
-        f"  venues     {tape.venue_note}; {'; '.join(venue_modes())}",
+        f"  venues     {tape.venue_note}",
     ]
     if example is not None:
         lines.append(f"  explain    tape why {example['order_id']}")
@@ -160,11 +174,17 @@ def summary(tape: Tape, run: DayRun, source: str) -> str:
     help="A `tape paper-venue` process to trade against (default: $TAPE_PAPER_URL, else "
     "an in-process paper venue).",
 )
-def run(day: Path, config_path: Path | None, paper_url: str | None) -> None:
+@click.option(
+    "--paper",
+    "paper_only",
+    is_flag=True,
+    help="Stay on paper even where venue keys are set (also TAPE_PAPER_ONLY=1).",
+)
+def run(day: Path, config_path: Path | None, paper_url: str | None, paper_only: bool) -> None:
     """Run a tape.day/1 file through the engine (paper venue unless configured). After a crash,
     running it again finishes what was in flight and resumes after the last record taken in."""
     config = load_config(config_path)
-    tape = build(config, clock=day_clock(), paper_url=paper_url)
+    tape = build(config, clock=day_clock(), paper_url=paper_url, paper_only=paper_only)
     result = run_day(tape, config, day)
     click.echo(summary(tape, result, str(day)))
 

@@ -10,8 +10,11 @@ from typing import Any
 
 from adapters.clock import ManualClock, SystemClock
 from adapters.config_file import TapeConfig
+from adapters.credentials import venue_modes
 from adapters.paper.http_venue import HttpPaperVenues
 from adapters.paper.venue import PaperVenues
+from adapters.polymarket import polymarket_from_env
+from adapters.routing import RoutedVenues
 from adapters.storage import Storage, storage_from_env
 from engine.application import TapeApplication
 from engine.ports import Clock
@@ -19,6 +22,7 @@ from engine.service import TradingEngine
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PAPER_URL_ENV = "TAPE_PAPER_URL"
+PAPER_ONLY_ENV = "TAPE_PAPER_ONLY"
 
 
 @dataclass
@@ -30,6 +34,7 @@ class Tape:
     paper: PaperVenues | None  # the in-process paper venues, fed by the day runner
     storage: Storage
     venue_note: str
+    live: set[str]  # venues traded live; their books come from the venue, not the day
 
 
 def open_app(environ: Mapping[str, str] | None = None) -> tuple[TapeApplication, Storage]:
@@ -44,23 +49,37 @@ def build(
     *,
     clock: Clock,
     paper_url: str | None = None,
+    paper_only: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> Tape:
-    """Wire the engine to its store and its venues: a paper venue process when a URL is given
-    (or TAPE_PAPER_URL is set), else in-process paper venues."""
+    """Wire the engine to its store and its venues: the live adapter of every venue with
+    credentials (unless ``paper_only`` or TAPE_PAPER_ONLY), and for the others a paper venue
+    process when a URL is given (or TAPE_PAPER_URL is set), else in-process paper venues."""
     env = os.environ if environ is None else environ
     app, storage = open_app(env)
     url = paper_url or env.get(PAPER_URL_ENV) or None
-    venues: Any
+    paper_venues: Any
     if url:
-        venues = HttpPaperVenues(url, clock=clock)
+        paper_venues = HttpPaperVenues(url, clock=clock)
         paper = None
         note = f"paper venue process at {url}"
     else:
-        venues = paper = PaperVenues(fee_rate=config.paper_fee_rate)
+        paper_venues = paper = PaperVenues(fee_rate=config.paper_fee_rate)
         note = "in-process paper venue"
+    live = {} if paper_only or env.get(PAPER_ONLY_ENV) else live_venues(env)
+    venues = RoutedVenues(paper_venues, live)
     engine = TradingEngine(app, venues=venues, market_data=venues, clock=clock)
-    return Tape(app, engine, paper, storage, note)
+    modes = venue_modes(env, live=set(live), paper_only=bool(paper_only or env.get(PAPER_ONLY_ENV)))
+    return Tape(app, engine, paper, storage, f"{note}; {'; '.join(modes)}", set(live))
+
+
+def live_venues(environ: Mapping[str, str]) -> dict[str, tuple[Any, Any]]:
+    """The live venue adapters the environment has credentials for."""
+    live: dict[str, tuple[Any, Any]] = {}
+    polymarket = polymarket_from_env(environ)
+    if polymarket is not None:
+        live["polymarket"] = polymarket
+    return live
 
 
 def day_clock() -> ManualClock:

@@ -40,6 +40,7 @@ class Agent(TapeAggregate):
             aggregate.trade_day = ""
             aggregate.trades_on_day = 0
             aggregate.commitments = {}
+            aggregate.committed_markets = {}
             aggregate.selling = {}
             aggregate.holdings = {}
             aggregate.marks = {}
@@ -96,6 +97,7 @@ class Agent(TapeAggregate):
             aggregate.trades_on_day += 1
             if self.side == Side.BUY.value:
                 aggregate.commitments[self.order_id] = self.notional
+                aggregate.committed_markets[self.order_id] = self.market_id
             else:
                 aggregate.selling[self.order_id] = {"token_id": self.token_id, "size": self.size}
             if self.mark is not None:
@@ -134,6 +136,30 @@ class Agent(TapeAggregate):
             aggregate.fees += self.fee
             aggregate.consecutive_failures = 0
 
+    class FillReversed(TapeAggregate.Event):
+        """A provisional fill was voided: what it did to the holdings and PnL is undone
+        (``size_change`` and ``cost_change`` are signed, as they apply to the holding)."""
+
+        order_id: str
+        market_id: str
+        token_id: str
+        size_change: Decimal
+        cost_change: Decimal
+        realised_pnl_change: Decimal
+        fee_change: Decimal
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.fees += self.fee_change
+            holding = aggregate.holdings.setdefault(
+                self.token_id,
+                {"market_id": self.market_id, "size": Decimal(0), "cost": Decimal(0)},
+            )
+            holding["size"] += self.size_change
+            holding["cost"] += self.cost_change
+            if holding["size"] <= 0:
+                del aggregate.holdings[self.token_id]
+            aggregate.realised_pnl += self.realised_pnl_change
+
     class CommitmentReleased(TapeAggregate.Event):
         """An order ended; what it had not spent (or sold) is no longer committed."""
 
@@ -141,7 +167,30 @@ class Agent(TapeAggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.commitments.pop(self.order_id, None)
+            aggregate.committed_markets.pop(self.order_id, None)
             aggregate.selling.pop(self.order_id, None)
+
+    class PositionSettledBooked(TapeAggregate.Event):
+        """A market resolved: the settled holding leaves the risk book and its PnL is realised
+        (``payout`` is what the settled shares paid, ``cost`` what they had cost)."""
+
+        venue: str
+        market_id: str
+        token_id: str
+        size: Decimal
+        price: Decimal
+        cost: Decimal
+        payout: Decimal
+        realised_pnl: Decimal
+
+        def apply(self, aggregate: Any) -> None:
+            holding = aggregate.holdings.get(self.token_id)
+            if holding is not None:
+                holding["size"] -= self.size
+                holding["cost"] -= self.cost
+                if holding["size"] == 0:
+                    del aggregate.holdings[self.token_id]
+            aggregate.realised_pnl += self.realised_pnl
 
     class VenueFailureCounted(TapeAggregate.Event):
         """A venue call failed; consecutive failures trip the circuit breaker."""
@@ -159,6 +208,7 @@ class Agent(TapeAggregate):
         trade_day: str
         trades_on_day: int
         commitments: dict[str, Decimal]
+        committed_markets: dict[str, str]
         selling: dict[str, dict[str, Any]]
         holdings: dict[str, dict[str, Any]]
         marks: dict[str, Decimal]
@@ -249,6 +299,58 @@ class Agent(TapeAggregate):
             timestamp=at,
         )
 
+    def book_settlement(
+        self,
+        *,
+        venue: str,
+        market_id: str,
+        token_id: str,
+        size: Decimal,
+        price: Decimal,
+        cost: Decimal,
+        payout: Decimal,
+        realised_pnl: Decimal,
+        at: datetime,
+    ) -> None:
+        """Book a settled position: its holding leaves the book, its PnL is realised."""
+        self.trigger_event(
+            self.PositionSettledBooked,
+            venue=venue,
+            market_id=market_id,
+            token_id=token_id,
+            size=size,
+            price=price,
+            cost=cost,
+            payout=payout,
+            realised_pnl=realised_pnl,
+            timestamp=at,
+        )
+
+    def reverse_fill(
+        self,
+        *,
+        order_id: str,
+        market_id: str,
+        token_id: str,
+        size_change: Decimal,
+        cost_change: Decimal,
+        realised_pnl_change: Decimal,
+        fee_change: Decimal,
+        at: datetime,
+    ) -> None:
+        """Undo a voided fill in the risk book."""
+        self.trigger_event(
+            self.FillReversed,
+            order_id=order_id,
+            market_id=market_id,
+            token_id=token_id,
+            size_change=size_change,
+            cost_change=cost_change,
+            realised_pnl_change=realised_pnl_change,
+            fee_change=fee_change,
+            timestamp=at,
+        )
+
     def release_commitment(self, *, order_id: str, at: datetime) -> None:
         """Free what a finished order had not spent."""
         if order_id in self.commitments or order_id in self.selling:
@@ -278,11 +380,21 @@ class Agent(TapeAggregate):
         return self.trades_on_day if self.trade_day == day else 0
 
     def market_cost(self, market_id: str) -> Decimal:
-        """Cost of what the agent holds in one market (every outcome of it)."""
-        return sum(
+        """Cost of what the agent holds in one market (every outcome of it), plus what its open
+        buys there may still spend."""
+        held = sum(
             (h["cost"] for h in self.holdings.values() if h["market_id"] == market_id),
             Decimal(0),
         )
+        committed = sum(
+            (
+                notional
+                for order_id, notional in self.commitments.items()
+                if self.committed_markets.get(order_id) == market_id
+            ),
+            Decimal(0),
+        )
+        return held + committed
 
     def deployed(self) -> Decimal:
         """Cost of all holdings plus open buy commitments: what the budget limits."""

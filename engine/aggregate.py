@@ -6,7 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Self
 
-from eventsourcing.domain import Aggregate, Snapshot
+from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Snapshot as LibrarySnapshot
 from eventsourcing.utils import get_topic
 
 from engine.values import dec_str
@@ -54,7 +55,7 @@ class TapeAggregate(Aggregate):
     class Created(Event, Aggregate.Created):
         """Base of every Tape creation event."""
 
-    class Snapshot(Snapshot):
+    class Snapshot(LibrarySnapshot):
         """Snapshots are stamped with the aggregate's own last modification time."""
 
         create_timestamp = staticmethod(_refuse_wall_clock)

@@ -36,6 +36,13 @@ class Feed(TapeAggregate):
         reason: str
         digest: str
 
+        class_version = 2  # v1 did not repeat the feed's source
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 named no source: the feed's own record has it."""
+            state["source"] = ""
+
         def apply(self, aggregate: Any) -> None:
             aggregate.rejected += 1
 

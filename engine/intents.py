@@ -30,6 +30,13 @@ class Intent(TapeAggregate):
         feed: str
         line_no: int  # where in the feed it came from (0 when the feed has no lines)
 
+        class_version = 2  # v1 had no line_no
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 did not say where in its feed an intent came from."""
+            state["line_no"] = 0
+
         def apply(self, aggregate: Any) -> None:
             aggregate.intent_id = self.intent_id
             aggregate.intent = self.intent
@@ -45,6 +52,13 @@ class Intent(TapeAggregate):
         feed: str
         line_no: int
         same_payload: bool
+
+        class_version = 2  # v1 had no line_no
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 did not say where in its feed the redelivery came from."""
+            state["line_no"] = 0
 
         def apply(self, aggregate: Any) -> None:
             aggregate.redeliveries += 1

@@ -2,7 +2,10 @@
 
 An order is written (``OrderPlaced``) before the venue is called; everything after is the venue's
 answer. The transition table below is the whole state machine: an event that is not in the
-row of the current status raises :class:`IllegalOrderTransitionError`.
+row of the current status raises :class:`IllegalOrderTransitionError`. The one exception is the
+settlement of a provisional fill (``OrderFillConfirmed``, ``OrderFillVoided``), which a venue
+like Polymarket reports after the trade, even on a closed order; a final fill is never taken
+back, and a closed order that loses a fill stays closed (CANCELED).
 """
 
 from __future__ import annotations
@@ -42,12 +45,8 @@ TRANSITIONS: dict[OrderStatus, frozenset[str]] = {
     OrderStatus.UNCERTAIN: frozenset(
         {"OrderAccepted", "OrderRejected", "OrderSubmissionUncertain", "OrderExpired"}
     ),
-    OrderStatus.ACCEPTED: frozenset(
-        {"OrderFilled", "OrderCanceled", "OrderExpired", "OrderFillVoided"}
-    ),
-    OrderStatus.PARTIALLY_FILLED: frozenset(
-        {"OrderFilled", "OrderCanceled", "OrderExpired", "OrderFillVoided"}
-    ),
+    OrderStatus.ACCEPTED: frozenset({"OrderFilled", "OrderCanceled", "OrderExpired"}),
+    OrderStatus.PARTIALLY_FILLED: frozenset({"OrderFilled", "OrderCanceled", "OrderExpired"}),
     OrderStatus.FILLED: frozenset(),
     OrderStatus.CANCELED: frozenset(),
     OrderStatus.REJECTED: frozenset(),
@@ -105,6 +104,7 @@ class Order(TapeAggregate):
             aggregate.status = OrderStatus.PLACED.value
             aggregate.venue_order_id = None
             aggregate.fills = {}
+            aggregate.voided = []
             aggregate.reason = None
 
     class OrderAccepted(TapeAggregate.Event):
@@ -143,6 +143,14 @@ class Order(TapeAggregate):
         price: Decimal
         size: Decimal
         fee: Decimal
+        provisional: bool  # matched but not settled yet (Polymarket MATCHED)
+
+        class_version = 2  # v1 fills were all final
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 knew no provisional fills."""
+            state["provisional"] = False
 
         def apply(self, aggregate: Any) -> None:
             aggregate.fills[self.fill_id] = {
@@ -150,18 +158,33 @@ class Order(TapeAggregate):
                 "size": self.size,
                 "fee": self.fee,
                 "venue_fill_id": self.venue_fill_id,
+                "provisional": self.provisional,
             }
             aggregate.status = aggregate.status_after_fills().value
 
+    class OrderFillConfirmed(TapeAggregate.Event):
+        """A provisional fill settled (Polymarket CONFIRMED): it is final now."""
+
+        fill_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.fills[self.fill_id] = {**aggregate.fills[self.fill_id], "provisional": False}
+
     class OrderFillVoided(TapeAggregate.Event):
-        """A provisional fill did not settle (Polymarket FAILED); it no longer counts."""
+        """A provisional fill did not settle (Polymarket FAILED): it no longer counts. An order
+        the venue had closed stays closed: what the void gave back will not trade."""
 
         fill_id: str
         reason: str
 
         def apply(self, aggregate: Any) -> None:
             aggregate.fills.pop(self.fill_id)
-            aggregate.status = aggregate.status_after_fills().value
+            aggregate.voided.append(self.fill_id)
+            if OrderStatus(aggregate.status) in TERMINAL:
+                aggregate.status = OrderStatus.CANCELED.value
+                aggregate.reason = f"a fill was voided after the order closed: {self.reason}"
+            else:
+                aggregate.status = aggregate.status_after_fills().value
 
     class OrderCanceled(TapeAggregate.Event):
         """The unfilled rest of the order will never trade."""
@@ -199,6 +222,7 @@ class Order(TapeAggregate):
         status: str
         venue_order_id: str | None
         fills: dict[str, dict[str, Any]]
+        voided: list[str]
         reason: str | None
 
     @classmethod
@@ -283,9 +307,11 @@ class Order(TapeAggregate):
         size: Decimal,
         fee: Decimal,
         at: datetime,
+        provisional: bool = False,
     ) -> bool:
-        """Record a fill; a fill already recorded is ignored. Returns whether it was new."""
-        if fill_id in self.fills:
+        """Record a fill; a fill already recorded (or voided) is ignored. Returns whether it was
+        new."""
+        if fill_id in self.fills or fill_id in self.voided:
             return False
         if "OrderFilled" not in TRANSITIONS[OrderStatus(self.status)]:
             msg = f"order {self.id} is {self.status}: OrderFilled cannot follow"
@@ -306,16 +332,28 @@ class Order(TapeAggregate):
             price=price,
             size=size,
             fee=fee,
+            provisional=provisional,
             timestamp=at,
         )
         return True
 
     def void_fill(self, *, fill_id: str, reason: str, at: datetime) -> None:
-        """Take back a provisional fill."""
-        if fill_id not in self.fills:
-            msg = f"order {self.id} has no fill {fill_id} to void"
+        """Take back a provisional fill (also on a closed order: settlement corrects it)."""
+        self._provisional(fill_id, "void")
+        self.trigger_event(self.OrderFillVoided, fill_id=fill_id, reason=reason, timestamp=at)
+
+    def confirm_fill(self, *, fill_id: str, at: datetime) -> None:
+        """Record that a provisional fill settled."""
+        self._provisional(fill_id, "confirm")
+        self.trigger_event(self.OrderFillConfirmed, fill_id=fill_id, timestamp=at)
+
+    def _provisional(self, fill_id: str, what: str) -> None:
+        # Settling is the one change a closed order still takes, and only for fills that are
+        # provisional: a final fill is never taken back.
+        fill = self.fills.get(fill_id)
+        if fill is None or not fill.get("provisional", False):
+            msg = f"order {self.id} has no provisional fill {fill_id} to {what}"
             raise IllegalOrderTransitionError(msg)
-        self._transition(self.OrderFillVoided, fill_id=fill_id, reason=reason, timestamp=at)
 
     def cancel(self, *, reason: str, at: datetime) -> None:
         """Record that the rest of the order will not trade."""

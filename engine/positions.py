@@ -60,6 +60,7 @@ class Position(TapeAggregate):
             aggregate.lots = []
             aggregate.realised_pnl = Decimal(0)
             aggregate.fees = Decimal(0)
+            aggregate.reductions = {}
 
     class PositionIncreased(TapeAggregate.Event):
         """A buy fill added a lot."""
@@ -80,6 +81,7 @@ class Position(TapeAggregate):
                     "price": self.price,
                     "size": self.size,
                     "cost": self.price * self.size + self.fee,
+                    "fee": self.fee,
                 }
             )
             aggregate.fees += self.fee
@@ -112,6 +114,64 @@ class Position(TapeAggregate):
             aggregate.lots = remaining
             aggregate.realised_pnl += self.realised_pnl
             aggregate.fees += self.fee
+            aggregate.reductions[self.fill_id] = {
+                "consumed": list(self.consumed),
+                "realised_pnl": self.realised_pnl,
+                "fee": self.fee,
+                "size": self.size,
+            }
+
+    class PositionFillVoided(TapeAggregate.Event):
+        """A provisional fill was voided: a buy's lot (what is left of it) is taken out, a
+        sell's consumed lots are put back and its realised PnL taken back."""
+
+        fill_id: str
+        size: Decimal
+        cost_change: Decimal
+        realised_pnl_change: Decimal
+        fee_change: Decimal
+
+        def apply(self, aggregate: Any) -> None:
+            reduction = aggregate.reductions.pop(self.fill_id, None)
+            if reduction is None:
+                aggregate.lots = [lot for lot in aggregate.lots if lot["lot"] != self.fill_id]
+            else:
+                by_id = {lot["lot"]: lot for lot in aggregate.lots}
+                for part in reduction["consumed"]:
+                    size, cost = Decimal(part["size"]), Decimal(part["cost"])
+                    lot = by_id.get(part["lot"])
+                    if lot is None:
+                        lot = {
+                            "lot": part["lot"],
+                            "order_id": "",
+                            "trader": None,
+                            "price": cost / size,
+                            "size": Decimal(0),
+                            "cost": Decimal(0),
+                        }
+                        aggregate.lots.append(lot)
+                        by_id[part["lot"]] = lot
+                    lot["size"] += size
+                    lot["cost"] += cost
+            aggregate.realised_pnl += self.realised_pnl_change
+            aggregate.fees += self.fee_change
+
+    class PositionSettled(TapeAggregate.Event):
+        """The market resolved: every lot held was paid out at ``price`` (1 for the winning
+        token, 0 for the others); ``consumed`` lists lot, size and cost as a sell's does."""
+
+        market_id: str
+        winning_token_id: str
+        price: Decimal
+        size: Decimal
+        consumed: list[dict[str, str]]
+        cost: Decimal
+        payout: Decimal
+        realised_pnl: Decimal
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.lots = []
+            aggregate.realised_pnl += self.realised_pnl
 
     if TYPE_CHECKING:
         agent: str
@@ -122,6 +182,7 @@ class Position(TapeAggregate):
         lots: list[dict[str, Any]]
         realised_pnl: Decimal
         fees: Decimal
+        reductions: dict[str, dict[str, Any]]
 
     @classmethod
     def open(
@@ -137,6 +198,32 @@ class Position(TapeAggregate):
             outcome=outcome,
             timestamp=at,
         )
+
+    def void_fill(self, *, fill_id: str, at: datetime) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """Take back a voided fill. Returns the changes it makes to size, cost, realised PnL and
+        fees paid."""
+        reduction = self.reductions.get(fill_id)
+        if reduction is not None:
+            size = Decimal(reduction["size"])
+            cost = sum((Decimal(p["cost"]) for p in reduction["consumed"]), Decimal(0))
+            realised = -Decimal(reduction["realised_pnl"])
+            fee = -Decimal(reduction["fee"])
+            size_change, cost_change = size, cost
+        else:
+            lot = next((lot for lot in self.lots if lot["lot"] == fill_id), None)
+            size_change = -(lot["size"] if lot else Decimal(0))
+            cost_change = -(lot["cost"] if lot else Decimal(0))
+            realised, fee = Decimal(0), -(lot.get("fee", Decimal(0)) if lot else Decimal(0))
+        self.trigger_event(
+            self.PositionFillVoided,
+            fill_id=fill_id,
+            size=size_change,
+            cost_change=cost_change,
+            realised_pnl_change=realised,
+            fee_change=fee,
+            timestamp=at,
+        )
+        return size_change, cost_change, realised, fee
 
     @property
     def size(self) -> Decimal:
@@ -225,3 +312,34 @@ class Position(TapeAggregate):
             timestamp=at,
         )
         return cost, realised
+
+    def settle(
+        self, *, market_id: str, winning_token_id: str, at: datetime
+    ) -> tuple[Decimal, Decimal, Decimal, Decimal] | None:
+        """Settle what is held at the market's resolution: the winning token pays 1 a share,
+        the others 0. Returns (size, cost, payout, realised PnL), or None when nothing is held
+        (so settling twice records nothing the second time)."""
+        size = self.size
+        if size == 0:
+            return None
+        price = Decimal(1) if self.token_id == winning_token_id else Decimal(0)
+        consumed = [
+            {"lot": lot["lot"], "size": dec_str(lot["size"]), "cost": dec_str(lot["cost"])}
+            for lot in self.lots
+        ]
+        cost = self.cost
+        payout = price * size
+        realised = payout - cost
+        self.trigger_event(
+            self.PositionSettled,
+            market_id=market_id,
+            winning_token_id=winning_token_id,
+            price=price,
+            size=size,
+            consumed=consumed,
+            cost=cost,
+            payout=payout,
+            realised_pnl=realised,
+            timestamp=at,
+        )
+        return size, cost, payout, realised

@@ -42,6 +42,7 @@ from engine.ports import (
     Clock,
     MarketData,
     OrderRequest,
+    VenueFill,
     VenuePort,
     VenueReport,
     VenueUncertainError,
@@ -272,12 +273,14 @@ class TradingEngine:
             return
         venue = self.venues.get(order.venue)
         if venue is None:
-            order.reject(
-                code="NO_VENUE",
-                message=f"no adapter for venue {order.venue}",
-                at=self._after(order.modified_on),
+            self.apply_report(
+                VenueReport(
+                    client_order_id=order.client_order_id,
+                    accepted=False,
+                    reject_code="NO_VENUE",
+                    reject_message=f"no adapter for venue {order.venue}",
+                )
             )
-            self.app.save(order)
             return
         self.open_orders.add(order_id)
         self._send(order, venue)
@@ -375,21 +378,36 @@ class TradingEngine:
             self._send(order, venue)
             return "resubmitted"
         record.reported(found=False, venue_status="UNKNOWN", fills=0, action="expire", at=at)
-        order.expire(
+        self.app.save(record)
+        self.expire_order(
+            order.id,
             reason=(
                 f"the venue never received it and it is {age:g}s old, past the {limit}s "
                 "staleness limit: not resubmitted"
             ),
-            at=at,
         )
-        agent.release_commitment(order_id=str(order.id), at=at)
-        self.app.save(record, order, agent)
-        self.open_orders.discard(order.id)
         return "expired"
+
+    def expire_order(self, order_id: UUID, *, reason: str) -> None:
+        """End an order that will not trade further, and free what it had committed."""
+        order: Order = self.app.repository.get(order_id)
+        at = self._after(order.modified_on)
+        agent: Agent = self.app.repository.get(agent_uuid(order.agent))
+        order.expire(reason=reason, at=at)
+        agent.release_commitment(order_id=str(order.id), at=at)
+        self.app.save(order, agent)
+        self.open_orders.discard(order.id)
+
+    def record_uncertain(self, order_id: UUID, *, error: str) -> None:
+        """Record a venue call whose outcome is unknown (timeout, connection error, 5xx)."""
+        self._record_uncertain(self.app.repository.get(order_id), error)
 
     def poll_venue(self, venue_name: str) -> int:
         """Apply the reports a venue has for us (fills of resting orders); returns how many."""
-        reports = self.venues[venue_name].poll_reports(at=self.clock.now())
+        venue = self.venues.get(venue_name)
+        if venue is None:
+            return 0
+        reports = venue.poll_reports(at=self.clock.now())
         for report in reports:
             self.apply_report(report)
         return len(reports)
@@ -411,71 +429,107 @@ class TradingEngine:
             return
         if order.status in (OrderStatus.PLACED, OrderStatus.UNCERTAIN):
             order.accept(venue_order_id=report.venue_order_id or report.client_order_id, at=at)
-        position = self.app.get_or_none(
-            position_uuid(order.agent, order.venue, order.token_id)
-        ) or Position.open(
-            agent=order.agent,
-            venue=order.venue,
-            market_id=order.market_id,
-            token_id=order.token_id,
-            outcome=order.outcome,
-            at=at,
-        )
-        for fill in report.fills:
-            fill_id = str(fill_uuid(order.id, fill.venue_fill_id))
-            if not order.fill(
-                fill_id=fill_id,
-                venue_fill_id=fill.venue_fill_id,
-                price=fill.price,
-                size=fill.size,
-                fee=fill.fee,
-                at=at,
-            ):
-                continue
-            side = Side(order.side)
-            if side is Side.BUY:
-                position.increase(
-                    order_id=str(order.id),
-                    fill_id=fill_id,
-                    trader=order.source_trader,
-                    price=fill.price,
-                    size=fill.size,
-                    fee=fill.fee,
-                    at=at,
-                )
-                cost_change, realised = fill.price * fill.size + fill.fee, Decimal(0)
-            else:
-                cost, realised = position.reduce(
-                    order_id=str(order.id),
-                    fill_id=fill_id,
-                    trader=order.source_trader,
-                    price=fill.price,
-                    size=fill.size,
-                    fee=fill.fee,
-                    at=at,
-                )
-                cost_change = -cost
-            agent.book_fill(
-                order_id=str(order.id),
+        seen = set(order.fills) | set(order.voided)
+        new_fills = [
+            f for f in report.fills if str(fill_uuid(order.id, f.venue_fill_id)) not in seen
+        ]
+        position = self.app.get_or_none(position_uuid(order.agent, order.venue, order.token_id))
+        if position is None and new_fills:
+            position = Position.open(
+                agent=order.agent,
+                venue=order.venue,
                 market_id=order.market_id,
                 token_id=order.token_id,
-                side=side,
-                size=fill.size,
-                price=fill.price,
-                fee=fill.fee,
-                cost_change=cost_change,
-                realised_pnl=realised,
+                outcome=order.outcome,
                 at=at,
             )
+        for fill in new_fills:
+            if position is not None:
+                self._book_fill(order, position, agent, fill, at)
+        if position is not None:
+            self._settle_fills(order, position, agent, report, at)
         if report.closed and not order.is_terminal:
             order.cancel(reason=report.close_reason or "closed by the venue", at=at)
         if order.is_terminal:
             agent.release_commitment(order_id=str(order.id), at=at)
             self.open_orders.discard(order.id)
         to_save = [order, agent]
-        if position.pending_events:
+        if position is not None and position.pending_events:
             to_save.append(position)
         self.app.save(*to_save)
+
+    def _settle_fills(
+        self, order: Order, position: Position, agent: Agent, report: VenueReport, at: datetime
+    ) -> None:
+        """Confirm provisional fills the venue now reports final; void those that failed."""
+        for fill in report.fills:
+            fill_id = str(fill_uuid(order.id, fill.venue_fill_id))
+            known = order.fills.get(fill_id)
+            if known is not None and known["provisional"] and not fill.provisional:
+                order.confirm_fill(fill_id=fill_id, at=at)
+        for venue_fill_id in report.voided_fills:
+            fill_id = str(fill_uuid(order.id, venue_fill_id))
+            known = order.fills.get(fill_id)
+            if known is None or not known["provisional"]:
+                continue  # never seen (failed before we saw it), or already final
+            order.void_fill(fill_id=fill_id, reason="the venue reports the trade failed", at=at)
+            size_change, cost_change, realised_change, fee_change = position.void_fill(
+                fill_id=fill_id, at=at
+            )
+            agent.reverse_fill(
+                order_id=str(order.id),
+                market_id=order.market_id,
+                token_id=order.token_id,
+                size_change=size_change,
+                cost_change=cost_change,
+                realised_pnl_change=realised_change,
+                fee_change=fee_change,
+                at=at,
+            )
+
+    def _book_fill(
+        self, order: Order, position: Position, agent: Agent, fill: VenueFill, at: datetime
+    ) -> None:
+        """One new fill: on the order, the position (a lot in, or lots out) and the risk book."""
+        fill_id = str(fill_uuid(order.id, fill.venue_fill_id))
+        if not order.fill(
+            fill_id=fill_id,
+            venue_fill_id=fill.venue_fill_id,
+            price=fill.price,
+            size=fill.size,
+            fee=fill.fee,
+            at=at,
+            provisional=fill.provisional,
+        ):
+            return
+        side = Side(order.side)
+        change = position.increase if side is Side.BUY else position.reduce
+        outcome = change(
+            order_id=str(order.id),
+            fill_id=fill_id,
+            trader=order.source_trader,
+            price=fill.price,
+            size=fill.size,
+            fee=fill.fee,
+            at=at,
+        )
+        if outcome is None:  # a buy: a lot in
+            cost_change, realised = fill.price * fill.size + fill.fee, Decimal(0)
+        else:  # a sell: lots out at their cost
+            cost, realised = outcome
+            cost_change = -cost
+        agent.book_fill(
+            order_id=str(order.id),
+            market_id=order.market_id,
+            token_id=order.token_id,
+            side=side,
+            size=fill.size,
+            price=fill.price,
+            fee=fill.fee,
+            cost_change=cost_change,
+            realised_pnl=realised,
+            at=at,
+        )
 
     # -- helpers --------------------------------------------------------------------------
 

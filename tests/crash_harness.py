@@ -186,7 +186,8 @@ def _check_ledger(views: LogViews, ledger: list[dict[str, Any]]) -> list[str]:
         venue_net[entry["token_id"]] += filled if entry["side"] == "BUY" else -filled
     tape_net: defaultdict[str, Decimal] = defaultdict(Decimal)
     for position in views.positions.rows.values():
-        tape_net[position["token_id"]] += position["size"]
+        # what the fills left, whether still held or since settled by a market resolution
+        tape_net[position["token_id"]] += position["size"] + position["settled_size"]
     for token in sorted(set(venue_net) | set(tape_net)):
         if venue_net[token] != tape_net[token]:
             problems.append(f"token {token[:12]}: venue {venue_net[token]}, Tape {tape_net[token]}")

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from adapters.sample_day import DEMO_CONFIG_TOML, write_day
 
+from adapters.sample_day import DEMO_CONFIG_TOML, write_day
 from tests.postgres import fresh_schema, postgres_url
 
 TAPE = [sys.executable, "-m", "cli.main"]
@@ -87,15 +87,20 @@ def test_same_day_run_twice_gives_identical_stored_events(
     assert rows_a == rows_b
 
 
-def test_day_on_sqlite_and_postgres_ends_in_the_same_positions_and_orders(
+def digest_line(output: str) -> str:
+    """The decision digest a run printed."""
+    found = re.search(r"digest\s+([0-9a-f]{64})", output)
+    assert found is not None, output
+    return found.group(1)
+
+
+def test_day_on_sqlite_and_postgres_ends_in_the_same_positions_orders_and_digest(
     day: tuple[Path, Path], tmp_path: Path
 ) -> None:
     day_file, config = day
     sqlite_home = tmp_path / "sqlite"
-    assert (
-        tape("run", "--day", str(day_file), "--config", str(config), home=sqlite_home).returncode
-        == 0
-    )
+    on_sqlite_run = tape("run", "--day", str(day_file), "--config", str(config), home=sqlite_home)
+    assert on_sqlite_run.returncode == 0
     with fresh_schema() as schema:
         pg = {"TAPE_DATABASE_URL": postgres_url(), "TAPE_DATABASE_SCHEMA": schema}
         pg_home = tmp_path / "pg"
@@ -104,6 +109,10 @@ def test_day_on_sqlite_and_postgres_ends_in_the_same_positions_and_orders(
         )
         assert result.returncode == 0, result.stderr
         assert "postgres" in result.stdout
+        assert digest_line(result.stdout) == digest_line(on_sqlite_run.stdout)
+        verified = tape("replay", "--verify", home=pg_home, extra_env=pg)
+        assert verified.returncode == 0, verified.stdout
+        assert digest_line(verified.stdout) == digest_line(on_sqlite_run.stdout)
         for command in (
             ["positions", "--all", "--json"],
             ["orders", "--json"],
@@ -214,11 +223,8 @@ def test_no_secret_reaches_the_store_or_the_output(day: tuple[Path, Path], tmp_p
         "POLYMARKET_PRIVATE_KEY": SECRET_KEY,
         "KALSHI_PRIVATE_KEY": "kalshi-rsa-secret-pem",
     }
-    outputs = [
-        tape(
-            "run", "--day", str(day_file), "--config", str(config), home=home, extra_env=secret_env
-        )
-    ]
+    run_args = ["run", "--day", str(day_file), "--config", str(config), "--paper"]
+    outputs = [tape(*run_args, home=home, extra_env=secret_env)]
     for command in (["orders", "--json"], ["positions"], ["intents"], ["agents", "list"]):
         outputs.append(tape(*command, home=home, extra_env=secret_env))
     stored = b"".join(path.read_bytes() for path in home.iterdir() if path.is_file())
@@ -227,7 +233,8 @@ def test_no_secret_reaches_the_store_or_the_output(day: tuple[Path, Path], tmp_p
         assert secret[2:].encode() not in stored
         for result in outputs:
             assert secret not in result.stdout + result.stderr
-    assert "POLYMARKET_PRIVATE_KEY is set" in outputs[0].stdout
+    assert outputs[0].returncode == 0, outputs[0].stderr
+    assert "POLYMARKET_PRIVATE_KEY is set, but paper only was asked" in outputs[0].stdout
 
 
 def test_agents_can_be_halted_and_a_halted_agent_places_nothing(

@@ -184,7 +184,7 @@ class PaperVenue:
         if book is None:
             return False
         left = request.size - order.filled
-        taken: dict[Decimal, Decimal] = {}
+        taken: list[Decimal] = []  # size taken from each level, best first
         for level in self._crossing_levels(request):
             if left <= 0:
                 break
@@ -192,7 +192,7 @@ class PaperVenue:
             fee = (level.price * size * self.fee_rate).quantize(Decimal("0.000001"))
             fill_id = f"{request.client_order_id}:{len(order.fills) + 1}"
             order.fills.append(VenueFill(fill_id, level.price, size, fee))
-            taken[level.price] = size
+            taken.append(size)
             left -= size
         if not taken:
             return False
@@ -201,9 +201,13 @@ class PaperVenue:
             order.status = "FILLED"
         return True
 
-    def _consume(self, book: Book, side: Side, taken: dict[Decimal, Decimal]) -> None:
+    def _consume(self, book: Book, side: Side, taken: list[Decimal]) -> None:
+        # The levels crossed are the first ones of the side (best first): take from each in turn.
         def after(levels: tuple[Level, ...]) -> tuple[Level, ...]:
-            kept = (Level(lv.price, lv.size - taken.get(lv.price, Decimal(0))) for lv in levels)
+            kept = (
+                Level(lv.price, lv.size - (taken[i] if i < len(taken) else Decimal(0)))
+                for i, lv in enumerate(levels)
+            )
             return tuple(lv for lv in kept if lv.size > 0)
 
         if side is Side.BUY:
