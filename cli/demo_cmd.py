@@ -7,9 +7,9 @@ import shutil
 import tomllib
 
 import click
-from adapters.sample_day import DEMO_CONFIG_TOML, write_day
 
 from adapters.config_file import config_from_toml
+from adapters.sample_day import DEMO_CONFIG_TOML, write_day
 from adapters.storage import tape_home
 from cli.errors import TapeUsageError
 from cli.run_cmd import run_day, summary
