@@ -1,40 +1,141 @@
-"""Read commands: ``tape orders``, ``positions``, ``intents`` and ``why``."""
+"""Read commands: ``tape orders``, ``positions``, ``balances``, ``intents``, ``purchases`` and
+``why``. Each catches the projections it reads up with the log, then reads their rows; with
+``--as-of TIME`` it folds the log up to that time instead (the state as it was then)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import click
 
 from cli.errors import TapeUsageError
+from cli.projections_cmd import open_projector
 from cli.render import table, to_json, why_tree
 from cli.wiring import open_app
-from projections.audit import find_trail
-from projections.views import LogViews
+from projections.store import Index, Query
+from projections.tracking import (
+    intent_index,
+    order_index,
+    position_index,
+    position_status,
+    purchase_index,
+    time_key,
+)
+from projections.views import LogViews, plain
+
+
+class TimeParam(click.ParamType):
+    """An RFC 3339 time (``2026-01-30T14:05:00Z``; no zone means UTC) or a date. A date alone
+    means the start of that day, or with ``end_of_day`` its end."""
+
+    name = "TIME"
+
+    def __init__(self, *, end_of_day: bool) -> None:
+        self.end_of_day = end_of_day
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """Parse the option's text."""
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        try:
+            if len(text) == 10:  # YYYY-MM-DD
+                day = datetime.fromisoformat(text).date()
+                moment = datetime.combine(day, time(), tzinfo=UTC)
+                return moment + timedelta(days=1, microseconds=-1) if self.end_of_day else moment
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            self.fail(f"{text!r} is not a time (2026-01-30T14:05:00Z) or a date (2026-01-30)")
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
 
 json_option = click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
 agent_option = click.option("--agent", default=None, help="Only this agent.")
 venue_option = click.option("--venue", default=None, help="Only this venue.")
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    type=TimeParam(end_of_day=True),
+    default=None,
+    help="The state as it was at TIME, folded from the log (a date means its end).",
+)
+since_option = click.option(
+    "--since", type=TimeParam(end_of_day=False), default=None, help="Only rows from TIME on."
+)
+until_option = click.option(
+    "--until",
+    type=TimeParam(end_of_day=True),
+    default=None,
+    help="Only rows up to TIME (a date means its end).",
+)
 
 
-def _keep(rows: list[dict[str, Any]], **wanted: Any) -> list[dict[str, Any]]:
-    return [r for r in rows if all(v is None or r.get(k) == v for k, v in wanted.items())]
+def _query(
+    *,
+    agent: str | None = None,
+    venue: str | None = None,
+    status: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Query:
+    return Query(
+        agent=agent,
+        venue=venue,
+        status=status.upper() if status else None,
+        since=time_key(since) if since else None,
+        until=time_key(until) if until else None,
+    )
+
+
+def load_views(names: Sequence[str], query: Query, as_of: datetime | None) -> LogViews:
+    """The named read models: folded from the log up to ``as_of``, or read from their
+    projections after catching them up."""
+    app, storage = open_app()
+    if as_of is not None:
+        return LogViews.build(app, until=as_of)
+    projector = open_projector(app, storage)
+    projector.catch_up(names)
+    return projector.views(names, query)
+
+
+def _keep(
+    rows: list[dict[str, Any]], query: Query, index: Callable[[dict[str, Any]], Index]
+) -> list[dict[str, Any]]:
+    return [row for row in rows if query.matches(index(row))]
 
 
 def _print(rows: list[dict[str, Any]], columns: list[str], as_json: bool) -> None:
     click.echo(to_json(rows) if as_json else table(rows, columns))
 
 
+def _in_log_order(rows: Any) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda r: r["log_position"])
+
+
 @click.command()
 @agent_option
 @venue_option
 @click.option("--status", default=None, help="Only orders in this status (FILLED, CANCELED...).")
+@since_option
+@until_option
+@as_of_option
 @json_option
-def orders(agent: str | None, venue: str | None, status: str | None, as_json: bool) -> None:
-    """Orders with their status, fills and venue ids."""
-    app, _ = open_app()
-    rows = sorted(LogViews.build(app).orders.rows.values(), key=lambda r: r["log_position"])
-    rows = _keep(rows, agent=agent, venue=venue, status=status.upper() if status else None)
+def orders(
+    *,
+    agent: str | None,
+    venue: str | None,
+    status: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    as_of: datetime | None,
+    as_json: bool,
+) -> None:
+    """Orders with their status, fills and venue ids (--since/--until: time placed)."""
+    query = _query(agent=agent, venue=venue, status=status, since=since, until=until)
+    views = load_views(["orders"], query, as_of)
+    rows = _keep(_in_log_order(views.orders.rows.values()), query, order_index)
     columns = [
         "order_id",
         "agent",
@@ -54,15 +155,26 @@ def orders(agent: str | None, venue: str | None, status: str | None, as_json: bo
 @click.command()
 @agent_option
 @venue_option
-@click.option("--all", "show_all", is_flag=True, help="Include closed (zero) positions.")
+@click.option("--status", default=None, help="Only positions OPEN, CLOSED or SETTLED.")
+@click.option("--all", "show_all", is_flag=True, help="Include closed and settled positions.")
+@as_of_option
 @json_option
-def positions(agent: str | None, venue: str | None, show_all: bool, as_json: bool) -> None:
+def positions(
+    *,
+    agent: str | None,
+    venue: str | None,
+    status: str | None,
+    show_all: bool,
+    as_of: datetime | None,
+    as_json: bool,
+) -> None:
     """Positions: size, average cost, realised and marked PnL per agent, venue and token."""
-    app, _ = open_app()
-    views = LogViews.build(app)
-    rows = _keep(views.positions.with_marks(views.marks), agent=agent, venue=venue)
-    if not show_all:
+    query = _query(agent=agent, venue=venue, status=status)
+    views = load_views(["positions", "marks"], query, as_of)
+    rows = _keep(views.positions.with_marks(views.marks), query, position_index)
+    if not show_all and status is None:
         rows = [r for r in rows if r["size"] != 0]
+    rows = [{**r, "status": position_status(r)} for r in rows]
     columns = [
         "agent",
         "venue",
@@ -80,14 +192,108 @@ def positions(agent: str | None, venue: str | None, show_all: bool, as_json: boo
 @click.command()
 @agent_option
 @venue_option
-@click.option("--denied", is_flag=True, help="Only denied intents.")
+@as_of_option
 @json_option
-def intents(agent: str | None, venue: str | None, denied: bool, as_json: bool) -> None:
-    """Intents with their verdicts and denial reasons."""
-    app, _ = open_app()
-    rows = sorted(LogViews.build(app).intents.rows.values(), key=lambda r: r["log_position"])
-    rows = _keep(rows, agent=agent, venue=venue, verdict="DENIED" if denied else None)
+def balances(agent: str | None, venue: str | None, as_of: datetime | None, as_json: bool) -> None:
+    """Balances per agent and venue: cash (received less paid, fees included), committed to
+    open orders, fees, realised PnL, marked PnL at the latest recorded books, budget left."""
+    query = _query(agent=agent, venue=venue)
+    views = load_views(["balances", "positions", "marks"], Query(), as_of)
+    rows = views.balances.with_marks(views.positions, views.marks)
+    rows = [r for r in rows if query.matches(Index(agent=r["agent"], venue=r["venue"]))]
+    columns = [
+        "agent",
+        "venue",
+        "cash",
+        "committed",
+        "fees",
+        "realised_pnl",
+        "marked_pnl",
+        "holdings_cost",
+        "budget_left",
+    ]
+    _print(rows, columns, as_json)
+
+
+@click.command()
+@agent_option
+@venue_option
+@click.option("--denied", is_flag=True, help="Only denied intents.")
+@click.option("--status", default=None, help="Only intents with this verdict (ACCEPTED...).")
+@since_option
+@until_option
+@as_of_option
+@json_option
+def intents(
+    *,
+    agent: str | None,
+    venue: str | None,
+    denied: bool,
+    status: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    as_of: datetime | None,
+    as_json: bool,
+) -> None:
+    """Intents with their verdicts and denial reasons (--since/--until: time received)."""
+    if denied and status and status.upper() != "DENIED":
+        raise TapeUsageError("--denied and --status disagree")
+    verdict = "DENIED" if denied else status
+    query = _query(agent=agent, venue=venue, status=verdict, since=since, until=until)
+    views = load_views(["intents"], query, as_of)
+    rows = _keep(_in_log_order(views.intents.rows.values()), query, intent_index)
     columns = ["intent_id", "agent", "side", "price", "size", "verdict", "reason", "redeliveries"]
+    _print(rows, columns, as_json)
+
+
+def _consumed(lot: dict[str, Any]) -> str:
+    parts = [f"{c['kind']} {plain(c['size'])} @ {plain(c['price'])}" for c in lot["consumed"]]
+    return "; ".join(parts) or "-"
+
+
+@click.command()
+@agent_option
+@venue_option
+@click.option("--status", default=None, help="Only lots OPEN, CLOSED or SETTLED.")
+@click.option("--trader", default=None, help="Only lots bought copying this trader.")
+@since_option
+@until_option
+@as_of_option
+@json_option
+def purchases(
+    *,
+    agent: str | None,
+    venue: str | None,
+    status: str | None,
+    trader: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    as_of: datetime | None,
+    as_json: bool,
+) -> None:
+    """Purchase history: every buy lot (price, size, fee, trader copied, order) and how later
+    sells and settlements consumed it, first in first out (--since/--until: time bought)."""
+    query = _query(agent=agent, venue=venue, status=status, since=since, until=until)
+    views = load_views(["purchases"], query, as_of)
+    rows = _keep(_in_log_order(views.purchases.rows.values()), query, purchase_index)
+    if trader is not None:
+        rows = [r for r in rows if (r["trader"] or "").lower() == trader.lower()]
+    if not as_json:
+        rows = [{**r, "consumed_by": _consumed(r)} for r in rows]
+    columns = [
+        "lot",
+        "agent",
+        "token_id",
+        "trader",
+        "price",
+        "size",
+        "fee",
+        "bought_at",
+        "remaining",
+        "realised_pnl",
+        "status",
+        "consumed_by",
+    ]
     _print(rows, columns, as_json)
 
 
@@ -97,8 +303,10 @@ def intents(agent: str | None, venue: str | None, denied: bool, as_json: bool) -
 def why(ident: str, as_json: bool) -> None:
     """Why an order or intent happened: every check with its values, sizing, book, venue
     answers and fills. IDENT is an order id, an intent id, or a client or venue order id."""
-    app, _ = open_app()
-    trail = find_trail(app, ident)
+    app, storage = open_app()
+    projector = open_projector(app, storage)
+    projector.catch_up(["audit"])
+    trail = projector.trail(ident)
     if trail is None:
         raise TapeUsageError(f"no order or intent with id {ident!r} in the store")
     click.echo(to_json(trail.to_json()) if as_json else why_tree(trail))

@@ -1,24 +1,40 @@
-"""The decision digest: a hash chain over the canonical form of the log's events.
+"""The decision digest: a hash chain over the canonical form of the log's decision events.
 
-Each link is ``sha256(previous || topic || originator id || version || stored state)``, over
-every event in log order except the reconciliation records (which say when Tape asked a venue,
-and so depend on when it restarted, not on what it decided). The stored state is the library's
-JSON encoding, the same bytes on SQLite and PostgreSQL, so one day gives one digest anywhere.
+Each link is ``sha256(previous || topic || originator id || version || canonical state)``, in
+log order. Left out are what depends on how the inputs were delivered rather than on what was
+decided: reconciliation records (when Tape asked a venue, which depends on restarts), feed
+records of unreadable lines, and the feed name and line number of a received intent (so a day
+exported from the log and run again gives the same digest). The state is the library's JSON
+encoding, the same bytes on SQLite and PostgreSQL, so one day gives one digest anywhere.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
+from typing import Any
 
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import get_topic, resolve_topic
 
 from engine.application import TapeApplication
+from engine.feeds import Feed
+from engine.intents import Intent
 from engine.reconciliations import Reconciliation
 
 PAGE = 1000
 EXCLUDED_TOPICS = frozenset(
-    get_topic(cls) for cls in (Reconciliation.ReconciliationOpened, Reconciliation.VenueReported)
+    get_topic(cls)
+    for cls in (
+        Reconciliation.ReconciliationOpened,
+        Reconciliation.VenueReported,
+        Feed.FeedOpened,
+        Feed.InputRejected,
+    )
+)
+DELIVERY_FIELDS = ("feed", "line_no")
+DELIVERY_TOPICS = frozenset(
+    get_topic(cls) for cls in (Intent.IntentReceived, Intent.IntentRedelivered)
 )
 GENESIS = b"tape.digest/1"
 
@@ -34,6 +50,23 @@ class Digest:
     def short(self) -> str:
         """The first 16 hex digits, for humans."""
         return self.hexdigest[:16]
+
+
+def canonical_state(app: TapeApplication, item: Any) -> bytes:
+    """A stored event's state as the digest sees it: an event stored by an older version of its
+    class is upcast and encoded as today, and a received intent's delivery details are left
+    out."""
+    state = bytes(item.state)
+    if getattr(resolve_topic(item.topic), "class_version", 1) > 1 and (
+        b'"class_version"' not in state
+    ):
+        state = bytes(app.mapper.to_stored_event(app.mapper.to_domain_event(item)).state)
+    if item.topic not in DELIVERY_TOPICS:
+        return state
+    data = json.loads(state)
+    for name in DELIVERY_FIELDS:
+        data.pop(name, None)
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def link(previous: bytes, topic: str, originator_id: str, version: int, state: bytes) -> bytes:
@@ -64,7 +97,7 @@ def decision_digest(app: TapeApplication) -> Digest:
                 item.topic,
                 str(item.originator_id),
                 item.originator_version,
-                bytes(item.state),
+                canonical_state(app, item),
             )
             count += 1
         start = page[-1].id + 1

@@ -1,0 +1,275 @@
+"""The day report: PnL per agent and per copied trader, denials by reason, slippage paid, and the
+cumulative PnL through the day, all folded from the log.
+
+A day is a UTC calendar day. Its PnL is the change of realised plus marked PnL between the day's
+start and its end (holdings marked at the latest recorded book, as ``tape positions`` does), so
+the PnL of holdings bought earlier counts from where it stood at midnight. Per trader, PnL
+follows the lots: each buy lot belongs to the trader it copied, and a sell's or settlement's
+realised PnL is split over the lots it consumed. Slippage paid is, per fill, how much worse than
+the copied trader's own price it traded (buys above it, sells below it), times the size.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from engine.application import TapeApplication
+from engine.ids import intent_uuid
+from engine.intents import Intent
+from engine.orders import Order
+from engine.positions import Position
+from engine.values import Side
+from projections.views import LogViews, read_log
+
+NO_TRADER = "-"
+
+
+class EmptyLogError(LookupError):
+    """Raised when a report is asked of a store with no events."""
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Realised and marked PnL at one moment."""
+
+    realised: Decimal = Decimal(0)
+    marked: Decimal = Decimal(0)
+
+    @property
+    def total(self) -> Decimal:
+        """Realised plus marked."""
+        return self.realised + self.marked
+
+
+def agent_totals(views: LogViews) -> dict[str, Totals]:
+    """Each agent's realised and marked PnL in the state the views hold."""
+    out: dict[str, Totals] = {}
+    for row in views.positions.rows.values():
+        mark = views.marks.mark(row["venue"], row["token_id"])
+        marked = row["size"] * mark - row["cost"] if mark is not None and row["size"] else 0
+        old = out.get(row["agent"], Totals())
+        out[row["agent"]] = Totals(old.realised + row["realised_pnl"], old.marked + marked)
+    return out
+
+
+def trader_totals(views: LogViews) -> dict[tuple[str, str], Totals]:
+    """Realised and marked PnL per agent and copied trader, from the lots each trade bought."""
+    out: dict[tuple[str, str], Totals] = {}
+    for lot in views.purchases.rows.values():
+        mark = views.marks.mark(lot["venue"], lot["token_id"])
+        held = lot["remaining"]
+        marked = held * mark - lot["remaining_cost"] if mark is not None and held else 0
+        key = (lot["agent"], lot["trader"] or NO_TRADER)
+        old = out.get(key, Totals())
+        out[key] = Totals(old.realised + lot["realised_pnl"], old.marked + marked)
+    return out
+
+
+def _agent_total(views: LogViews, agent: str) -> Decimal:
+    total = Decimal(0)
+    for row in views.positions.rows.values():
+        if row["agent"] != agent:
+            continue
+        total += row["realised_pnl"]
+        mark = views.marks.mark(row["venue"], row["token_id"])
+        if mark is not None and row["size"]:
+            total += row["size"] * mark - row["cost"]
+    return total
+
+
+@dataclass
+class _Activity:
+    fills: int = 0
+    volume: Decimal = Decimal(0)
+    fees: Decimal = Decimal(0)
+    slippage: Decimal = Decimal(0)
+
+
+@dataclass
+class DayReport:
+    """What one day did: PnL per agent and trader, denials, slippage, and the PnL curve."""
+
+    day: date
+    start: datetime
+    end: datetime
+    events: int
+    agents: list[dict[str, Any]] = field(default_factory=list)
+    traders: list[dict[str, Any]] = field(default_factory=list)
+    denials: list[dict[str, Any]] = field(default_factory=list)
+    curve: dict[str, list[tuple[datetime, Decimal]]] = field(default_factory=dict)
+
+    @property
+    def total_pnl(self) -> Decimal:
+        """The day's PnL over every agent."""
+        return sum((a["day_pnl"] for a in self.agents), Decimal(0))
+
+    @property
+    def slippage(self) -> Decimal:
+        """The slippage paid over every agent."""
+        return sum((a["slippage"] for a in self.agents), Decimal(0))
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as data."""
+        return {
+            "day": self.day.isoformat(),
+            "start": self.start,
+            "end": self.end,
+            "events": self.events,
+            "total_pnl": self.total_pnl,
+            "slippage": self.slippage,
+            "agents": self.agents,
+            "traders": self.traders,
+            "denials": self.denials,
+            "curve": {
+                agent: [{"at": at, "pnl": pnl} for at, pnl in points]
+                for agent, points in self.curve.items()
+            },
+        }
+
+
+def last_event_day(app: TapeApplication) -> date:
+    """The UTC day of the log's last event."""
+    last = app.recorder.max_notification_id()
+    if not last:
+        raise EmptyLogError("the store has no events yet: run a day first")
+    (notification,) = app.recorder.select_notifications(start=last, limit=1)
+    event: Any = app.mapper.to_domain_event(notification)
+    stamp: datetime = event.timestamp
+    return stamp.astimezone(UTC).date()
+
+
+class _DayFold:
+    """The fold behind a report: the state at the day's start and end, and what happened."""
+
+    def __init__(self, start: datetime, end: datetime) -> None:
+        self.start, self.end = start, end
+        self.before = LogViews()  # events stamped before the day
+        self.after = LogViews()  # events stamped before the day's end
+        self.events = 0
+        self.activity: dict[str, _Activity] = {}
+        self.fills: dict[str, tuple[str, _Activity]] = {}  # the day's fills, by fill id
+        self.denials: Counter[tuple[str, str]] = Counter()
+        self.curve: dict[str, list[tuple[datetime, Decimal]]] = {}
+        self.baseline: dict[str, Decimal] | None = None
+
+    def apply(self, position: int, event: Any) -> None:
+        stamp = event.timestamp
+        if stamp < self.start:
+            self.before.apply(position, event)
+        if stamp >= self.end:
+            return
+        self.after.apply(position, event)
+        if stamp < self.start:
+            return
+        if self.baseline is None:
+            self.baseline = {a: t.total for a, t in agent_totals(self.before).items()}
+        self.events += 1
+        if isinstance(event, Intent.IntentDenied):
+            row = self.after.intents.rows[str(event.originator_id)]
+            self.denials[(event.reason, row["agent"])] += 1
+        elif isinstance(event, Order.OrderFilled):
+            self._fill(event)
+        elif isinstance(event, Order.OrderFillVoided):
+            self._unfill(event.fill_id)
+        self._points(event)
+
+    def _fill(self, event: Any) -> None:
+        order = self.after.orders.rows[str(event.originator_id)]
+        intent = self.after.intents.rows.get(str(intent_uuid(order["intent_id"])))
+        slippage = Decimal(0)
+        if intent is not None:
+            source = Decimal(intent["price"])
+            buy = order["side"] == Side.BUY.value
+            slippage = (event.price - source if buy else source - event.price) * event.size
+        fill = _Activity(1, event.price * event.size, event.fee, slippage)
+        self.fills[event.fill_id] = (order["agent"], fill)
+        self._count(order["agent"], fill, 1)
+
+    def _unfill(self, fill_id: str) -> None:
+        # A voided fill of the day no longer counts.
+        counted = self.fills.pop(fill_id, None)
+        if counted is not None:
+            self._count(counted[0], counted[1], -1)
+
+    def _count(self, agent: str, fill: _Activity, sign: int) -> None:
+        activity = self.activity.setdefault(agent, _Activity())
+        activity.fills += sign * fill.fills
+        activity.volume += sign * fill.volume
+        activity.fees += sign * fill.fees
+        activity.slippage += sign * fill.slippage
+
+    def _points(self, event: Any) -> None:
+        # The agents whose PnL the event may have moved: the position's, or every agent that
+        # holds a token whose mark a recorded book just changed.
+        agents: set[str] = set()
+        if isinstance(event, Position.Event):
+            row = self.after.positions.rows.get(str(event.originator_id))
+            if row is not None:
+                agents.add(row["agent"])
+        elif isinstance(event, (Intent.IntentAccepted, Intent.IntentDenied)) and event.book:
+            venue, token = event.book["venue"], event.book["token_id"]
+            agents = {
+                r["agent"]
+                for r in self.after.positions.rows.values()
+                if r["venue"] == venue and r["token_id"] == token and r["size"]
+            }
+        for agent in sorted(agents):
+            base = (self.baseline or {}).get(agent, Decimal(0))
+            value = _agent_total(self.after, agent) - base
+            points = self.curve.setdefault(agent, [(event.timestamp, Decimal(0))])
+            if points[-1][1] != value:
+                points.append((event.timestamp, value))
+
+
+def day_report(app: TapeApplication, day: date | None = None) -> DayReport:
+    """Fold the log into the report of ``day`` (default: the day of the last event)."""
+    day = day or last_event_day(app)
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    end = start + timedelta(days=1)
+    fold = _DayFold(start, end)
+    for position, event in read_log(app):
+        fold.apply(position, event)
+    first = agent_totals(fold.before)
+    last = agent_totals(fold.after)
+    agents = []
+    for agent in sorted(set(last) | set(fold.activity)):
+        was, now = first.get(agent, Totals()), last.get(agent, Totals())
+        activity = fold.activity.get(agent, _Activity())
+        agents.append(
+            {
+                "agent": agent,
+                "realised": now.realised - was.realised,
+                "marked": now.marked,
+                "day_pnl": now.total - was.total,
+                "fills": activity.fills,
+                "volume": activity.volume,
+                "fees": activity.fees,
+                "slippage": activity.slippage,
+            }
+        )
+    first_t, last_t = trader_totals(fold.before), trader_totals(fold.after)
+    traders = []
+    for agent, trader in sorted(set(last_t)):
+        was, now = first_t.get((agent, trader), Totals()), last_t[(agent, trader)]
+        traders.append(
+            {
+                "agent": agent,
+                "trader": trader,
+                "realised": now.realised - was.realised,
+                "marked": now.marked,
+                "day_pnl": now.total - was.total,
+            }
+        )
+    by_reason: dict[str, Counter[str]] = {}
+    for (reason, agent), count in fold.denials.items():
+        by_reason.setdefault(reason, Counter())[agent] += count
+    ranked = sorted(by_reason.items(), key=lambda kv: (-kv[1].total(), kv[0]))
+    denials = [
+        {"reason": reason, "count": per.total(), "agents": dict(sorted(per.items()))}
+        for reason, per in ranked
+    ]
+    return DayReport(day, start, end, fold.events, agents, traders, denials, fold.curve)

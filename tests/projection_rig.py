@@ -1,0 +1,251 @@
+"""Shared helpers of the read-model tests: run a day through the engine with the projections
+following it, and compare the projections with what the aggregates say."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from adapters.clock import ManualClock
+from adapters.day_runner import DayRunner, RunStats
+from adapters.dayfile import BadLine, DayRecord, read_day
+from adapters.paper.venue import PaperVenues
+from adapters.sample_day import demo_agent_configs
+from engine.agents import Agent
+from engine.application import TapeApplication
+from engine.config import AgentConfig
+from engine.intents import Intent
+from engine.orders import Order
+from engine.positions import Position
+from engine.service import TradingEngine
+from projections.audit import find_trail
+from projections.store import ProjectionStore, SqliteProjectionStore
+from projections.tracking import Projector, TrackedProjection
+from projections.views import LogViews, pair_key, read_log
+
+
+def sqlite_env(path: Path) -> dict[str, str]:
+    """The library environment of a SQLite event store."""
+    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+
+
+@dataclass
+class DayRun:
+    """A day run: the store, its projections, the run's stats."""
+
+    app: TapeApplication
+    projector: Projector
+    stats: RunStats
+    folder: Path | None = None  # where its SQLite files are
+
+
+def run_day(
+    lines: Iterable[str],
+    *,
+    app_env: Mapping[str, str],
+    store: ProjectionStore,
+    catch_up_every: int | None = None,
+    batch_size: int = 100,
+    agents: Sequence[AgentConfig] | None = None,
+    fee_rate: Decimal = Decimal(0),
+) -> DayRun:
+    """Run ``tape.day/1`` lines as ``tape run`` does (agents registered at the first record's
+    time), the projections catching up every ``catch_up_every`` records (never: None) and at
+    the end."""
+    records = list(read_day(lines))
+    app = TapeApplication(env=dict(app_env))
+    first = next(r for r in records if not isinstance(r, BadLine))
+    clock = ManualClock(first.at)
+    paper = PaperVenues(fee_rate=fee_rate)
+    engine = TradingEngine(app, venues=paper, market_data=paper, clock=clock)
+    engine.register_agents(list(agents) if agents is not None else demo_agent_configs())
+    projector = Projector(app, store, batch_size=batch_size)
+
+    def feed() -> Iterator[DayRecord | BadLine]:
+        for count, record in enumerate(records, 1):
+            yield record
+            if catch_up_every is not None and count % catch_up_every == 0:
+                projector.catch_up()
+
+    runner = DayRunner(engine, clock=clock, source="day.jsonl", books=paper.on_book)
+    stats = runner.run(feed())
+    projector.catch_up()
+    return DayRun(app, projector, stats)
+
+
+def run_sqlite_day(folder: Path, lines: Iterable[str], **kw: Any) -> DayRun:
+    """:func:`run_day` on SQLite files in ``folder`` (tape.db, projections.db)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    run = run_day(
+        lines,
+        app_env=sqlite_env(folder / "tape.db"),
+        store=SqliteProjectionStore(folder / "projections.db"),
+        **kw,
+    )
+    run.folder = folder
+    return run
+
+
+def created_ids(app: TapeApplication) -> dict[str, list[UUID]]:
+    """The ids of every intent, order, position and agent, from their creation events."""
+    kinds = {
+        Intent.IntentReceived: "intents",
+        Order.OrderPlaced: "orders",
+        Position.PositionOpened: "positions",
+        Agent.AgentRegistered: "agents",
+    }
+    found: dict[str, list[UUID]] = {kind: [] for kind in kinds.values()}
+    for _, event in read_log(app):
+        kind = kinds.get(type(event))
+        if kind is not None:
+            found[kind].append(event.originator_id)
+    return found
+
+
+def _cost(lots: list[dict[str, Any]]) -> Decimal:
+    return sum((lot["cost"] for lot in lots), Decimal(0))
+
+
+def assert_projections_match_aggregates(app: TapeApplication, projector: Projector) -> None:
+    """Every projection says what the aggregates loaded from the repository say."""
+    views = projector.views()
+    ids = created_ids(app)
+    get = app.repository.get
+
+    assert len(views.orders.rows) == len(ids["orders"])
+    for order_id in ids["orders"]:
+        order: Order = get(order_id)
+        row = views.orders.rows[str(order_id)]
+        assert row["status"] == order.status
+        assert row["filled"] == order.filled_size
+        assert {f["fill_id"] for f in row["fills"]} == set(order.fills)
+        assert (row["venue_order_id"], row["client_order_id"]) == (
+            order.venue_order_id,
+            order.client_order_id,
+        )
+        assert (row["size"], row["price"], row["agent"]) == (order.size, order.price, order.agent)
+
+    assert len(views.intents.rows) == len(ids["intents"])
+    for intent_key in ids["intents"]:
+        intent: Intent = get(intent_key)
+        row = views.intents.rows[str(intent_key)]
+        assert row["verdict"] == intent.status
+        assert row["reason"] == intent.reason
+        assert row["redeliveries"] == intent.redeliveries
+        assert row["order_ids"] == intent.order_ids
+
+    assert len(views.positions.rows) == len(ids["positions"])
+    held: dict[str, dict[str, Decimal]] = {}
+    for position_id in ids["positions"]:
+        position: Position = get(position_id)
+        row = views.positions.rows[str(position_id)]
+        assert row["size"] == position.size
+        assert row["cost"] == position.cost
+        assert row["realised_pnl"] == position.realised_pnl
+        assert row["fees"] == position.fees
+        lots = {lot["lot"]: lot for lot in position.lots}
+        open_lots = {
+            r["lot"]: r
+            for r in views.purchases.rows.values()
+            if (r["agent"], r["venue"], r["token_id"])
+            == (position.agent, position.venue, position.token_id)
+            and r["remaining"] != 0
+        }
+        assert set(open_lots) == set(lots)
+        for lot_id, lot in lots.items():
+            row = open_lots[lot_id]
+            assert (row["remaining"], row["remaining_cost"]) == (lot["size"], lot["cost"])
+            if lot["order_id"]:  # (a lot a voided sell gave back is re-made without them)
+                assert (row["trader"], row["order_id"], row["price"]) == (
+                    lot["trader"],
+                    lot["order_id"],
+                    lot["price"],
+                )
+        lot_realised = sum(
+            (
+                r["realised_pnl"]
+                for r in views.purchases.rows.values()
+                if (r["agent"], r["venue"], r["token_id"])
+                == (position.agent, position.venue, position.token_id)
+            ),
+            Decimal(0),
+        )
+        assert lot_realised == position.realised_pnl
+        pair = held.setdefault(pair_key(position.agent, position.venue), {})
+        pair["cost"] = pair.get("cost", Decimal(0)) + position.cost
+        pair["realised"] = pair.get("realised", Decimal(0)) + position.realised_pnl
+        pair["fees"] = pair.get("fees", Decimal(0)) + position.fees
+
+    balances = {
+        pair_key(r["agent"], r["venue"]): r
+        for r in views.balances.with_marks(views.positions, views.marks)
+    }
+    for key, sums in held.items():
+        assert balances[key]["holdings_cost"] == sums["cost"]
+        assert balances[key]["realised_pnl"] == sums["realised"]
+        assert balances[key]["fees"] == sums["fees"]
+    marked = {pair_key(p["agent"], p["venue"]): Decimal(0) for p in views.positions.rows.values()}
+    for p in views.positions.with_marks(views.marks):
+        marked[pair_key(p["agent"], p["venue"])] += p["marked_pnl"]
+    for key, row in balances.items():
+        assert row["marked_pnl"] == marked.get(key, Decimal(0))
+    for agent_id in ids["agents"]:
+        agent: Agent = get(agent_id)
+        rows = [r for r in balances.values() if r["agent"] == agent.name]
+        if not rows:
+            assert not agent.holdings
+            assert not agent.commitments
+            continue
+        assert sum((r["committed"] for r in rows), Decimal(0)) == sum(
+            agent.commitments.values(), Decimal(0)
+        )
+        assert sum((r["realised_pnl"] for r in rows), Decimal(0)) == agent.realised_pnl
+        assert sum((r["holdings_cost"] for r in rows), Decimal(0)) == _cost(
+            list(agent.holdings.values())
+        )
+        for row in rows:
+            assert row["budget_left"] == agent.config.budget_usdc - agent.deployed()
+
+
+def assert_trails_match_the_log(app: TapeApplication, projector: Projector, limit: int) -> None:
+    """``tape why``'s trail from the audit projection equals a scan of the whole log, for up to
+    ``limit`` intents (and every id each intent is known by)."""
+    views = LogViews.build(app)
+    for row in list(views.intents.rows.values())[:limit]:
+        expected = find_trail(app, row["intent_id"])
+        assert expected is not None
+        found = projector.trail(row["intent_id"])
+        assert found is not None
+        assert found.to_json() == expected.to_json()
+        for order_id in row["order_ids"]:
+            order = views.orders.rows[order_id]
+            for ident in (order_id, order["client_order_id"], order["venue_order_id"]):
+                if ident is not None:
+                    again = projector.trail(ident)
+                    assert again is not None
+                    assert again.to_json() == expected.to_json()
+
+
+class CrashAfter(TrackedProjection):
+    """A projection that does what another does, then raises (or acts) at its n-th event:
+    the process dying between two events of a page."""
+
+    def __init__(self, inner: TrackedProjection, after: int, crash: Any) -> None:
+        self.inner = inner
+        self.after = after
+        self.crash = crash
+        self.seen = 0
+        self.name = inner.name  # type: ignore[misc]
+        self.version = inner.version  # type: ignore[misc]
+        self.tables = inner.tables  # type: ignore[misc]
+
+    def apply(self, position: int, event: Any, notification: Any, tables: Any) -> None:
+        """Apply, then crash once ``after`` events went through."""
+        self.inner.apply(position, event, notification, tables)
+        self.seen += 1
+        if self.seen == self.after:
+            self.crash()
