@@ -1,0 +1,44 @@
+"""The Polymarket venue: CLOB V2 orders and fills, Gamma market data, Polygon chain reads.
+
+The pieces, each replaceable on its own:
+
+- :mod:`.config`: configuration from the environment (keys as :class:`engine.secrets.Secret`).
+- :mod:`.amounts`: prices and sizes to integer micro-units on the market's grids (Decimal only).
+- :mod:`.exchange`: the ``ExchangeClient`` boundary and its py-clob-client-v2 implementation.
+- :mod:`.venue`: :class:`PolymarketVenue`, the ``engine.ports.VenuePort``.
+- :mod:`.market_data`: :class:`PolymarketMarketData`, the ``engine.ports.MarketData``.
+- :mod:`.chain`: collateral balance and allowances with web3, for ``tape health``.
+- :mod:`.factory`: :func:`polymarket_from_env`, what the composition root calls.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from adapters.polymarket.market_data import PolymarketMarketData
+    from adapters.polymarket.venue import PolymarketVenue
+
+
+KEY_VARIABLES = ("POLYMARKET_PRIVATE_KEY", "POLYMARKET_KEYSTORE")
+
+
+def polymarket_from_env(
+    environ: Mapping[str, str] | None = None,
+) -> tuple[PolymarketVenue, PolymarketMarketData] | None:
+    """The live venue and market data, or None without a key (see :mod:`.factory`).
+
+    Importing this package is cheap: web3, eth-account and the CLOB client load only when a
+    key is configured.
+    """
+    env = os.environ if environ is None else environ
+    if not any(env.get(name) for name in KEY_VARIABLES):
+        return None  # paper: web3 and the CLOB client are not even imported
+    from adapters.polymarket.factory import polymarket_from_env as build  # noqa: PLC0415
+
+    return build(env)
+
+
+__all__ = ["polymarket_from_env"]

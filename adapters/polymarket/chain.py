@@ -1,0 +1,218 @@
+"""Chain reads with web3: the funder's collateral balance and the approvals trading needs.
+
+Buying spends collateral (pUSD) through the exchange contracts, so the funder must have
+approved each of them for the ERC-20; selling moves outcome tokens (ERC-1155), which needs
+``setApprovalForAll`` for the same contracts. Neg-risk markets go through the neg-risk
+exchange and the neg-risk adapter. Each missing piece becomes one :class:`Check` whose
+message says exactly what will fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from adapters.polymarket.contracts import Contracts
+from engine.values import dec_str
+
+if TYPE_CHECKING:
+    from web3 import Web3
+
+ERC20_ABI: list[dict[str, Any]] = [
+    {
+        "name": "balanceOf",
+        "type": "function",
+        "stateMutability": "view",
+        "inputs": [{"name": "owner", "type": "address"}],
+        "outputs": [{"name": "", "type": "uint256"}],
+    },
+    {
+        "name": "allowance",
+        "type": "function",
+        "stateMutability": "view",
+        "inputs": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
+        "outputs": [{"name": "", "type": "uint256"}],
+    },
+    {
+        "name": "decimals",
+        "type": "function",
+        "stateMutability": "view",
+        "inputs": [],
+        "outputs": [{"name": "", "type": "uint8"}],
+    },
+]
+
+ERC1155_ABI: list[dict[str, Any]] = [
+    {
+        "name": "isApprovedForAll",
+        "type": "function",
+        "stateMutability": "view",
+        "inputs": [
+            {"name": "account", "type": "address"},
+            {"name": "operator", "type": "address"},
+        ],
+        "outputs": [{"name": "", "type": "bool"}],
+    },
+]
+
+COLLATERAL = "pUSD"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One health check: its name, whether it passed, and the sentence that says so.
+
+    ``fatal=False`` is a warning: printed, but the check still passes.
+    """
+
+    name: str
+    ok: bool
+    message: str
+    fatal: bool = True
+
+
+@dataclass(frozen=True)
+class SpenderState:
+    """What one exchange contract may do with the funder's assets."""
+
+    label: str
+    address: str
+    allowance: Decimal  # collateral it may spend
+    approved_for_all: bool | None  # outcome tokens it may move (None: not readable)
+    markets: str  # the markets that need this contract
+
+
+@dataclass(frozen=True)
+class ChainState:
+    """The funder's position on chain, as trading sees it."""
+
+    chain_id: int
+    funder: str
+    collateral_balance: Decimal
+    spenders: tuple[SpenderState, ...]
+    gas_balance: Decimal | None  # the signer's POL, for sending approvals itself
+
+
+def read_chain_state(
+    w3: Web3, contracts: Contracts, funder: str, *, signer: str | None = None
+) -> ChainState:
+    """Read balance, allowances and ERC-1155 approvals of ``funder`` (web3 errors propagate)."""
+    from web3 import Web3  # noqa: PLC0415 - a slow import, only when the chain is read
+
+    owner = Web3.to_checksum_address(funder)
+    token = w3.eth.contract(address=Web3.to_checksum_address(contracts.collateral), abi=ERC20_ABI)
+    try:
+        decimals = int(token.functions.decimals().call())
+    except Exception:  # a token without decimals(): pUSD has 6
+        decimals = 6
+    scale = Decimal(10) ** decimals
+    balance = Decimal(int(token.functions.balanceOf(owner).call())) / scale
+    ctf = w3.eth.contract(
+        address=Web3.to_checksum_address(contracts.conditional_tokens), abi=ERC1155_ABI
+    )
+    ctf_readable = bool(w3.eth.get_code(ctf.address))
+    spenders = []
+    for label, address, markets in contracts.spenders():
+        spender = Web3.to_checksum_address(address)
+        allowance = Decimal(int(token.functions.allowance(owner, spender).call())) / scale
+        approved = (
+            bool(ctf.functions.isApprovedForAll(owner, spender).call()) if ctf_readable else None
+        )
+        spenders.append(SpenderState(label, spender, allowance, approved, markets))
+    gas = None
+    if signer:
+        gas = Decimal(w3.eth.get_balance(Web3.to_checksum_address(signer))) / Decimal(10**18)
+    return ChainState(int(w3.eth.chain_id), owner, balance, tuple(spenders), gas)
+
+
+def _amount(value: Decimal) -> str:
+    return dec_str(value.quantize(Decimal("0.000001")))
+
+
+def chain_checks(state: ChainState, *, expected_chain_id: int) -> list[Check]:
+    """What the chain state means for trading, one check per requirement."""
+    checks = []
+    if state.chain_id != expected_chain_id:
+        checks.append(
+            Check(
+                "chain id",
+                False,
+                f"POLYGON_RPC_URL is chain {state.chain_id}, expected {expected_chain_id}; "
+                "balances and allowances below are of the wrong chain",
+            )
+        )
+    if state.collateral_balance <= 0:
+        checks.append(
+            Check(
+                "collateral balance",
+                False,
+                f"collateral ({COLLATERAL}) balance of {state.funder} is 0; buying will fail",
+            )
+        )
+    else:
+        checks.append(
+            Check(
+                "collateral balance",
+                True,
+                f"collateral ({COLLATERAL}) balance of {state.funder} is "
+                f"{_amount(state.collateral_balance)}",
+            )
+        )
+    for spender in state.spenders:
+        name = f"allowance {spender.label}"
+        if spender.allowance <= 0:
+            checks.append(
+                Check(
+                    name,
+                    False,
+                    f"allowance for the {spender.label} is 0; trading {spender.markets} will fail",
+                )
+            )
+        elif spender.allowance < state.collateral_balance:
+            checks.append(
+                Check(
+                    name,
+                    True,
+                    f"allowance for the {spender.label} "
+                    f"({_amount(spender.allowance)} {COLLATERAL}) is below the balance "
+                    f"({_amount(state.collateral_balance)}); buys above "
+                    f"{_amount(spender.allowance)} {COLLATERAL} will fail",
+                    fatal=False,
+                )
+            )
+        else:
+            shown = (
+                "unlimited"
+                if spender.allowance >= Decimal(2) ** 200
+                else _amount(spender.allowance)
+            )
+            checks.append(Check(name, True, f"allowance for the {spender.label} is {shown}"))
+        if spender.approved_for_all is False:
+            checks.append(
+                Check(
+                    f"outcome tokens {spender.label}",
+                    False,
+                    f"outcome tokens (ERC-1155) are not approved for the {spender.label}; "
+                    f"selling on {spender.markets} will fail",
+                )
+            )
+        elif spender.approved_for_all:
+            checks.append(
+                Check(
+                    f"outcome tokens {spender.label}",
+                    True,
+                    f"outcome tokens (ERC-1155) are approved for the {spender.label}",
+                )
+            )
+        else:
+            checks.append(
+                Check(
+                    f"outcome tokens {spender.label}",
+                    True,
+                    "outcome token approvals not read: no contract at the conditional tokens "
+                    "address",
+                    fatal=False,
+                )
+            )
+    return checks
