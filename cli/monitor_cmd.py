@@ -1,0 +1,226 @@
+"""``tape monitor``: follow Polymarket wallets (keyless) and emit their trades as intents."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from adapters.polymarket_data import (
+    DATA_URL_ENV,
+    DEFAULT_DATA_URL,
+    Backoff,
+    DataApiClient,
+    FileSink,
+    HttpSink,
+    IntentSink,
+    Monitor,
+    MonitorSettings,
+    SinkError,
+    StateError,
+    StateStore,
+)
+from adapters.polymarket_data.monitor import DEFAULT_INTERVAL_S, DEFAULT_OVERLAP_S
+from adapters.storage import tape_home
+from cli.errors import TapeUsageError
+from engine.intent import parse_utc
+
+_WALLET = re.compile(r"^0x[0-9a-fA-F]{40}$")
+TOKEN_ENV = "TAPE_API_TOKEN"  # noqa: S105 - the variable's name, not a token
+
+
+def _report(message: str) -> None:
+    click.echo(f"tape monitor: {message}", err=True)
+
+
+def parse_wallets(text: str) -> tuple[str, ...]:
+    """Comma-separated 0x wallets, lowercased, de-duplicated in order."""
+    wallets: list[str] = []
+    for part in text.split(","):
+        wallet = part.strip()
+        if not wallet:
+            continue
+        if not _WALLET.match(wallet):
+            raise TapeUsageError(f"--follow: {wallet!r} is not a 0x wallet address (40 hex digits)")
+        if wallet.lower() not in wallets:
+            wallets.append(wallet.lower())
+    if not wallets:
+        raise TapeUsageError("--follow: no wallet given")
+    return tuple(wallets)
+
+
+def parse_since(text: str | None) -> int | None:
+    """``--since``: unix seconds, or an RFC 3339 UTC time."""
+    if text is None:
+        return None
+    if text.isdigit():
+        return int(text)
+    try:
+        return int(parse_utc(text).astimezone(UTC).timestamp())
+    except ValueError:
+        raise TapeUsageError(
+            f"--since: {text!r} is neither unix seconds nor an RFC 3339 UTC time"
+        ) from None
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT set ``stop`` (the loop finishes its step and returns) while inside."""
+
+    def handle(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@click.command()
+@click.option(
+    "--follow", "follow", required=True, help="Wallets to follow (proxy wallets): 0xabc,0xdef."
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Append the intents to this JSONL file (fsynced).",
+)
+@click.option(
+    "--post",
+    "post",
+    default=None,
+    help="POST the intents to tape serve, e.g. http://127.0.0.1:8787/intents "
+    f"(bearer token from ${TOKEN_ENV}).",
+)
+@click.option("--agent", default="default", show_default=True, help="Agent of the intents.")
+@click.option(
+    "--state",
+    "state_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="State folder (default: $TAPE_HOME/monitor).",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.0),
+    default=DEFAULT_INTERVAL_S,
+    show_default=True,
+    help="Seconds between polls.",
+)
+@click.option(
+    "--overlap",
+    type=click.IntRange(min=0),
+    default=DEFAULT_OVERLAP_S,
+    show_default=True,
+    help="Seconds each poll looks back before the newest trade seen (the API lags ~1 min).",
+)
+@click.option(
+    "--since",
+    default=None,
+    help="First poll of a new wallet starts here (unix seconds or RFC 3339); "
+    "default: the start less the overlap.",
+)
+@click.option("--once", is_flag=True, help="Poll once and exit (tests, cron).")
+@click.option("--backoff-base", type=float, default=0.5, hidden=True)
+@click.option("--backoff-cap", type=float, default=30.0, hidden=True)
+@click.option("--page-limit", type=click.IntRange(1, 500), default=500, hidden=True)
+def monitor(
+    *,
+    follow: str,
+    out: Path | None,
+    post: str | None,
+    agent: str,
+    state_dir: Path | None,
+    interval: float,
+    overlap: int,
+    since: str | None,
+    once: bool,
+    backoff_base: float,
+    backoff_cap: float,
+    page_limit: int,
+) -> None:
+    """Follow Polymarket wallets through the public Data API and emit each trade as an intent.
+
+    Reads no key. Every trader order (the fills of one transaction, token and side) becomes one
+    tape.intent/1 intent, emitted once across restarts; kill it at any moment.
+    """
+    traders = parse_wallets(follow)
+    if (out is None) == (post is None):
+        raise TapeUsageError("give exactly one of --out FILE or --post URL")
+    if not agent.strip():
+        raise TapeUsageError("--agent: must not be empty")
+    if post is not None and not post.startswith(("http://", "https://")):
+        raise TapeUsageError(f"--post: {post!r} is not an http:// or https:// URL")
+    stop = threading.Event()
+    backoff = Backoff(base=backoff_base, cap=backoff_cap)
+    sink: IntentSink
+    if out is not None:
+        sink = FileSink(out)
+    else:
+        assert post is not None  # noqa: S101 - checked above
+        sink = HttpSink(
+            post,
+            token=os.environ.get(TOKEN_ENV) or None,
+            stop=stop,
+            backoff=backoff,
+            report=_report,
+        )
+    store = StateStore(state_dir or tape_home() / "monitor")
+    try:
+        store.lock()
+    except StateError as error:
+        raise TapeUsageError(str(error)) from None
+    try:
+        client = DataApiClient(
+            os.environ.get(DATA_URL_ENV) or DEFAULT_DATA_URL,
+            backoff=backoff,
+            stop=stop,
+            page_limit=page_limit,
+        )
+        try:
+            watcher = Monitor(
+                client,
+                store,
+                sink,
+                MonitorSettings(
+                    traders=traders, agent=agent, overlap_s=overlap, since=parse_since(since)
+                ),
+                report=_report,
+                stop=stop,
+            )
+        except StateError as error:
+            raise TapeUsageError(str(error)) from None
+        _report(
+            f"following {len(traders)} wallet(s) at {client.base_url} -> {sink.describe()} "
+            f"(state {store.folder})"
+        )
+        try:
+            with _stop_on_signals(stop):
+                stats = watcher.run(interval=interval, once=once)
+        except SinkError as error:
+            _report(f"cannot deliver: {error}")
+            sys.exit(1)
+    finally:
+        store.unlock()
+    if once:
+        click.echo(
+            f"monitor: {len(traders)} wallet(s) polled, {stats.emitted} intent(s) emitted, "
+            f"{stats.skipped} skipped, {len(stats.unreachable)} unreachable"
+        )
+        if stats.unreachable:
+            sys.exit(1)  # the command ran and found a problem
+    else:
+        _report("stopped")

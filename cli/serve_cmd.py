@@ -1,0 +1,94 @@
+"""``tape serve``: the engine behind an authenticated HTTP intake (FastAPI on uvicorn)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from pathlib import Path
+
+import click
+
+from adapters.config_file import load_config
+from cli.errors import TapeUsageError
+from cli.wiring import build, live_clock
+
+TOKEN_ENV = "TAPE_API_TOKEN"  # noqa: S105 - the variable's name, not a token
+LOOPBACK = "127.0.0.1"
+DEFAULT_MAX_BODY = 1 << 20  # 1 MiB
+
+
+def _report(message: str) -> None:
+    click.echo(f"tape serve: {message}", err=True)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command()
+@click.option("--host", default=LOOPBACK, show_default=True, help="Address to bind.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None)
+@click.option(
+    "--insecure-local",
+    is_flag=True,
+    help=f"Serve without ${TOKEN_ENV}: no auth, bound to 127.0.0.1 only.",
+)
+@click.option(
+    "--max-body",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_BODY,
+    show_default=True,
+    help="Largest request body in bytes (413 above).",
+)
+def serve(
+    host: str, port: int, config_path: Path | None, insecure_local: bool, max_body: int
+) -> None:
+    """Serve POST /intents (one intent or a batch, bearer token from $TAPE_API_TOKEN),
+    GET /health and /openapi.json. An intent is acknowledged only once it is recorded."""
+    token = os.environ.get(TOKEN_ENV) or None
+    if token is None and not insecure_local:
+        raise TapeUsageError(
+            f"{TOKEN_ENV} is not set: set it, or pass --insecure-local to serve on "
+            f"{LOOPBACK} without auth"
+        )
+    if token is None:
+        if host != LOOPBACK and not _is_loopback(host):
+            raise TapeUsageError(f"--insecure-local serves on {LOOPBACK} only, not on {host}")
+        host = LOOPBACK
+    # FastAPI and uvicorn load here, so that the other commands start fast.
+    from adapters.http_ingest import create_app, serve_app  # noqa: PLC0415
+
+    config = load_config(config_path)
+    tape = build(config, clock=live_clock())
+    tape.engine.register_agents(config.agents)
+    recovery = tape.engine.recover()
+    if recovery.decided:
+        _report(f"decided {recovery.decided} intent(s) received before the last stop")
+    app = create_app(tape.engine, token, max_body=max_body, report=_report)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise TapeUsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    bound = sock.getsockname()[1]
+    auth = "bearer token" if token else "NO AUTH (--insecure-local)"
+    _report(
+        f"listening on http://{host}:{bound} ({auth}; store {tape.storage.kind} "
+        f"{tape.storage.location})"
+    )
+    try:
+        serve_app(app, sock)
+    finally:
+        sock.close()
+        tape.app.close()
+    _report("stopped")
