@@ -1,0 +1,1 @@
+"""Replay: re-running a recorded day to verify it, to try other rules, or to export it."""

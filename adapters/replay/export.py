@@ -1,0 +1,94 @@
+"""``tape export-day``: a store's recorded inputs written back out as a ``tape.day/1`` file.
+
+For every intent received, in log order: the book its decision used (when it differs from the
+last one written for that token), then the intent, both at the time it was received; for every
+redelivery, the intent again; for every market resolution that settled positions, its
+``resolution`` record. The first line is the first decision's book at the time the
+agents were registered, so a run of the file registers them at the same time. Running the file
+on a fresh store gives the same decision digest as the original (feeds and line numbers are not
+part of it). Unreadable lines are recorded only by digest and are not written back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from adapters.replay.log import stored_events
+from engine.agents import Agent
+from engine.application import TapeApplication
+from engine.intent import format_utc
+from engine.intents import Intent
+from engine.positions import Position
+
+
+def _books_of_verdicts(app: TapeApplication) -> dict[UUID, dict[str, Any]]:
+    books = {}
+    for stored in stored_events(app):
+        event = stored.event
+        if isinstance(event, (Intent.IntentAccepted, Intent.IntentDenied)) and event.book:
+            books[stored.originator_id] = event.book
+    return books
+
+
+def _book_line(book: dict[str, Any], at: str) -> str:
+    record = {"type": "book", "at": at, **{k: v for k, v in book.items() if k != "at"}}
+    return json.dumps(record, separators=(",", ":"))
+
+
+def _intent_line(intent: dict[str, Any], at: str) -> str:
+    return json.dumps({"type": "intent", "at": at, "intent": intent}, separators=(",", ":"))
+
+
+def _resolution_line(venue: str, market_id: str, at: datetime, winning_token_id: str) -> str:
+    record = {
+        "type": "resolution",
+        "at": format_utc(at),
+        "venue": venue,
+        "market_id": market_id,
+        "winning_token_id": winning_token_id,
+    }
+    return json.dumps(record, separators=(",", ":"))
+
+
+def export_day(app: TapeApplication, *, day: date | None = None) -> Iterator[str]:
+    """The recorded inputs as ``tape.day/1`` lines (only the intents received on ``day``)."""
+    books = _books_of_verdicts(app)
+    payloads: dict[UUID, dict[str, Any]] = {}
+    last_book: dict[tuple[str, str], dict[str, Any]] = {}
+    registered = False
+    venues: dict[UUID, str] = {}
+    resolved: set[tuple[str, str, datetime]] = set()
+    for stored in stored_events(app):
+        event = stored.event
+        if isinstance(event, Agent.AgentRegistered) and not registered and books:
+            registered = True
+            first = next(iter(books.values()))
+            last_book[(first["venue"], first["token_id"])] = first
+            yield _book_line(first, format_utc(event.timestamp))
+            continue
+        if isinstance(event, Position.PositionOpened):
+            venues[stored.originator_id] = event.venue
+        if isinstance(event, Position.PositionSettled):
+            resolution = (venues[stored.originator_id], event.market_id, event.timestamp)
+            if resolution not in resolved and (day is None or event.timestamp.date() == day):
+                resolved.add(resolution)
+                yield _resolution_line(*resolution, event.winning_token_id)
+            continue
+        if not isinstance(event, (Intent.IntentReceived, Intent.IntentRedelivered)):
+            continue
+        if isinstance(event, Intent.IntentReceived):
+            payloads[stored.originator_id] = event.intent
+        if day is not None and event.timestamp.date() != day:
+            continue
+        at = format_utc(event.timestamp)
+        book = books.get(stored.originator_id)
+        if isinstance(event, Intent.IntentReceived) and book is not None:
+            key = (book["venue"], book["token_id"])
+            if last_book.get(key) != book:
+                last_book[key] = book
+                yield _book_line(book, at)
+        yield _intent_line(payloads[stored.originator_id], at)

@@ -1,0 +1,365 @@
+"""``tape replay --verify``: re-run a store's recorded inputs through a fresh in-memory engine and
+compare every event it produces with the recorded one, byte for byte.
+
+Inputs are what came from outside: intents as received (and redelivered), unreadable lines,
+agents and their rules, the operator's switches, the books each decision used (recorded in its
+verdict), the venues' answers (acceptance, rejection, fills, cancels, expiries, calls without
+an answer) and market resolutions, each at its recorded time. Everything else is the
+engine's to produce: verdicts, orders, positions, the risk book, halts. The first event that
+differs, or that the engine does not produce, is the divergence.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from adapters.replay.log import StoredEvent, stored_events
+from engine.agents import Agent
+from engine.application import TapeApplication
+from engine.config import AgentConfig
+from engine.feeds import Feed
+from engine.intent import parse_intent
+from engine.intents import Intent
+from engine.orders import Order
+from engine.ports import VenueFill, VenueReport
+from engine.positions import Position
+from engine.service import TradingEngine
+from engine.settlement import settle_market
+from engine.values import Book, TradingState
+from projections.digest import decision_digest
+
+ANSWER_EVENTS = (Order.OrderAccepted, Order.OrderRejected, Order.OrderFilled, Order.OrderCanceled)
+STOP_LOSS_PREFIX = "stop loss:"
+
+
+class ReplayClock:
+    """A clock the replay sets to each recorded input's time (backwards too)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.at = start
+
+    def now(self) -> datetime:
+        """The recorded time of the input at hand."""
+        return self.at
+
+
+@dataclass
+class RecordedBooks:
+    """The MarketData of a replay: the book the recorded verdict says the decision used."""
+
+    current: Book | None = None
+
+    def book(self, venue: str, token_id: str, *, at: datetime | None = None) -> Book | None:
+        """The recorded book, if it is the one asked for."""
+        book = self.current
+        if book is None or (book.venue, book.token_id) != (venue, token_id):
+            return None
+        return book
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where the replay first differs from the record."""
+
+    position: int
+    expected: StoredEvent | None
+    actual: StoredEvent | None
+    note: str
+
+    def describe(self) -> str:
+        """The divergence, side by side."""
+        lines = [f"replay diverges at log position {self.position}: {self.note}"]
+        width = 60
+        left = _pretty(self.expected)
+        right = _pretty(self.actual)
+        lines.append(f"{'recorded':<{width}} | replayed")
+        for index in range(max(len(left), len(right))):
+            a = left[index] if index < len(left) else ""
+            b = right[index] if index < len(right) else ""
+            mark = " " if a == b else "*"
+            lines.append(f"{a[:width]:<{width}}{mark}| {b[:width]}")
+        return "\n".join(lines)
+
+
+def _pretty(stored: StoredEvent | None) -> list[str]:
+    if stored is None:
+        return ["(nothing)"]
+    head = [f"{stored.name} of {stored.originator_id} v{stored.version}"]
+    body = json.dumps(json.loads(stored.state), indent=1, sort_keys=True).splitlines()
+    return head + body
+
+
+@dataclass
+class VerifyResult:
+    """What a verification compared and found."""
+
+    compared: int = 0
+    recorded_digest: str = ""
+    replayed_digest: str = ""
+    divergence: Divergence | None = None
+    inputs: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every event matched."""
+        return self.divergence is None
+
+
+class Replayer:
+    """Drives a fresh engine with the recorded inputs, comparing as it goes."""
+
+    def __init__(
+        self,
+        recorded: TapeApplication,
+        *,
+        agent: str | None = None,
+        until: date | None = None,
+    ) -> None:
+        self.recorded = recorded
+        self.agent = agent
+        self.until = until
+        self.app = TapeApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+        self.clock = ReplayClock(datetime.fromtimestamp(0).astimezone())
+        self.books = RecordedBooks()
+        self.engine = TradingEngine(self.app, venues={}, market_data=self.books, clock=self.clock)
+        self.inputs: dict[str, int] = {}
+        self.last_input = ""  # what the last input fed to the engine was, for messages
+        self.received_at: dict[UUID, int] = {}
+
+    def run(self) -> VerifyResult:
+        """Replay the whole record."""
+        result = VerifyResult()
+        pending: list[StoredEvent] = []  # produced by the replay, not yet compared
+        replay_cursor = 1
+        recorded = _Lookahead(self._recorded_events())
+        while (expected := recorded.peek()) is not None:
+            if not pending:
+                before = self.app.recorder.max_notification_id() or 0
+                note = self._act(expected, recorded)
+                if note:
+                    result.divergence = Divergence(expected.position, expected, None, note)
+                    break
+                if (self.app.recorder.max_notification_id() or 0) == before:
+                    note = f"the engine produced nothing for recorded {expected.name}"
+                    result.divergence = Divergence(expected.position, expected, None, note)
+                    break
+                pending = list(stored_events(self.app, replay_cursor))
+                replay_cursor = pending[-1].position + 1
+            actual = pending.pop(0)
+            recorded.next()
+            if not expected.same_as(actual):
+                note = f"{expected.name} differs from the replay's {actual.name}"
+                if self.last_input:
+                    note += f", after {self.last_input}"
+                result.divergence = Divergence(expected.position, expected, actual, note)
+                break
+            result.compared += 1
+        else:
+            if pending:
+                extra = pending[0]
+                result.divergence = Divergence(
+                    -1, None, extra, f"the replay produced {extra.name} that was never recorded"
+                )
+        result.inputs = self.inputs
+        result.recorded_digest = decision_digest(self.recorded).hexdigest
+        result.replayed_digest = decision_digest(self.app).hexdigest
+        return result
+
+    def _recorded_events(self) -> Iterator[StoredEvent]:
+        owners = _owners(self.recorded) if self.agent is not None else {}
+        for stored in stored_events(self.recorded):
+            if self.until is not None and stored.event.timestamp.date() > self.until:
+                return
+            if self.agent is None or owners.get(stored.originator_id) == self.agent:
+                yield stored
+
+    def _count(self, name: str) -> None:
+        self.inputs[name] = self.inputs.get(name, 0) + 1
+
+    def _act(self, stored: StoredEvent, recorded: _Lookahead) -> str | None:
+        """Feed the input that the recorded event stands for; returns why not, if it cannot."""
+        event = stored.event
+        self.clock.at = event.timestamp
+        self.last_input = (
+            f"the input {stored.name} of {stored.originator_id} at log position {stored.position}"
+        )
+        handler = self._handlers.get(type(event))
+        if handler is None or (
+            isinstance(event, Agent.TradingStateChanged)
+            and event.reason.startswith(STOP_LOSS_PREFIX)
+        ):
+            return f"the engine did not produce the recorded {stored.name}"
+        problem = handler(stored, recorded)
+        if problem is None:
+            self._count(stored.name)
+        return problem
+
+    @property
+    def _handlers(self) -> dict[type, Callable[[StoredEvent, _Lookahead], str | None]]:
+        return {
+            Intent.IntentReceived: self._receive,
+            Intent.IntentRedelivered: self._redeliver,
+            Intent.IntentAccepted: self._decide,
+            Intent.IntentDenied: self._decide,
+            Feed.FeedOpened: self._reject_input,
+            Feed.InputRejected: self._reject_input,
+            Agent.AgentRegistered: self._register,
+            Agent.AgentConfigChanged: self._register,
+            Agent.TradingStateChanged: self._switch,
+            Order.OrderAccepted: self._venue_answer,
+            Order.OrderRejected: self._venue_answer,
+            Order.OrderFilled: self._venue_answer,
+            Order.OrderCanceled: self._venue_answer,
+            Order.OrderSubmissionUncertain: self._uncertain,
+            Order.OrderExpired: self._expire,
+            Position.PositionSettled: self._settle,
+        }
+
+    def _receive(self, stored: StoredEvent, _: _Lookahead) -> None:
+        event = stored.event
+        self.received_at[stored.originator_id] = stored.position
+        self.engine.receive(parse_intent(event.intent), feed=event.feed, line_no=event.line_no)
+
+    def _decide(self, stored: StoredEvent, _: _Lookahead) -> None:
+        event = stored.event
+        self.books.current = Book.from_record(event.book) if event.book else None
+        intent: Intent = self.app.repository.get(event.originator_id)
+        self.last_input = (
+            f"the input IntentReceived of {intent.intent_id!r} at log position "
+            f"{self.received_at.get(stored.originator_id, '?')}, decided on the book recorded "
+            f"in its verdict at log position {stored.position}"
+        )
+        self.engine.decide(parse_intent(intent.intent))
+
+    def _reject_input(self, stored: StoredEvent, recorded: _Lookahead) -> str | None:
+        following = recorded.peek(1)
+        rejected = stored.event
+        if isinstance(rejected, Feed.FeedOpened):
+            rejected = following.event if following is not None else None
+        if not isinstance(rejected, Feed.InputRejected):
+            return "a feed was opened without a rejected line"
+        self.engine.reject_input(
+            feed=rejected.source,
+            line_no=rejected.line_no,
+            reason=rejected.reason,
+            digest=rejected.digest,
+        )
+        return None
+
+    def _register(self, stored: StoredEvent, _: _Lookahead) -> None:
+        self.engine.register_agents([AgentConfig.from_record(stored.event.config)])
+
+    def _switch(self, stored: StoredEvent, _: _Lookahead) -> None:
+        agent: Agent = self.app.repository.get(stored.originator_id)
+        event = stored.event
+        self.engine.set_trading_state(agent.name, TradingState(event.state), event.reason)
+
+    def _venue_answer(self, stored: StoredEvent, recorded: _Lookahead) -> None:
+        self.engine.apply_report(self._answer(stored, recorded))
+
+    def _uncertain(self, stored: StoredEvent, _: _Lookahead) -> None:
+        self.engine.record_uncertain(stored.originator_id, error=stored.event.error)
+
+    def _expire(self, stored: StoredEvent, _: _Lookahead) -> None:
+        self.engine.expire_order(stored.originator_id, reason=stored.event.reason)
+
+    def _settle(self, stored: StoredEvent, _: _Lookahead) -> None:
+        position: Position = self.app.repository.get(stored.originator_id)
+        event = stored.event
+        settle_market(
+            self.app,
+            venue=position.venue,
+            market_id=event.market_id,
+            winning_token_id=event.winning_token_id,
+            at=event.timestamp,
+        )
+
+    def _redeliver(self, stored: StoredEvent, _: _Lookahead) -> None:
+        event = stored.event
+        intent_record: Intent = self.app.repository.get(event.originator_id)
+        intent = parse_intent(intent_record.intent)
+        if not event.same_payload:
+            # The differing payload itself is not stored; any other payload reproduces the fact.
+            intent = intent.model_copy(update={"outcome": intent.outcome + " (redelivered)"})
+        self.engine.receive(intent, feed=event.feed, line_no=event.line_no)
+
+    def _answer(self, first: StoredEvent, recorded: _Lookahead) -> VenueReport:
+        """The venue's answer that a run of recorded events of one order stands for."""
+        order: Order = self.app.repository.get(first.originator_id)
+        group: list[Any] = []
+        offset = 0
+        positions = []
+        while (item := recorded.peek(offset)) is not None and (
+            item.originator_id == first.originator_id and isinstance(item.event, ANSWER_EVENTS)
+        ):
+            group.append(item.event)
+            positions.append(f"{item.name} at log position {item.position}")
+            offset += 1
+        self.last_input = (
+            f"the venue answer for order {first.originator_id} ({', '.join(positions)})"
+        )
+        rejected = next((e for e in group if isinstance(e, Order.OrderRejected)), None)
+        accepted = next((e for e in group if isinstance(e, Order.OrderAccepted)), None)
+        canceled = next((e for e in group if isinstance(e, Order.OrderCanceled)), None)
+        return VenueReport(
+            client_order_id=order.client_order_id,
+            accepted=rejected is None,
+            venue_order_id=accepted.venue_order_id if accepted else order.venue_order_id,
+            reject_code=rejected.code if rejected else "",
+            reject_message=rejected.message if rejected else "",
+            fills=tuple(
+                VenueFill(e.venue_fill_id, Decimal(e.price), Decimal(e.size), Decimal(e.fee))
+                for e in group
+                if isinstance(e, Order.OrderFilled)
+            ),
+            closed=canceled is not None,
+            close_reason=canceled.reason if canceled else "",
+        )
+
+
+def _owners(app: TapeApplication) -> dict[UUID, str]:
+    """The agent each aggregate belongs to (feeds belong to none)."""
+    owners: dict[UUID, str] = {}
+    for stored in stored_events(app):
+        event = stored.event
+        if isinstance(event, Intent.IntentReceived):
+            owners[stored.originator_id] = str(event.intent["agent"])
+        elif isinstance(event, Agent.AgentRegistered):
+            owners[stored.originator_id] = event.name
+        elif stored.version == 1 and hasattr(event, "agent"):
+            owners[stored.originator_id] = event.agent
+    return owners
+
+
+class _Lookahead:
+    """An iterator one can peek into."""
+
+    def __init__(self, items: Iterator[StoredEvent]) -> None:
+        self._items = items
+        self._buffer: list[StoredEvent] = []
+
+    def peek(self, offset: int = 0) -> StoredEvent | None:
+        while len(self._buffer) <= offset:
+            item = next(self._items, None)
+            if item is None:
+                return None
+            self._buffer.append(item)
+        return self._buffer[offset]
+
+    def next(self) -> StoredEvent | None:
+        if self.peek() is None:
+            return None
+        return self._buffer.pop(0)
+
+
+def verify(
+    recorded: TapeApplication, *, agent: str | None = None, until: date | None = None
+) -> VerifyResult:
+    """Replay a store's record (one agent's, up to the end of a day) and compare."""
+    return Replayer(recorded, agent=agent, until=until).run()
