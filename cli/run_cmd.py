@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from adapters.clock import ManualClock
 from adapters.config_file import TapeConfig, load_config
 from adapters.day_runner import DayRunner, RunStats
 from adapters.dayfile import BadLine, DayRecord, read_day, read_intents
+from adapters.intent_tail import IntentTail, default_offset_path, ingest_following
+from adapters.storage import tape_home
 from cli.errors import TapeUsageError
 from cli.render import counts, money
 from cli.wiring import Tape, build, day_clock, live_clock
@@ -204,22 +207,29 @@ def ingest(file: Path, config_path: Path | None, follow: bool) -> None:
     tape = build(config, clock=live_clock())
     tape.engine.register_agents(config.agents)
     receipts: Counter[str] = Counter()
+    recovery = tape.engine.recover()
     if follow:
-        import threading  # noqa: PLC0415 - only the follow mode needs these
-
-        from adapters.intent_tail import IntentTail, default_offset_path, ingest_following  # noqa: PLC0415
-        from adapters.storage import tape_home  # noqa: PLC0415
-
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda _signum, _frame: stop.set())
-        tape.engine.recover()
         tail = IntentTail(file, default_offset_path(tape_home(), file), report=_report)
         _report(f"following {file} from line {tail.position.line_no + 1}")
         receipts = ingest_following(tape.engine, tail, feed=file.name, stop=stop, report=_report)
         click.echo(f"ingested {file} (followed, stopped): {counts(receipts.items())}")
         return
+    # Resume after the last line the store shows was taken in; a stop signal finishes the line
+    # at hand first.
+    taken = recovery.feed_positions.get(file.name, 0)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda _signum, _frame: stop.set())
     for record in read_intents(_open_lines(file)):
+        if stop.is_set():
+            _report(f"stopped after line {record.line_no - 1}; run again to resume")
+            break
+        if record.line_no <= taken:
+            receipts["already taken in"] += 1
+            continue
         if isinstance(record, BadLine):
             _report(record.message(file.name))
             tape.engine.reject_input(
@@ -227,5 +237,6 @@ def ingest(file: Path, config_path: Path | None, follow: bool) -> None:
             )
             receipts["invalid"] += 1
             continue
-        receipts[tape.engine.submit(record.intent, feed=file.name).status] += 1
+        receipt = tape.engine.submit(record.intent, feed=file.name, line_no=record.line_no)
+        receipts[receipt.status] += 1
     click.echo(f"ingested {file}: {counts(receipts.items())}")

@@ -249,3 +249,43 @@ def test_agents_can_be_halted_and_a_halted_agent_places_nothing(
     assert orders == []
     agents = json.loads(tape("agents", "list", "--json", home=home).stdout)
     assert {a["name"]: a["state"] for a in agents}["follow-whales"] == "HALTED"
+
+
+def test_ingest_resumes_after_the_last_line_taken_in_and_receives_none_twice(
+    tmp_path: Path,
+) -> None:
+    intents_file = tmp_path / "intents.jsonl"
+    trader = "0xa66790e2b0075e73c3781ddaf1d0b875a3aaceb3"
+
+    def line(n: int) -> str:
+        return json.dumps(
+            {
+                "schema": "tape.intent/1",
+                "intent_id": f"manual-{n}",
+                "agent": "default",
+                "venue": "polymarket",
+                "market_id": "m",
+                "token_id": "7",
+                "outcome": "Yes",
+                "side": "BUY",
+                "price": "0.5",
+                "size": "10",
+                "created_at": "2026-01-30T14:00:00Z",
+                "source": {"kind": "copy", "trader": trader},
+            }
+        )
+
+    intents_file.write_text("\n".join([line(1), "{broken", line(2)]) + "\n")
+    home = tmp_path / "h"
+    first = tape("ingest", str(intents_file), home=home)
+    assert first.returncode == 0, first.stderr
+    assert "intents.jsonl:2: skipped" in first.stderr
+    with intents_file.open("a") as handle:
+        handle.write(line(3) + "\n")
+    second = tape("ingest", str(intents_file), home=home)
+    assert second.returncode == 0, second.stderr
+    assert "already taken in 3" in second.stdout
+    assert "received 1" in second.stdout
+    received = json.loads(tape("intents", "--json", home=home).stdout)
+    assert sorted(r["intent_id"] for r in received) == ["manual-1", "manual-2", "manual-3"]
+    assert all(r["redeliveries"] == 0 for r in received)
