@@ -160,9 +160,8 @@ _SCRIPT: tuple[tuple[str, int], ...] = (
     ("open", _CRASH_MARKET),
 )
 _LATE = _SCRIPT.index(("crash", _CRASH_MARKET))  # from here on, steps spread over the whole day
-_EXTRAS = frozenset(
-    ("duplicate", "not_json", "bad_field", "crash", "open")
-)  # lines besides an intent
+# Steps that come besides the slot's intent, not instead of it.
+_EXTRAS = frozenset(("duplicate", "not_json", "bad_field", "crash", "open"))
 _BAD = frozenset(("not_json", "bad_field"))  # their last line is malformed
 # One-off buys: trader, size (hundredths of a share) and what is odd about them.
 _ONE_OFF: dict[str, tuple[str, int, dict[str, Any]]] = {
@@ -415,8 +414,10 @@ def iter_day(
     ``intents`` counts distinct intents (redeliveries and bad lines come on top); with fewer
     than ``len(_SCRIPT)`` of them the script's steps share slots. ``markets`` is at least 6;
     ``bad_lines=False`` leaves out the two malformed lines and nothing else. Three markets
-    resolve at the end.
-    The same arguments always give the same lines.
+    resolve at the end. The same arguments always give the same lines.
+
+    Every denial reason shows from about 25 intents on; on very long days tiered's profits
+    may absorb the late crash, so ``stop_loss`` is certain only up to a few thousand.
     """
     if markets < MIN_MARKETS:
         raise ValueError(f"a sample day needs at least {MIN_MARKETS} markets, not {markets}")
