@@ -83,6 +83,7 @@ class PaperVenue:
         self.fee_rate = fee_rate
         self.books: dict[str, Book] = {}
         self.ledger: dict[str, PaperOrder] = {}
+        self._resting: dict[str, dict[str, PaperOrder]] = {}  # token -> open GTC orders
         self._reports: list[VenueReport] = []
 
     # -- market data ------------------------------------------------------------------------
@@ -90,10 +91,12 @@ class PaperVenue:
     def on_book(self, book: Book) -> None:
         """A new book replaces the token's book; resting orders are matched against it."""
         self.books[book.token_id] = book
-        for order in self.ledger.values():
-            same_token = order.request.token_id == book.token_id
-            if order.status == "OPEN" and same_token and self._match(order):
+        resting = self._resting.get(book.token_id, {})
+        for client_order_id, order in list(resting.items()):
+            if self._match(order):
                 self._reports.append(order.report())
+            if order.status != "OPEN":
+                del resting[client_order_id]
 
     def book(self, venue: str, token_id: str, *, at: datetime | None = None) -> Book | None:
         """The current book, liquidity taken by earlier orders removed (MarketData port)."""
@@ -125,6 +128,8 @@ class PaperVenue:
         self._match(order)
         if order.status == "OPEN" and request.order_type is not OrderType.GTC:
             order.status, order.close_reason = "CANCELED", "FAK remainder canceled"
+        if order.status == "OPEN":
+            self._resting.setdefault(request.token_id, {})[request.client_order_id] = order
         return order.report()
 
     def order_status(
@@ -146,6 +151,7 @@ class PaperVenue:
             return None
         if order.status == "OPEN":
             order.status, order.close_reason = "CANCELED", "canceled on request"
+            self._resting.get(order.request.token_id, {}).pop(client_order_id, None)
         return order.report()
 
     # -- matching ---------------------------------------------------------------------------

@@ -124,7 +124,14 @@ class Replayer:
         self.recorded = recorded
         self.agent = agent
         self.until = until
-        self.app = TapeApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+        # A private in-memory store with one writer: cached aggregates need no fast-forward.
+        self.app = TapeApplication(
+            env={
+                "PERSISTENCE_MODULE": "eventsourcing.popo",
+                "AGGREGATE_CACHE_MAXSIZE": "50000",
+                "AGGREGATE_CACHE_FASTFORWARD": "n",
+            }
+        )
         self.clock = ReplayClock(datetime.fromtimestamp(0).astimezone())
         self.books = RecordedBooks()
         self.engine = TradingEngine(self.app, venues={}, market_data=self.books, clock=self.clock)
