@@ -25,5 +25,9 @@ lint: $(BIN)/tape  #-- ruff and mypy, as configured in pyproject.toml
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+bench: $(BIN)/tape  #-- benchmarks against baselines of the same run: bench/results.md and .json (BENCH_ARGS=--large adds 1M events)
+	-$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 clean:  #-- remove the virtual environment and the demo store
 	rm -rf $(VENV) .tape

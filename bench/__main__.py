@@ -1,0 +1,5 @@
+"""``python -m bench``: run the benchmarks (see :mod:`bench.run`)."""
+
+from bench.run import main
+
+raise SystemExit(main())
