@@ -31,7 +31,6 @@ from typing import Any
 from adapters.clock import ManualClock
 from adapters.day_runner import DayRunner
 from adapters.dayfile import BadLine, read_day
-from adapters.paper.venue import PaperVenue
 from adapters.replay.verify import verify
 from adapters.storage import Storage, postgres_storage, sqlite_storage
 from bench.workload import bench_config
@@ -145,39 +144,10 @@ def rate(count: float, seconds: float) -> float:
 # -- Tape figures ---------------------------------------------------------------------------
 
 
-def index_paper_books() -> None:
-    """What-if (this process only): the paper venue matches a new book against the open
-    orders of its token, kept in an index beside the ledger, instead of scanning every order
-    it ever took (``PaperVenue.on_book`` today). Same orders, same order of matching."""
-    stock_submit = PaperVenue.submit
-
-    def submit(self: PaperVenue, request: OrderRequest, *, at: datetime | None = None) -> Any:
-        report = stock_submit(self, request, at=at)
-        order = self.ledger.get(request.client_order_id)
-        if order is not None and order.status == "OPEN":
-            index = self.__dict__.setdefault("_open_by_token", {})
-            index.setdefault(request.token_id, {})[request.client_order_id] = order
-        return report
-
-    def on_book(self: PaperVenue, book: Any) -> None:
-        self.books[book.token_id] = book
-        resting = self.__dict__.get("_open_by_token", {}).get(book.token_id, {})
-        for client_order_id, order in list(resting.items()):
-            if order.status == "OPEN" and self._match(order):
-                self._reports.append(order.report())
-            if order.status != "OPEN":
-                del resting[client_order_id]
-
-    PaperVenue.submit = submit  # type: ignore[method-assign]
-    PaperVenue.on_book = on_book  # type: ignore[method-assign]
-
-
 def intake(params: Params) -> dict[str, Any]:
     """A whole sample day through ``tape run``'s code: intents per second end to end.
     ``digest``: also the decision digest of the log it left (outside the timer), so what-ifs
     can show they leave the same log."""
-    if params.get("paper_index"):
-        index_paper_books()
     tape = wire(params)
     config = bench_config()
     start = time.perf_counter()
@@ -384,9 +354,9 @@ def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
 
 def replay(params: Params) -> dict[str, Any]:
     """``tape replay --verify`` on a recorded store: events per second."""
-    cache = params.get("replay_cache")
-    if cache:  # a what-if: the replay's own application reads its env from os.environ
-        os.environ["AGGREGATE_CACHE_MAXSIZE"] = str(cache)
+    # A what-if: library settings the replay's own application does not set itself (it
+    # reads the rest of its environment from os.environ).
+    os.environ.update(params.get("replay_env") or {})
     app = source_app(params)
     events = event_count(app)
     start = time.perf_counter()

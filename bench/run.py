@@ -100,7 +100,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         "is then over the events saved so far; 0: no limit; default %(default)s)",
     )
     parser.add_argument("--latency-rate", type=float, default=10.0, help="intents per second")
-    parser.add_argument("--latency-intents", type=int, default=200, help="intents measured")
+    parser.add_argument("--latency-intents", type=int, default=300, help="intents measured")
     parser.add_argument("--latency-warmup", type=int, default=20, help="intents not measured")
     parser.add_argument("--no-what-if", action="store_true", help="skip the what-if figures")
     parser.add_argument("--no-profile", action="store_true", help="skip the profiles")
@@ -438,20 +438,14 @@ WHAT_IFS: tuple[tuple[str, str, dict[str, Any]], ...] = (
         {"env_overrides": {"AGGREGATE_CACHE_FASTFORWARD": "n"}},
     ),
     (
-        "paper venue: match a book against its token's open orders only (an index)",
-        "intake",
-        {"paper_index": True},
-    ),
-    (
-        "the four above together",
+        "the three above together",
         "intake",
         {
             "env_overrides": {
                 "PERSISTENCE_MODULE": NORMAL_FACTORY,
                 "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
                 "AGGREGATE_CACHE_FASTFORWARD": "n",
-            },
-            "paper_index": True,
+            }
         },
     ),
     (
@@ -461,9 +455,9 @@ WHAT_IFS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ),
     (AS_IS, "replay", {}),
     (
-        "an aggregate cache for the replay's application (`AGGREGATE_CACHE_MAXSIZE=20000`)",
+        "no deep copy from the replay's aggregate cache (`DEEPCOPY_FROM_AGGREGATE_CACHE=n`)",
         "replay",
-        {"replay_cache": 20000},
+        {"replay_env": {"DEEPCOPY_FROM_AGGREGATE_CACHE": "n"}},
     ),
     (AS_IS, "rebuild", {}),
     (

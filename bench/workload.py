@@ -34,7 +34,7 @@ SIZES: dict[str, int] = {
 
 DEFAULT_SIZES = ("10k", "100k")
 LARGE_SIZE = "1M"
-PROFILE_SIZE = "3k"
+PROFILE_SIZE = "10k"
 """The workload profiled by default: big enough for stable shares, small enough to be quick."""
 
 
