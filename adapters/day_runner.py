@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from adapters.clock import ManualClock
 from adapters.dayfile import BadLine, BookRecord, DayRecord, IntentRecord, ResolutionRecord
 from engine.service import TradingEngine
-from engine.settlement import settle_market
 from engine.values import Book
 
 RECONCILE_EVERY = 200
@@ -109,8 +108,7 @@ class DayRunner:
             self._report_breakers()
         elif isinstance(record, ResolutionRecord):
             stats.resolutions += 1
-            settle_market(
-                self.engine.app,
+            self.engine.settle(
                 venue=record.venue,
                 market_id=record.market_id,
                 winning_token_id=record.winning_token_id,

@@ -16,7 +16,7 @@ from adapters.paper.venue import PaperVenues
 from adapters.polymarket import polymarket_from_env
 from adapters.routing import RoutedVenues
 from adapters.storage import Storage, storage_from_env
-from engine.application import TapeApplication
+from engine.application import WRITER_CACHE_ENV, TapeApplication
 from engine.ports import Clock
 from engine.service import TradingEngine
 
@@ -40,7 +40,7 @@ class Tape:
 def open_app(environ: Mapping[str, str] | None = None) -> tuple[TapeApplication, Storage]:
     """The event store the environment names."""
     storage = storage_from_env(dict(os.environ if environ is None else environ))
-    app = TapeApplication(env={**storage.env, "AGGREGATE_CACHE_MAXSIZE": "20000"})
+    app = TapeApplication(env={**storage.env, **WRITER_CACHE_ENV})
     return app, storage
 
 

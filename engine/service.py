@@ -12,13 +12,16 @@ the next start can finish from:
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 from uuid import UUID
+
+from eventsourcing.persistence import Tracking
 
 from engine.agents import Agent
 from engine.application import TapeApplication
@@ -50,10 +53,28 @@ from engine.ports import (
 from engine.positions import Position
 from engine.reconciliations import Reconciliation
 from engine.recovery import find_pending_work
+from engine.settlement import Settlement, settle_market
 from engine.traders import TraderHolding
+from engine.unit_of_work import UnitOfWork
 from engine.values import OrderType, Side, TradingState
 
 DEFAULT_FAILURE_THRESHOLD = 5
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _step(
+    method: Callable[Concatenate[TradingEngine, P], R],
+) -> Callable[Concatenate[TradingEngine, P], R]:
+    """Run an engine method as one step of its unit of work: saved together, or not at all."""
+
+    @functools.wraps(method)
+    def in_step(self: TradingEngine, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self.unit.step():
+            return method(self, *args, **kwargs)
+
+    return in_step
 
 
 @dataclass(frozen=True)
@@ -91,6 +112,7 @@ class TradingEngine:
         failure_threshold: int = DEFAULT_FAILURE_THRESHOLD,
     ) -> None:
         self.app = app
+        self.unit = UnitOfWork(app)
         self.venues = venues
         self.market_data = market_data
         self.clock = clock
@@ -100,72 +122,82 @@ class TradingEngine:
 
     # -- agents ---------------------------------------------------------------------------
 
+    @_step
     def register_agents(self, configs: Sequence[AgentConfig]) -> None:
         """Register new agents and record changed rules of known ones."""
         at = self.clock.now()
         changed = []
         for config in sorted(configs, key=lambda c: c.name):
-            agent = self.app.get_or_none(agent_uuid(config.name))
+            agent = self.unit.get_or_none(agent_uuid(config.name))
             if agent is None:
                 changed.append(Agent.register(config=config, at=at))
             elif agent.change_config(config=config, at=at):
                 changed.append(agent)
         if changed:
-            self.app.save(*changed)
+            self.unit.add(*changed)
 
+    @_step
     def set_trading_state(self, name: str, state: TradingState, reason: str) -> bool:
         """Activate, reduce or halt an agent; returns whether its state changed."""
-        agent = self.app.get_or_none(agent_uuid(name))
+        agent = self.unit.get_or_none(agent_uuid(name))
         if agent is None:
             raise LookupError(f"no agent named {name!r}")
         if agent.set_trading_state(state=state, reason=reason, at=self.clock.now()):
-            self.app.save(agent)
+            self.unit.add(agent)
             return True
         return False
 
     # -- intake ---------------------------------------------------------------------------
 
-    def submit(self, intent: TradeIntent, *, feed: str, line_no: int = 0) -> Receipt:
-        """Receive an intent and, if it is new, decide it and place its orders."""
-        receipt = self.receive(intent, feed=feed, line_no=line_no)
-        if receipt.status == "received":
-            for order_id in self.decide(intent):
-                self.execute(order_id)
+    def submit(
+        self, intent: TradeIntent, *, feed: str, line_no: int = 0, tracking: Tracking | None = None
+    ) -> Receipt:
+        """Receive an intent and, if it is new, decide it and place its orders. Taking it in
+        and deciding it are one transaction (with ``tracking``, the position of the upstream
+        event it came from), stored before any venue hears of its orders."""
+        with self.unit.step(tracking):
+            receipt = self.receive(intent, feed=feed, line_no=line_no)
+            placed = self.decide(intent) if receipt.status == "received" else []
+        for order_id in placed:
+            self.execute(order_id)
         return receipt
 
+    @_step
     def receive(self, intent: TradeIntent, *, feed: str, line_no: int = 0) -> Receipt:
         """Record the intent durably; a known intent_id is recorded as redelivered, nothing more."""
         wire = intent.to_wire()
         at = self.clock.now()
-        existing = self.app.get_or_none(intent_uuid(intent.intent_id))
+        existing = self.unit.get_or_none(intent_uuid(intent.intent_id))
         if existing is not None:
             existing.redelivered(feed=feed, line_no=line_no, intent=wire, at=at)
-            self.app.save(existing)
+            self.unit.add(existing)
             return Receipt(intent.intent_id, "duplicate")
-        self.app.save(
+        self.unit.add(
             Intent.receive(
                 intent_id=intent.intent_id, intent=wire, feed=feed, line_no=line_no, at=at
             )
         )
         return Receipt(intent.intent_id, "received")
 
+    @_step
     def reject_input(self, *, feed: str, line_no: int, reason: str, digest: str) -> None:
         """Record an input record that could not be taken in."""
         at = self.clock.now()
-        record = self.app.get_or_none(feed_uuid(feed)) or Feed.open(source=feed, at=at)
+        record = self.unit.get_or_none(feed_uuid(feed)) or Feed.open(source=feed, at=at)
         record.reject(line_no=line_no, reason=reason, digest=digest, at=at)
-        self.app.save(record)
+        self.unit.add(record)
 
     # -- decision -------------------------------------------------------------------------
 
+    @_step
     def decide(self, intent: TradeIntent) -> list[UUID]:
         """Give a received intent its verdict; returns the orders written ahead (not yet sent)."""
-        record = self.app.get_or_none(intent_uuid(intent.intent_id))
+        record = self.unit.get_or_none(intent_uuid(intent.intent_id))
         if record is None or record.decided:
             return []
         now = self._after(record.modified_on)
-        agent: Agent | None = self.app.get_or_none(agent_uuid(intent.agent))
-        position: Position | None = self.app.get_or_none(
+        agent: Agent | None = self.unit.refresh(agent_uuid(intent.agent))
+        position: Position | None = self.unit.get_or_none(
             position_uuid(intent.agent, intent.venue, intent.token_id)
         )
         holding = self._trader_holding(intent)
@@ -254,21 +286,37 @@ class TradingEngine:
                     state=TradingState.HALTED, reason=f"stop loss: {decision.halt_reason}", at=now
                 )
                 to_save.append(agent)
-        self.app.save(*to_save)
+        self.unit.add(*to_save)
         return placed
 
+    @_step
     def decide_pending(self, intent_id: str) -> list[UUID]:
         """Decide an intent that was received but has no verdict yet (after a restart)."""
-        record = self.app.get_or_none(intent_uuid(intent_id))
+        record = self.unit.get_or_none(intent_uuid(intent_id))
         if record is None or record.decided:
             return []
         return self.decide(parse_intent(record.intent))
 
+    @_step
+    def settle(
+        self, *, venue: str, market_id: str, winning_token_id: str, at: datetime | None = None
+    ) -> Settlement:
+        """Settle every position held in a resolved market (see ``engine.settlement``)."""
+        return settle_market(
+            self.app,
+            venue=venue,
+            market_id=market_id,
+            winning_token_id=winning_token_id,
+            at=at or self.clock.now(),
+            unit=self.unit,
+        )
+
     # -- execution ------------------------------------------------------------------------
 
+    @_step
     def execute(self, order_id: UUID) -> None:
         """Send a written-ahead order to its venue and record the answer."""
-        order: Order = self.app.repository.get(order_id)
+        order: Order = self.unit.get(order_id)
         if order.status != OrderStatus.PLACED:
             return
         venue = self.venues.get(order.venue)
@@ -286,6 +334,7 @@ class TradingEngine:
         self._send(order, venue)
 
     def _send(self, order: Order, venue: VenuePort) -> None:
+        self.unit.flush()  # write-ahead: what the step decided is stored before the call
         try:
             report = venue.submit(self._request(order), at=self._after(order.modified_on))
         except VenueUncertainError as error:
@@ -327,11 +376,12 @@ class TradingEngine:
         """Ask the venues about every order not yet terminal (periodically while running)."""
         return dict(Counter(self.reconcile(order_id) for order_id in sorted(self.open_orders)))
 
+    @_step
     def reconcile(self, order_id: UUID) -> str:
         """Ask the order's venue what it knows, record the answer, then apply it. An order the
         venue never saw is resubmitted with the same client order id while it is within the
         agent's staleness limit, else it expires. Returns what was done."""
-        order: Order = self.app.repository.get(order_id)
+        order: Order = self.unit.get(order_id)
         if order.is_terminal:
             self.open_orders.discard(order_id)
             return "terminal"
@@ -344,7 +394,7 @@ class TradingEngine:
         except VenueUncertainError as error:
             self._count_failure(order.agent, str(error), at)
             return "venue unreachable"
-        record = self.app.get_or_none(reconciliation_uuid(str(order_id))) or Reconciliation.open(
+        record = self.unit.get_or_none(reconciliation_uuid(str(order_id))) or Reconciliation.open(
             order_id=str(order_id),
             venue=order.venue,
             client_order_id=order.client_order_id,
@@ -355,7 +405,7 @@ class TradingEngine:
             record.reported(
                 found=True, venue_status=status, fills=len(report.fills), action="apply", at=at
             )
-            self.app.save(record)
+            self.unit.add(record)
             self.apply_report(report)
             return "applied"
         return self._reconcile_unseen(order, venue, record, at)
@@ -367,18 +417,18 @@ class TradingEngine:
             record.reported(
                 found=False, venue_status="UNKNOWN", fills=0, action="none: unknown", at=at
             )
-            self.app.save(record)
+            self.unit.add(record)
             return "unknown at venue"
-        agent: Agent = self.app.repository.get(agent_uuid(order.agent))
+        agent: Agent = self.unit.get(agent_uuid(order.agent))
         limit = agent.config.max_intent_age_s
         age = (at - order.created_on).total_seconds()
         if age <= limit:
             record.reported(found=False, venue_status="UNKNOWN", fills=0, action="resubmit", at=at)
-            self.app.save(record)
+            self.unit.add(record)
             self._send(order, venue)
             return "resubmitted"
         record.reported(found=False, venue_status="UNKNOWN", fills=0, action="expire", at=at)
-        self.app.save(record)
+        self.unit.add(record)
         self.expire_order(
             order.id,
             reason=(
@@ -388,19 +438,21 @@ class TradingEngine:
         )
         return "expired"
 
+    @_step
     def expire_order(self, order_id: UUID, *, reason: str) -> None:
         """End an order that will not trade further, and free what it had committed."""
-        order: Order = self.app.repository.get(order_id)
+        order: Order = self.unit.get(order_id)
         at = self._after(order.modified_on)
-        agent: Agent = self.app.repository.get(agent_uuid(order.agent))
+        agent: Agent = self.unit.get(agent_uuid(order.agent))
         order.expire(reason=reason, at=at)
         agent.release_commitment(order_id=str(order.id), at=at)
-        self.app.save(order, agent)
+        self.unit.add(order, agent)
         self.open_orders.discard(order.id)
 
+    @_step
     def record_uncertain(self, order_id: UUID, *, error: str) -> None:
         """Record a venue call whose outcome is unknown (timeout, connection error, 5xx)."""
-        self._record_uncertain(self.app.repository.get(order_id), error)
+        self._record_uncertain(self.unit.get(order_id), error)
 
     def poll_venue(self, venue_name: str) -> int:
         """Apply the reports a venue has for us (fills of resting orders); returns how many."""
@@ -412,19 +464,20 @@ class TradingEngine:
             self.apply_report(report)
         return len(reports)
 
+    @_step
     def apply_report(self, report: VenueReport) -> None:
         """Record what the venue says of an order: acceptance or rejection, fills, closure."""
         order_id = order_id_of_client_order_id(report.client_order_id)
-        order: Order | None = self.app.get_or_none(order_id) if order_id else None
+        order: Order | None = self.unit.get_or_none(order_id) if order_id else None
         if order is None:
             raise UnknownOrderError(f"venue reported unknown order {report.client_order_id}")
         at = self._after(order.modified_on)
-        agent: Agent = self.app.repository.get(agent_uuid(order.agent))
+        agent: Agent = self.unit.get(agent_uuid(order.agent))
         if not report.accepted:
             if order.status in (OrderStatus.PLACED, OrderStatus.UNCERTAIN):
                 order.reject(code=report.reject_code, message=report.reject_message, at=at)
                 agent.release_commitment(order_id=str(order.id), at=at)
-                self.app.save(order, agent)
+                self.unit.add(order, agent)
             self.open_orders.discard(order.id)
             return
         if order.status in (OrderStatus.PLACED, OrderStatus.UNCERTAIN):
@@ -433,7 +486,7 @@ class TradingEngine:
         new_fills = [
             f for f in report.fills if str(fill_uuid(order.id, f.venue_fill_id)) not in seen
         ]
-        position = self.app.get_or_none(position_uuid(order.agent, order.venue, order.token_id))
+        position = self.unit.get_or_none(position_uuid(order.agent, order.venue, order.token_id))
         if position is None and new_fills:
             position = Position.open(
                 agent=order.agent,
@@ -456,7 +509,7 @@ class TradingEngine:
         to_save = [order, agent]
         if position is not None and position.pending_events:
             to_save.append(position)
-        self.app.save(*to_save)
+        self.unit.add(*to_save)
 
     def _settle_fills(
         self, order: Order, position: Position, agent: Agent, report: VenueReport, at: datetime
@@ -541,14 +594,14 @@ class TradingEngine:
     def _record_uncertain(self, order: Order, error: str) -> None:
         at = self._after(order.modified_on)
         order.mark_uncertain(error=error, at=at)
-        self.app.save(order)
+        self.unit.add(order)
         self._count_failure(order.agent, error, at)
 
     def _count_failure(self, agent_name: str, error: str, at: datetime) -> None:
-        agent: Agent = self.app.repository.get(agent_uuid(agent_name))
+        agent: Agent = self.unit.get(agent_uuid(agent_name))
         if agent.count_venue_failure(error=error, threshold=self.failure_threshold, at=at):
             self.tripped.append((agent_name, error))
-        self.app.save(agent)
+        self.unit.add(agent)
 
     def _agent_view(self, agent: Agent | None, intent: TradeIntent, day: str) -> AgentView | None:
         if agent is None:
@@ -577,7 +630,7 @@ class TradingEngine:
     def _trader_holding(self, intent: TradeIntent) -> TraderHolding | None:
         if intent.source.kind != "copy" or intent.source.trader is None:
             return None
-        holding: TraderHolding | None = self.app.get_or_none(
+        holding: TraderHolding | None = self.unit.get_or_none(
             trader_holding_uuid(intent.agent, intent.venue, intent.source.trader, intent.token_id)
         )
         return holding

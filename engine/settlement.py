@@ -21,6 +21,7 @@ from engine.agents import Agent
 from engine.application import TapeApplication
 from engine.ids import agent_uuid
 from engine.positions import Position
+from engine.unit_of_work import UnitOfWork
 
 PAGE = 1000
 _OPENED_TOPIC = get_topic(Position.PositionOpened)
@@ -75,13 +76,21 @@ def market_positions(app: TapeApplication, venue: str, market_id: str) -> list[U
 
 
 def settle_market(
-    app: TapeApplication, *, venue: str, market_id: str, winning_token_id: str, at: datetime
+    app: TapeApplication,
+    *,
+    venue: str,
+    market_id: str,
+    winning_token_id: str,
+    at: datetime,
+    unit: UnitOfWork | None = None,
 ) -> Settlement:
     """Settle every position held in ``market_id`` on ``venue`` at ``at``: positions and agents
-    are saved together, in one transaction. Returns what was settled (nothing when no position
-    holds anything, e.g. when the resolution was already applied)."""
+    are saved together, in one transaction (the engine's step when ``unit`` is given). Returns
+    what was settled (nothing when no position holds anything, e.g. when the resolution was
+    already applied)."""
+    get = unit.get if unit is not None else app.repository.get
     positions: list[Position] = sorted(
-        (app.repository.get(pid) for pid in market_positions(app, venue, market_id)),
+        (get(pid) for pid in market_positions(app, venue, market_id)),
         key=lambda p: (p.agent, p.token_id),
     )
     agents: dict[str, Agent] = {}
@@ -97,7 +106,7 @@ def settle_market(
         size, cost, payout, realised = outcome
         agent = agents.get(position.agent)
         if agent is None:
-            agent = agents[position.agent] = app.repository.get(agent_uuid(position.agent))
+            agent = agents[position.agent] = get(agent_uuid(position.agent))
         price = Decimal(1) if position.token_id == winning_token_id else Decimal(0)
         agent.book_settlement(
             venue=venue,
@@ -124,6 +133,8 @@ def settle_market(
         )
     to_save: list[Any] = [p for p in positions if p.pending_events]
     to_save += [agents[name] for name in sorted(agents)]
-    if to_save:
+    if unit is not None:
+        unit.add(*to_save)
+    elif to_save:
         app.save(*to_save)
     return Settlement(venue, market_id, winning_token_id, at, settled)

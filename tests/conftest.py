@@ -19,7 +19,7 @@ import pytest
 
 from adapters.clock import ManualClock
 from adapters.paper.venue import PaperVenues
-from engine.application import TapeApplication
+from engine.application import WRITER_CACHE_ENV, TapeApplication
 from engine.config import AgentConfig
 from engine.intent import TradeIntent, format_utc, parse_intent
 from engine.ports import MarketData, VenuePort
@@ -210,7 +210,7 @@ def make_rig(
     fee_rate: Decimal = Decimal(0),
 ) -> EngineRig:
     """Build an engine on ``path`` with its agents registered (at ``start``)."""
-    app = TapeApplication(env=sqlite_env(path))
+    app = TapeApplication(env={**sqlite_env(path), **WRITER_CACHE_ENV})
     paper = PaperVenues(fee_rate=fee_rate)
     clock = ManualClock(start)
     engine = TradingEngine(

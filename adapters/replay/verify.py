@@ -21,7 +21,7 @@ from uuid import UUID
 
 from adapters.replay.log import StoredEvent, stored_events
 from engine.agents import Agent
-from engine.application import TapeApplication
+from engine.application import WRITER_CACHE_ENV, TapeApplication
 from engine.config import AgentConfig
 from engine.feeds import Feed
 from engine.intent import parse_intent
@@ -30,7 +30,6 @@ from engine.orders import Order
 from engine.ports import VenueFill, VenueReport
 from engine.positions import Position
 from engine.service import TradingEngine
-from engine.settlement import settle_market
 from engine.values import Book, TradingState
 from projections.digest import decision_digest
 
@@ -127,9 +126,9 @@ class Replayer:
         # A private in-memory store with one writer: cached aggregates need no fast-forward.
         self.app = TapeApplication(
             env={
+                **WRITER_CACHE_ENV,
                 "PERSISTENCE_MODULE": "eventsourcing.popo",
                 "AGGREGATE_CACHE_MAXSIZE": "50000",
-                "AGGREGATE_CACHE_FASTFORWARD": "n",
             }
         )
         self.clock = ReplayClock(datetime.fromtimestamp(0).astimezone())
@@ -279,8 +278,7 @@ class Replayer:
     def _settle(self, stored: StoredEvent, _: _Lookahead) -> None:
         position: Position = self.app.repository.get(stored.originator_id)
         event = stored.event
-        settle_market(
-            self.app,
+        self.engine.settle(
             venue=position.venue,
             market_id=event.market_id,
             winning_token_id=event.winning_token_id,

@@ -1,0 +1,120 @@
+"""The engine's unit of work: one transaction per step, a cache that is never ahead of the
+store, agents changed by another process seen at the next decision, and a worker's position
+stored with the decision it led to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import Tracking
+
+from adapters.clock import ManualClock
+from adapters.paper.venue import PaperVenues
+from engine.agents import Agent
+from engine.application import WRITER_CACHE_ENV, TapeApplication, TapeWorkerApplication
+from engine.ids import agent_uuid, intent_uuid
+from engine.intents import Intent
+from engine.service import TradingEngine
+from engine.values import TradingState
+from tests.conftest import (
+    AGENT,
+    T0,
+    EngineRig,
+    a_book,
+    a_trade_intent,
+    an_agent_config,
+    sqlite_env,
+)
+
+
+def count_inserts(app: TapeApplication) -> list[int]:
+    """Counts the recorder's insert transactions from now on (one list item per insert: the
+    number of events it wrote)."""
+    inserts: list[int] = []
+    original = app.recorder.insert_events
+
+    def counted(stored_events: Any, **kwargs: Any) -> Any:
+        inserts.append(len(stored_events))
+        return original(stored_events, **kwargs)
+
+    app.recorder.insert_events = counted  # type: ignore[method-assign]
+    return inserts
+
+
+def test_submit_when_intent_accepted_then_received_and_decided_in_one_transaction(
+    rig: EngineRig,
+) -> None:
+    rig.show_book(a_book(asks=[("0.52", "500")]))
+    inserts = count_inserts(rig.app)
+
+    rig.submit()
+
+    # the write-ahead transaction (received, verdict, order, risk book), then the venue's answer
+    assert len(inserts) == 2
+    names = rig.event_names()
+    first = names[-sum(inserts) :][: inserts[0]]
+    assert first[:2] == ["IntentReceived", "IntentAccepted"]
+    assert "OrderPlaced" in first
+    assert "OrderPlaced" not in names[-inserts[1] :]
+
+
+def test_step_when_it_raises_after_changing_an_aggregate_then_nothing_stored_or_cached(
+    rig: EngineRig,
+) -> None:
+    rig.show_book(a_book(asks=[("0.52", "500")]))
+    version_before = rig.engine.unit.get(agent_uuid(AGENT)).version
+
+    def decide_then_crash(*_: Any, **__: Any) -> Any:
+        agent = rig.engine.unit.get(agent_uuid(AGENT))
+        agent.set_trading_state(state=TradingState.HALTED, reason="half done", at=T0)
+        rig.engine.unit.add(agent)
+        raise RuntimeError("crash in the middle of a step")
+
+    rig.engine.decide = decide_then_crash  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="middle of a step"):
+        rig.submit()
+
+    intent_id = intent_uuid(a_trade_intent().intent_id)
+    assert TapeApplication(env=sqlite_env(rig.path)).get_or_none(intent_id) is None
+    agent = rig.engine.unit.get(agent_uuid(AGENT))  # read again: the mutated copy was evicted
+    assert (agent.version, agent.trading_state) == (version_before, TradingState.ACTIVE)
+
+
+def test_decide_when_another_process_halted_the_agent_then_the_engine_sees_it(
+    rig: EngineRig,
+) -> None:
+    rig.show_book(a_book(asks=[("0.52", "500")]))
+    rig.engine.unit.get(agent_uuid(AGENT))  # cached by the engine, which never fast-forwards
+    other_process = TapeApplication(env=sqlite_env(rig.path))
+    agent: Agent = other_process.repository.get(agent_uuid(AGENT))
+    agent.set_trading_state(state=TradingState.HALTED, reason="tape agents halt", at=T0)
+    other_process.save(agent)
+
+    rig.submit()
+
+    record: Intent = rig.get(intent_uuid(a_trade_intent().intent_id))
+    assert record.status == "DENIED"
+    assert record.reason == "agent_state"
+
+
+def test_worker_submit_with_tracking_then_the_position_is_stored_with_the_decision(
+    tmp_path: Path,
+) -> None:
+    app = TapeWorkerApplication(
+        "TapeWorker1of2", env={**sqlite_env(tmp_path / "w.db"), **WRITER_CACHE_ENV}
+    )
+    paper = PaperVenues()
+    clock = ManualClock(T0)
+    engine = TradingEngine(app, venues=paper, market_data=paper, clock=clock)
+    engine.register_agents([an_agent_config()])
+    paper.on_book(a_book(asks=[("0.52", "500")]))
+    inserts = count_inserts(app)
+
+    engine.submit(a_trade_intent(), feed="TapeIngest", tracking=Tracking("TapeIngest", 7))
+
+    assert app.recorder.max_tracking_id("TapeIngest") == 7
+    assert len(inserts) == 2  # the tracking record rode with the write-ahead transaction
+    assert app.recorder.has_tracking_id("TapeIngest", 7)
+    assert app.get_or_none(intent_uuid(a_trade_intent().intent_id)).decided
