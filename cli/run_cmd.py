@@ -23,7 +23,8 @@ from adapters.intent_tail import IntentTail, default_offset_path, ingest_followi
 from adapters.storage import tape_home
 from cli.errors import TapeUsageError
 from cli.render import counts, money
-from cli.wiring import Tape, build, day_clock, live_clock
+from cli.scaleout_run import run_with_workers
+from cli.wiring import Tape, build, day_clock, live_clock, require_postgres
 from engine.service import Recovery
 from engine.values import Book
 from projections.digest import decision_digest
@@ -183,9 +184,33 @@ def summary(tape: Tape, run: DayRun, source: str) -> str:
     is_flag=True,
     help="Stay on paper even where venue keys are set (also TAPE_PAPER_ONLY=1).",
 )
-def run(day: Path, config_path: Path | None, paper_url: str | None, paper_only: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Scale out on TAPE_DATABASE_URL (PostgreSQL): the day into the ingest log, then N "
+    "`tape worker` processes, a `tape paper-venue` and two `tape project` processes.",
+)
+def run(
+    day: Path,
+    config_path: Path | None,
+    paper_url: str | None,
+    paper_only: bool,
+    workers: int | None,
+) -> None:
     """Run a tape.day/1 file through the engine (paper venue unless configured). After a crash,
     running it again finishes what was in flight and resumes after the last record taken in."""
+    if workers is not None:
+        click.echo(
+            run_with_workers(
+                storage=require_postgres(),
+                day=day,
+                config_path=config_path,
+                workers=workers,
+                paper_url=paper_url,
+            )
+        )
+        return
     config = load_config(config_path)
     tape = build(config, clock=day_clock(), paper_url=paper_url, paper_only=paper_only)
     result = run_day(tape, config, day)

@@ -15,8 +15,14 @@ from adapters.paper.http_venue import HttpPaperVenues
 from adapters.paper.venue import PaperVenues
 from adapters.polymarket import polymarket_from_env
 from adapters.routing import RoutedVenues
-from adapters.storage import Storage, storage_from_env
-from engine.application import WRITER_CACHE_ENV, TapeApplication
+from adapters.storage import Storage, StorageConfigError, storage_from_env
+from engine.application import (
+    WRITER_CACHE_ENV,
+    TapeApplication,
+    TapeIngestApplication,
+    TapeWorkerApplication,
+)
+from engine.partition import INGEST_APP_NAME
 from engine.ports import Clock
 from engine.service import TradingEngine
 
@@ -51,12 +57,18 @@ def build(
     paper_url: str | None = None,
     paper_only: bool = False,
     environ: Mapping[str, str] | None = None,
+    app: TapeApplication | None = None,
 ) -> Tape:
     """Wire the engine to its store and its venues: the live adapter of every venue with
     credentials (unless ``paper_only`` or TAPE_PAPER_ONLY), and for the others a paper venue
-    process when a URL is given (or TAPE_PAPER_URL is set), else in-process paper venues."""
+    process when a URL is given (or TAPE_PAPER_URL is set), else in-process paper venues.
+    ``app``: the store to write through (a scale-out worker's), instead of the one the
+    environment names."""
     env = os.environ if environ is None else environ
-    app, storage = open_app(env)
+    if app is None:
+        app, storage = open_app(env)
+    else:
+        storage = storage_from_env(dict(env))
     url = paper_url or env.get(PAPER_URL_ENV) or None
     paper_venues: Any
     if url:
@@ -90,3 +102,38 @@ def day_clock() -> ManualClock:
 def live_clock() -> SystemClock:
     """The wall clock, for live intake."""
     return SystemClock()
+
+
+def require_postgres(environ: Mapping[str, str] | None = None) -> Storage:
+    """The PostgreSQL store a scale-out deployment shares (SQLite has one writer per file)."""
+    storage = storage_from_env(dict(os.environ if environ is None else environ))
+    if storage.kind != "postgres":
+        raise StorageConfigError(
+            "scale-out (workers, ingest log, tape db) needs TAPE_DATABASE_URL=postgresql://..."
+        )
+    return storage
+
+
+def open_ingest_app(storage: Storage, *, create: bool = True) -> TapeApplication:
+    """The ingest log of a scale-out deployment."""
+    return TapeIngestApplication(env={**storage.env, **_create_env(create)})
+
+
+def open_worker_app(name: str, storage: Storage, *, create: bool = True) -> TapeWorkerApplication:
+    """A worker's store, with the cache of the engine that writes through it."""
+    return TapeWorkerApplication(
+        name, env={**storage.env, **WRITER_CACHE_ENV, **_create_env(create)}
+    )
+
+
+def open_named_app(name: str, storage: Storage, *, create: bool = False) -> TapeApplication:
+    """Any of a deployment's applications by name, for reading its log."""
+    if name == INGEST_APP_NAME:
+        return open_ingest_app(storage, create=create)
+    if name == TapeApplication.name:
+        return TapeApplication(env={**storage.env, **_create_env(create)})
+    return TapeWorkerApplication(name, env={**storage.env, **_create_env(create)})
+
+
+def _create_env(create: bool) -> dict[str, str]:
+    return {} if create else {"CREATE_TABLE": "n"}

@@ -9,6 +9,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import ProcessRecorder
 
 from engine.agents import Agent
+from engine.partition import INGEST_APP_NAME
 
 WRITER_CACHE_ENV: dict[str, str] = {
     "AGGREGATE_CACHE_MAXSIZE": "20000",
@@ -38,10 +39,19 @@ class TapeApplication(Application[UUID]):
             return None
 
 
+class TapeIngestApplication(TapeApplication):
+    """The ingest log of a scale-out deployment: what arrived, recorded and acknowledged;
+    engine workers follow it."""
+
+    name = INGEST_APP_NAME
+
+
 class TapeWorkerApplication(TapeApplication):
     """The store of one scale-out engine worker: named after its partition (its tables are
     ``<name>_events`` and ``<name>_tracking``), with a process recorder, so that the events a
     step stores and the position of the ingest event it answered are written together."""
+
+    recorder: ProcessRecorder
 
     def __init__(self, name: str, env: dict[str, str] | None = None) -> None:
         self.name = name

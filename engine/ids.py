@@ -64,3 +64,13 @@ def feed_uuid(source: str) -> UUID:
 def reconciliation_uuid(order_id: str) -> UUID:
     """The record of what the venue reported about an order when asked."""
     return uuid5(TAPE_NAMESPACE, f"reconciliation/{order_id}")
+
+
+def desk_uuid(name: str) -> UUID:
+    """The desk's configuration record in an ingest log."""
+    return uuid5(TAPE_NAMESPACE, f"desk/{name}")
+
+
+def resolution_uuid(venue: str, market_id: str) -> UUID:
+    """A market's resolution as an ingest log records it."""
+    return uuid5(TAPE_NAMESPACE, f"resolution/{venue}/{market_id}")

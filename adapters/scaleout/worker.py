@@ -1,0 +1,196 @@
+"""An engine worker: follows the ingest log and trades for the agents of its partition.
+
+The library's process-application pattern, run by hand so a step can call a venue after its
+write-ahead transaction: for each ingest event of one of its agents, the worker stores the
+step's events *and* a tracking record of the event's position in one transaction (the
+:class:`~engine.unit_of_work.UnitOfWork` with ``tracking``), then calls the venue. A restart
+resumes after the last tracked position; anything sent but not answered is reconciled by the
+engine's ``recover()``. Events of other partitions' agents are skipped without a tracking
+record (re-reading them after a restart is harmless), so workers do not write for each other's
+intents. Configuration and resolutions are processed by every worker.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.utils import get_topic
+
+from engine.application import TapeApplication, TapeWorkerApplication
+from engine.ingest_records import Desk, MarketResolution
+from engine.intent import parse_intent
+from engine.intents import Intent
+from engine.partition import INGEST_APP_NAME, Partition
+from engine.service import TradingEngine
+
+PAGE = 500
+
+FOLLOWED_TOPICS = [
+    get_topic(cls)
+    for cls in (
+        Desk.DeskOpened,
+        Desk.AgentsConfigured,
+        Intent.IntentReceived,
+        Intent.IntentRedelivered,
+        MarketResolution.MarketResolved,
+    )
+]
+
+
+class InputClock:
+    """The worker's clock: the time of the ingest event at hand, or, live, the later of that
+    and the wall clock (so a worker catching up on a backlog judges staleness by real time)."""
+
+    def __init__(self, *, wall: Callable[[], datetime] | None = None) -> None:
+        self.wall = wall
+        self._at = datetime(1970, 1, 1, tzinfo=UTC)
+
+    def set(self, at: datetime) -> None:
+        """Move to the time of the next event (never backwards)."""
+        self._at = max(self._at, at)
+
+    def now(self) -> datetime:
+        """The engine's time."""
+        return max(self._at, self.wall()) if self.wall is not None else self._at
+
+
+class LeaseLostError(RuntimeError):
+    """The worker no longer holds its partition's lock: it must stop trading."""
+
+
+@dataclass
+class WorkerStats:
+    """What a worker did since it started."""
+
+    seen: int = 0
+    processed: int = 0
+    skipped: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+class Worker:
+    """Follows the ingest log for one partition."""
+
+    def __init__(
+        self,
+        *,
+        partition: Partition,
+        ingest: TapeApplication,
+        engine: TradingEngine,
+        clock: InputClock,
+        still_leased: Callable[[], bool] = lambda: True,
+        report: Callable[[str], None] | None = None,
+    ) -> None:
+        self.partition = partition
+        self.ingest = ingest
+        self.engine = engine
+        if not isinstance(engine.app, TapeWorkerApplication):
+            raise TypeError("a worker's engine writes through a TapeWorkerApplication")
+        self.app: TapeWorkerApplication = engine.app
+        self.clock = clock
+        self.still_leased = still_leased
+        self.report = report or (lambda _message: None)
+        self.stats = WorkerStats()
+        self.agents: set[str] = set()
+        self.cursor = self.tracked_position()
+
+    def tracked_position(self) -> int:
+        """The ingest position of the last event this worker stored a step for."""
+        return self.app.recorder.max_tracking_id(INGEST_APP_NAME) or 0
+
+    def ingest_end(self) -> int:
+        """The last position of the ingest log now."""
+        return self.ingest.recorder.max_notification_id() or 0
+
+    def process_page(self) -> int:
+        """Process the next page of the ingest log; returns how many events it held."""
+        page = self.ingest.recorder.select_notifications(
+            start=self.cursor + 1, limit=PAGE, topics=FOLLOWED_TOPICS
+        )
+        for notification in page:
+            event = self.ingest.mapper.to_domain_event(notification)
+            self.stats.seen += 1
+            if self._process(event, Tracking(INGEST_APP_NAME, notification.id)):
+                self.stats.processed += 1
+                kind = type(event).__name__
+                self.stats.by_kind[kind] = self.stats.by_kind.get(kind, 0) + 1
+            else:
+                self.stats.skipped += 1
+            self.cursor = notification.id
+        return len(page)
+
+    def run(
+        self, stop: threading.Event, *, until: int | None = None, poll_s: float = 0.2
+    ) -> WorkerStats:
+        """Process the log until ``stop`` is set, or, with ``until``, until that position has
+        been read."""
+        while not stop.is_set():
+            if until is not None and self.cursor >= until:
+                break
+            if self.process_page() == 0:
+                if until is not None:
+                    break  # the rest of the log up to ``until`` is not for this worker
+                stop.wait(poll_s)
+        return self.stats
+
+    # -- one event --------------------------------------------------------------------------
+
+    def _process(self, event: Any, tracking: Tracking) -> bool:
+        if isinstance(event, (Desk.DeskOpened, Desk.AgentsConfigured)):
+            return self._configure(event, tracking)
+        if isinstance(event, Intent.IntentReceived):
+            intent = parse_intent(event.intent)
+            if not self.partition.owns(intent.agent):
+                return False
+            self._check_lease()
+            self.clock.set(event.timestamp)
+            self.engine.submit(intent, feed=event.feed, line_no=event.line_no, tracking=tracking)
+            return True
+        if isinstance(event, Intent.IntentRedelivered):
+            return self._redelivered(event, tracking)
+        if isinstance(event, MarketResolution.MarketResolved):
+            self._check_lease()
+            self.clock.set(event.timestamp)
+            with self.engine.unit.step(tracking):
+                self.engine.settle(
+                    venue=event.venue,
+                    market_id=event.market_id,
+                    winning_token_id=event.winning_token_id,
+                    at=event.timestamp,
+                )
+            return True
+        return False
+
+    def _configure(self, event: Any, tracking: Tracking) -> bool:
+        configs = [c for c in Desk.agent_configs(event.agents) if self.partition.owns(c.name)]
+        self.agents = {c.name for c in configs}
+        self._check_lease()
+        self.clock.set(event.timestamp)
+        with self.engine.unit.step(tracking):
+            self.engine.register_agents(configs)
+        return True
+
+    def _redelivered(self, event: Any, tracking: Tracking) -> bool:
+        record: Intent | None = self.app.get_or_none(event.originator_id)
+        if record is None:
+            return False  # another partition's intent: this worker never received it
+        intent = parse_intent(record.intent)
+        if not event.same_payload:
+            # The ingest log keeps the fact, not the differing payload; any other payload
+            # reproduces it (as replay does).
+            intent = intent.model_copy(update={"outcome": intent.outcome + " (redelivered)"})
+        self._check_lease()
+        self.clock.set(event.timestamp)
+        self.engine.submit(intent, feed=event.feed, line_no=event.line_no, tracking=tracking)
+        return True
+
+    def _check_lease(self) -> None:
+        if not self.still_leased():
+            raise LeaseLostError(
+                f"worker {self.partition} lost its partition lock: stopping before the next step"
+            )

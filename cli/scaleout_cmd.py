@@ -1,0 +1,299 @@
+"""Scale-out commands: ``tape worker`` (one partition of agents), ``tape ingest-day`` (a day
+file into the ingest log) and ``tape db init|check`` (the deployment's tables)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import psycopg
+from psycopg import sql
+
+from adapters.clock import ManualClock
+from adapters.config_file import load_config
+from adapters.dayfile import read_day
+from adapters.scaleout.ingest import DayIngest, IngestLog, IngestStats
+from adapters.scaleout.lease import PartitionLease, connection_kwargs
+from adapters.scaleout.worker import InputClock, Worker
+from adapters.storage import Storage
+from cli.errors import TapeProblem, TapeUsageError
+from cli.render import counts
+from cli.wiring import (
+    build,
+    open_ingest_app,
+    open_named_app,
+    open_worker_app,
+    require_postgres,
+)
+from engine.partition import INGEST_APP_NAME, Partition, PartitionFormatError, worker_app_names
+
+WORKERS_ENV = "TAPE_WORKERS"
+
+
+def _report(message: str) -> None:
+    click.echo(f"tape: {message}", err=True)
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda _signum, _frame: stop.set())
+    return stop
+
+
+def worker_count(option: int | None) -> int:
+    """The number of workers: the option, else $TAPE_WORKERS."""
+    value = option if option is not None else int(os.environ.get(WORKERS_ENV, "0") or 0)
+    if value < 1:
+        raise TapeUsageError(
+            f"say how many workers the deployment has: --workers N or {WORKERS_ENV}"
+        )
+    return value
+
+
+# -- tape worker ----------------------------------------------------------------------------
+
+
+@click.command()
+@click.option("--partition", "partition_text", required=True, help="k/n: this worker's share.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None)
+@click.option("--paper-url", default=None, help="The `tape paper-venue` process to trade on.")
+@click.option(
+    "--clock",
+    "clock_mode",
+    type=click.Choice(["wall", "input"]),
+    default="wall",
+    show_default=True,
+    help="input: each step at the time its input was recorded (a day file); wall: the later "
+    "of that and the wall clock (live: staleness is judged by real time).",
+)
+@click.option(
+    "--until-end",
+    is_flag=True,
+    help="Stop after the last event the ingest log holds at start (else follow until SIGTERM).",
+)
+@click.option("--poll", "poll_s", default=0.2, show_default=True, help="Seconds between polls.")
+@click.option(
+    "--wait-lease/--no-wait-lease",
+    default=True,
+    show_default=True,
+    help="Wait while another worker holds the partition (else exit 1).",
+)
+def worker(  # noqa: PLR0917 - click passes each option positionally
+    partition_text: str,
+    config_path: Path | None,
+    paper_url: str | None,
+    clock_mode: str,
+    until_end: bool,
+    poll_s: float,
+    wait_lease: bool,
+) -> None:
+    """Trade for one partition of the agents (a stable hash of the agent's name), following
+    the ingest log on TAPE_DATABASE_URL. One worker per partition: the others wait."""
+    try:
+        partition = Partition.parse(partition_text)
+    except PartitionFormatError as error:
+        raise TapeUsageError(str(error)) from error
+    storage = require_postgres()
+    config = load_config(config_path)
+    stop = _stop_on_signals()
+    lease = PartitionLease(storage.env, partition.app_name)
+    if not _acquire(lease, partition, stop, wait=wait_lease):
+        lease.release()
+        if stop.is_set():
+            click.echo(f"worker {partition}: stopped before it held its partition")
+            return
+        raise TapeProblem(f"partition {partition} is held by another worker")
+    try:
+        clock = InputClock(wall=None if clock_mode == "input" else _wall)
+        app = open_worker_app(partition.app_name, storage)
+        tape = build(config, clock=clock, paper_url=paper_url, app=app)
+        ingest = open_ingest_app(storage)
+        recovery = tape.engine.recover()
+        runner = Worker(
+            partition=partition,
+            ingest=ingest,
+            engine=tape.engine,
+            clock=clock,
+            still_leased=lease.still_held,
+            report=_report,
+        )
+        until = runner.ingest_end() if until_end else None
+        _report(
+            f"worker {partition} holds its partition; resuming after ingest position "
+            f"{runner.cursor}; reconciled {counts(recovery.reconciled.items())}"
+        )
+        stats = runner.run(stop, until=until, poll_s=poll_s)
+    finally:
+        lease.release()
+    click.echo(
+        f"worker {partition}: read {stats.seen} ingest events, processed {stats.processed} "
+        f"({counts(stats.by_kind.items())}), skipped {stats.skipped} of other partitions; "
+        f"at position {runner.cursor}"
+    )
+
+
+def _wall() -> datetime:
+    return datetime.now(UTC)
+
+
+def _acquire(
+    lease: PartitionLease, partition: Partition, stop: threading.Event, *, wait: bool
+) -> bool:
+    said = False
+    while not lease.try_acquire():
+        if not wait or stop.is_set():
+            return False
+        if not said:
+            _report(
+                f"partition {partition} is held by another worker (server pid "
+                f"{lease.holder_pid()}); waiting for it to stop"
+            )
+            said = True
+        stop.wait(1.0)
+    return True
+
+
+# -- tape ingest-day ------------------------------------------------------------------------
+
+
+@click.command("ingest-day")
+@click.option("--day", "day", type=click.Path(path_type=Path), required=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None)
+def ingest_day(day: Path, config_path: Path | None) -> None:
+    """Record a tape.day/1 file's intents, resolutions and bad lines in the ingest log (and the
+    agents of the configuration), for the workers to decide. Resumes after the last line taken
+    in."""
+    stats = record_day(require_postgres(), day, config_path)
+    click.echo(ingest_summary(day, stats))
+
+
+def record_day(storage: Storage, day: Path, config_path: Path | None) -> IngestStats:
+    """A day into the ingest log."""
+    if not day.is_file():
+        raise TapeUsageError(f"{day}: no such file")
+    config = load_config(config_path)
+    clock = ManualClock.epoch()
+    runner = DayIngest(
+        IngestLog(open_ingest_app(storage), clock), clock=clock, source=day.name, report=_report
+    )
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda _signum, _frame: runner.request_stop())
+    with day.open(encoding="utf-8", errors="replace") as handle:
+        return runner.run(read_day(handle), agents=list(config.agents))
+
+
+def ingest_summary(day: Path, stats: IngestStats) -> str:
+    """One line on what the ingest recorded."""
+    line = (
+        f"ingest log: {day} recorded {stats.intents} intents ({stats.duplicates} redelivered), "
+        f"{stats.resolutions} resolutions, {stats.bad_lines} bad lines; {stats.skipped} already "
+        "taken in"
+    )
+    if stats.stopped_at is not None:
+        line += f"; stopped after line {stats.stopped_at}"
+    return line
+
+
+# -- tape db --------------------------------------------------------------------------------
+
+
+@click.group()
+def db() -> None:
+    """The scale-out deployment's tables on TAPE_DATABASE_URL."""
+
+
+@db.command("init")
+@click.option(
+    "--workers", "workers", type=int, default=None, help="How many workers (or $TAPE_WORKERS)."
+)
+def db_init(workers: int | None) -> None:
+    """Create the tables of the ingest log, of each worker and of the projections."""
+    storage = require_postgres()
+    names = [INGEST_APP_NAME, *worker_app_names(worker_count(workers))]
+    for name in names:
+        open_named_app(name, storage, create=True)
+    click.echo(f"tables ready on {storage.location}: {', '.join(names)}")
+
+
+@db.command("check")
+@click.option(
+    "--workers", "workers", type=int, default=None, help="How many workers (or $TAPE_WORKERS)."
+)
+def db_check(workers: int | None) -> None:
+    """Report each application's tables, how far each worker has read the ingest log, and who
+    holds each partition. Exit 1 when a table is missing."""
+    storage = require_postgres()
+    count = worker_count(workers)
+    lines, missing = deployment_state(storage, count)
+    click.echo("\n".join(lines))
+    if missing:
+        raise TapeProblem(
+            f"missing tables: {', '.join(missing)}; run `tape db init --workers {count}`"
+        )
+
+
+def deployment_state(storage: Storage, count: int) -> tuple[list[str], list[str]]:
+    """Lines describing the deployment, and the tables that are missing."""
+    lines = [f"database {storage.location}"]
+    missing: list[str] = []
+    with psycopg.connect(**connection_kwargs(storage.env)) as conn:
+        schema = storage.env.get("POSTGRES_SCHEMA") or "public"
+        tables = {
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                (schema,),
+            )
+        }
+        ingest_end = _max_id(conn, tables, schema, f"{INGEST_APP_NAME.lower()}_events")
+        lines.append(_app_line(INGEST_APP_NAME, tables, missing, f"{ingest_end} events"))
+        for index, name in enumerate(worker_app_names(count), start=1):
+            events = _max_id(conn, tables, schema, f"{name.lower()}_events")
+            tracked = _tracked(conn, tables, schema, f"{name.lower()}_tracking")
+            holder = PartitionLease(storage.env, name)
+            try:
+                pid = holder.holder_pid()
+            finally:
+                holder.release()
+            state = f"held by server pid {pid}" if pid else "not running"
+            detail = (
+                f"{events} events; read ingest up to {tracked} of {ingest_end}; "
+                f"partition {index}/{count} {state}"
+            )
+            lines.append(_app_line(name, tables, missing, detail, tracking=True))
+    return lines, missing
+
+
+def _app_line(
+    name: str, tables: set[str], missing: list[str], detail: str, *, tracking: bool = False
+) -> str:
+    wanted = [f"{name.lower()}_events"] + ([f"{name.lower()}_tracking"] if tracking else [])
+    absent = [t for t in wanted if t not in tables]
+    missing.extend(absent)
+    if absent:
+        return f"  {name:<18} MISSING {', '.join(absent)}"
+    return f"  {name:<18} ok: {detail}"
+
+
+def _max_id(conn: psycopg.Connection[Any], tables: set[str], schema: str, table: str) -> int:
+    if table not in tables:
+        return 0
+    query = sql.SQL("SELECT max(notification_id) FROM {}").format(sql.Identifier(schema, table))
+    row = conn.execute(query).fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def _tracked(conn: psycopg.Connection[Any], tables: set[str], schema: str, table: str) -> int:
+    if table not in tables:
+        return 0
+    query = sql.SQL("SELECT max(notification_id) FROM {} WHERE application_name = %s").format(
+        sql.Identifier(schema, table)
+    )
+    row = conn.execute(query, (INGEST_APP_NAME,)).fetchone()
+    return int(row[0] or 0) if row else 0
