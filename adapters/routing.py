@@ -29,9 +29,12 @@ class RoutedVenues(dict[str, Any]):
         """The venue of that name (paper unless live)."""
         return self[name]
 
-    def book(self, venue: str, token_id: str, *, at: datetime | None = None) -> Book | None:
-        """The book of a token from the venue's own market data (MarketData port)."""
+    def book(
+        self, venue: str, token_id: str, *, at: datetime | None = None, account: str = ""
+    ) -> Book | None:
+        """The book of a token from the venue's own market data, as the account sees it
+        (MarketData port; live venues show every account the same book)."""
         if venue in self.live:
-            return self.live[venue][1].book(venue, token_id, at=at)
-        book: Book | None = self.paper.book(venue, token_id, at=at)
+            return self.live[venue][1].book(venue, token_id, at=at, account=account)
+        book: Book | None = self.paper.book(venue, token_id, at=at, account=account)
         return book

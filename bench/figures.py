@@ -206,9 +206,11 @@ class TimedVenue:
         """The wrapped venue's answer."""
         return self.venue.order_status(client_order_id, at=at)
 
-    def poll_reports(self, *, at: datetime | None = None) -> list[VenueReport]:
+    def poll_reports(
+        self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
+    ) -> list[VenueReport]:
         """The wrapped venue's reports."""
-        reports: list[VenueReport] = self.venue.poll_reports(at=at)
+        reports: list[VenueReport] = self.venue.poll_reports(at=at, accounts=accounts)
         return reports
 
 

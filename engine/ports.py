@@ -7,6 +7,7 @@ Venue contract (what an adapter must do):
 | submit          | yes      | send one order; answer with fills, or raise VenueUncertainError  |
 | order_status    | yes      | what the venue knows of a client order id (None: never seen)     |
 | poll_reports    | yes      | reports that arrived since the last call (fills of resting orders)|
+|                 |          | of the accounts asked for (None: all)                            |
 | cancel          | optional | cancel a resting order                                           |
 """
 
@@ -40,6 +41,7 @@ class OrderRequest:
     order_type: OrderType
     price: Decimal
     size: Decimal
+    account: str = ""  # the agent that sends it: its paper account (live venues ignore it)
 
 
 @dataclass(frozen=True)
@@ -92,16 +94,23 @@ class VenuePort(Protocol):
         """The venue's report of an order we sent, or None if it never received it."""
         ...
 
-    def poll_reports(self, *, at: datetime | None = None) -> list[VenueReport]:
-        """Reports that arrived since the last call (fills of resting orders, cancels)."""
+    def poll_reports(
+        self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
+    ) -> list[VenueReport]:
+        """Reports that arrived since the last call (fills of resting orders, cancels), of
+        orders of those accounts (None: every account); a worker asks for its own agents'."""
         ...
 
 
 class MarketData(Protocol):
     """Books, as the venue or the recorded day shows them now."""
 
-    def book(self, venue: str, token_id: str, *, at: datetime | None = None) -> Book | None:
-        """The book of a token at the engine's time ``at``, or None when there is none."""
+    def book(
+        self, venue: str, token_id: str, *, at: datetime | None = None, account: str = ""
+    ) -> Book | None:
+        """The book of a token at the engine's time ``at``, or None when there is none, as
+        ``account`` sees it (a paper account sees the liquidity its own orders took removed;
+        live venues ignore it)."""
         ...
 
 
@@ -115,6 +124,8 @@ class Books:
         """Replace the book of the book's token."""
         self.latest[(book.venue, book.token_id)] = book
 
-    def book(self, venue: str, token_id: str, *, at: datetime | None = None) -> Book | None:
-        """The latest book of a token."""
+    def book(
+        self, venue: str, token_id: str, *, at: datetime | None = None, account: str = ""
+    ) -> Book | None:
+        """The latest book of a token (the same for every account)."""
         return self.latest.get((venue, token_id))

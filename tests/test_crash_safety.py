@@ -251,7 +251,9 @@ class AlwaysTimesOut:
     ) -> VenueReport | None:
         raise VenueUncertainError("timed out")
 
-    def poll_reports(self, *, at: datetime | None = None) -> list[VenueReport]:
+    def poll_reports(
+        self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
+    ) -> list[VenueReport]:
         return []
 
 

@@ -97,7 +97,9 @@ class RecordingVenue:
     def order_status(self, client_order_id: str, *, at: datetime | None = None) -> None:
         return None
 
-    def poll_reports(self, *, at: datetime | None = None) -> list[VenueReport]:
+    def poll_reports(
+        self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
+    ) -> list[VenueReport]:
         return []
 
 
@@ -115,7 +117,9 @@ class UnreachableVenue:
     def order_status(self, client_order_id: str, *, at: datetime | None = None) -> None:
         raise VenueUncertainError("timeout")
 
-    def poll_reports(self, *, at: datetime | None = None) -> list[VenueReport]:
+    def poll_reports(
+        self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
+    ) -> list[VenueReport]:
         return []
 
 
@@ -243,7 +247,9 @@ class AcceptingVenue:
     def order_status(self, client_order_id: str, *, at: datetime | None = None) -> None:
         return None
 
-    def poll_reports(self, *, at: datetime | None = None) -> list[VenueReport]:
+    def poll_reports(
+        self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
+    ) -> list[VenueReport]:
         return []
 
 

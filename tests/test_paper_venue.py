@@ -62,7 +62,7 @@ def test_buy_when_it_crosses_several_levels_then_fills_each_best_first() -> None
     report = venue.submit(an_order("250", "0.53"))
 
     assert report.accepted
-    assert report.venue_order_id == "paper-1"
+    assert report.venue_order_id == "paper-tape-1"
     assert report.fills == fills(("0.52", "100", "0"), ("0.53", "150", "0"))
     assert report.closed
 

@@ -52,7 +52,9 @@ class ProvisionalVenue:
         """Nothing to reconcile."""
         return None
 
-    def poll_reports(self, *, at: datetime | None = None) -> list[VenueReport]:
+    def poll_reports(
+        self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
+    ) -> list[VenueReport]:
         """Nothing resting."""
         return []
 

@@ -42,7 +42,9 @@ class ScriptedVenue:
     ) -> VenueReport | None:
         return None
 
-    def poll_reports(self, *, at: datetime | None = None) -> list[VenueReport]:
+    def poll_reports(
+        self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
+    ) -> list[VenueReport]:
         return []
 
 

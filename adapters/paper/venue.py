@@ -1,11 +1,22 @@
-"""A deterministic paper venue.
+"""A deterministic paper venue, where every account (agent) trades on its own.
 
-It matches a marketable order against the current book of its token (the latest ``book``
-record), walking levels best first, and consumes the liquidity it took until the next book
-record of that token replaces the book. FOK fills all or nothing (a FOK that cannot fill is
-rejected, as Polymarket does), FAK takes what is there and cancels the rest, GTC rests the
-rest and is matched again when a new book arrives. Orders are kept in a ledger by client order
-id: a resubmitted client order id is answered from the ledger, never filled twice.
+An order belongs to the account it names (``OrderRequest.account``: the agent that sends it;
+``""`` for callers that name none). Every account trades against the same recorded books, but
+alone: it sees each token's latest book (the latest ``book`` record) with the liquidity its
+own earlier orders took removed, until the next book record of that token replaces the book
+for every account; another account's orders never touch it. An account first seen later
+starts from the current books. So what an agent's orders get depends only on the day and on
+that agent's own orders, not on which other agents trade, in which process, or how their
+requests interleave.
+
+Matching walks the crossing levels best first. FOK fills all or nothing (a FOK that cannot
+fill is rejected, as Polymarket does), FAK takes what is there and cancels the rest, GTC rests
+the rest in its account and is matched again when a new book of its token arrives; what it
+gets then goes to its account's report queue. Orders are kept in one ledger by client order
+id (client order ids are unique across accounts): a resubmitted client order id is answered
+from the ledger, never filled twice. The venue order id (``paper-<client order id>``) and the
+fill ids (``<client order id>:<n>``) derive from the client order id alone, never from the
+order in which orders arrived.
 """
 
 from __future__ import annotations
@@ -16,8 +27,14 @@ from decimal import Decimal
 from typing import Any
 
 from engine.grid import on_grid
+from engine.intent import format_utc, parse_utc
 from engine.ports import OrderRequest, VenueFill, VenueReport
 from engine.values import Book, Level, OrderType, Side, dec_str
+
+
+def venue_order_id(client_order_id: str) -> str:
+    """The paper venue's id of an order: its client order id's, whoever sent it and when."""
+    return f"paper-{client_order_id}"
 
 
 @dataclass
@@ -31,11 +48,17 @@ class PaperOrder:
     reject_code: str = ""
     reject_message: str = ""
     close_reason: str = ""
+    at: datetime | None = None  # when the venue took it (its account's time)
 
     @property
     def filled(self) -> Decimal:
         """Size filled so far."""
         return sum((f.size for f in self.fills), Decimal(0))
+
+    def reject(self, code: str, message: str) -> VenueReport:
+        """Refuse the order; returns its report."""
+        self.status, self.reject_code, self.reject_message = "REJECTED", code, message
+        return self.report()
 
     def report(self) -> VenueReport:
         """The order as the venue reports it."""
@@ -51,18 +74,23 @@ class PaperOrder:
         )
 
     def to_json(self) -> dict[str, Any]:
-        """The ledger entry as JSON."""
+        """The ledger entry as JSON (everything :meth:`from_json` needs to restore it)."""
         req = self.request
         return {
             "client_order_id": req.client_order_id,
             "venue_order_id": self.venue_order_id,
+            "account": req.account,
+            "market_id": req.market_id,
             "token_id": req.token_id,
             "side": req.side.value,
             "order_type": req.order_type.value,
             "price": dec_str(req.price),
             "size": dec_str(req.size),
+            "at": format_utc(self.at) if self.at is not None else None,
             "status": self.status,
             "reject_code": self.reject_code,
+            "reject_message": self.reject_message,
+            "close_reason": self.close_reason,
             "fills": [
                 {
                     "id": f.venue_fill_id,
@@ -74,57 +102,100 @@ class PaperOrder:
             ],
         }
 
+    @classmethod
+    def from_json(cls, venue: str, body: dict[str, Any]) -> PaperOrder:
+        """A ledger entry read back (entries written before accounts have account "")."""
+        request = OrderRequest(
+            client_order_id=str(body["client_order_id"]),
+            venue=venue,
+            market_id=str(body.get("market_id", "")),
+            token_id=str(body["token_id"]),
+            side=Side(body["side"]),
+            order_type=OrderType(body["order_type"]),
+            price=Decimal(str(body["price"])),
+            size=Decimal(str(body["size"])),
+            account=str(body.get("account", "")),
+        )
+        return cls(
+            request=request,
+            venue_order_id=str(body["venue_order_id"]),
+            status=str(body["status"]),
+            fills=[
+                VenueFill(str(f["id"]), Decimal(f["price"]), Decimal(f["size"]), Decimal(f["fee"]))
+                for f in body.get("fills", [])
+            ],
+            reject_code=str(body.get("reject_code", "")),
+            reject_message=str(body.get("reject_message", "")),
+            close_reason=str(body.get("close_reason", "")),
+            at=parse_utc(body["at"]) if body.get("at") else None,
+        )
+
 
 class PaperVenue:
-    """A venue that fills against recorded books, deterministically."""
+    """A venue that fills against recorded books, deterministically, one account per agent."""
 
     def __init__(self, name: str, *, fee_rate: Decimal = Decimal(0)) -> None:
         self.name = name
         self.fee_rate = fee_rate
-        self.books: dict[str, Book] = {}
+        self.books: dict[str, Book] = {}  # token -> its latest recorded book
         self.ledger: dict[str, PaperOrder] = {}
-        self._resting: dict[str, dict[str, PaperOrder]] = {}  # token -> open GTC orders
-        self._reports: list[VenueReport] = []
+        # token -> account -> the token's book after what that account's orders took from it
+        self._taken: dict[str, dict[str, Book]] = {}
+        # token -> open GTC orders of every account, in arrival order
+        self._resting: dict[str, dict[str, PaperOrder]] = {}
+        self._reports: list[tuple[str, VenueReport]] = []  # (account, report), as they came
 
     # -- market data ------------------------------------------------------------------------
 
     def on_book(self, book: Book) -> None:
-        """A new book replaces the token's book; resting orders are matched against it."""
+        """A new book replaces the token's book for every account (what each took is back);
+        resting orders are matched against it, each in its own account."""
         self.books[book.token_id] = book
-        resting = self._resting.get(book.token_id, {})
+        self._taken.pop(book.token_id, None)
+        resting = self._resting.get(book.token_id)
+        if not resting:
+            return
         for client_order_id, order in list(resting.items()):
             if self._match(order):
-                self._reports.append(order.report())
+                self._reports.append((order.request.account, order.report()))
             if order.status != "OPEN":
                 del resting[client_order_id]
 
-    def book(self, venue: str, token_id: str, *, at: datetime | None = None) -> Book | None:
-        """The current book, liquidity taken by earlier orders removed (MarketData port)."""
-        return self.books.get(token_id) if venue == self.name else None
+    def book(
+        self, venue: str, token_id: str, *, at: datetime | None = None, account: str = ""
+    ) -> Book | None:
+        """The current book as ``account`` sees it: the liquidity its own earlier orders
+        took removed (MarketData port)."""
+        return self._view(token_id, account) if venue == self.name else None
+
+    def resting_tokens(self) -> list[str]:
+        """The tokens that have open GTC orders."""
+        return [token for token, orders in self._resting.items() if orders]
 
     # -- venue port -------------------------------------------------------------------------
 
     def submit(self, request: OrderRequest, *, at: datetime | None = None) -> VenueReport:
-        """Match an order now; a known client order id is answered from the ledger."""
+        """Match an order now, in its account; a known client order id is answered from the
+        ledger."""
         known = self.ledger.get(request.client_order_id)
         if known is not None:
             return known.report()
-        order = PaperOrder(request, f"paper-{len(self.ledger) + 1}", "OPEN")
+        order = PaperOrder(request, venue_order_id(request.client_order_id), "OPEN", at=at)
         self.ledger[request.client_order_id] = order
-        problem = self._validate(request)
+        book = self._view(request.token_id, request.account)
+        if book is None:
+            return order.reject("MARKET_NOT_FOUND", f"no book for token {request.token_id}")
+        problem = self._validate(request, book)
         if problem is not None:
-            order.status, order.reject_code, order.reject_message = "REJECTED", *problem
-            return order.report()
+            return order.reject(*problem)
         if request.order_type is OrderType.FOK:
-            fillable = self._fillable(request)
+            fillable = sum((lv.size for lv in _crossing(book, request)), Decimal(0))
             if fillable < request.size:
-                order.status = "REJECTED"
-                order.reject_code = "FOK_NOT_FILLED"
-                order.reject_message = (
+                return order.reject(
+                    "FOK_NOT_FILLED",
                     f"FOK order could not be fully filled: {dec_str(fillable)} of "
-                    f"{dec_str(request.size)} available at {dec_str(request.price)} or better"
+                    f"{dec_str(request.size)} available at {dec_str(request.price)} or better",
                 )
-                return order.report()
         self._match(order)
         if order.status == "OPEN" and request.order_type is not OrderType.GTC:
             order.status, order.close_reason = "CANCELED", "FAK remainder canceled"
@@ -139,10 +210,17 @@ class PaperVenue:
         order = self.ledger.get(client_order_id)
         return order.report() if order is not None else None
 
-    def poll_reports(self, *, at: datetime | None = None) -> list[VenueReport]:
-        """Reports of resting orders that traded since the last call."""
-        reports, self._reports = self._reports, []
-        return reports
+    def poll_reports(
+        self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
+    ) -> list[VenueReport]:
+        """Reports of resting orders that traded since the last call, of the accounts asked
+        for (None: every account); the other accounts' reports wait for their own call."""
+        if accounts is None:
+            taken, self._reports = self._reports, []
+        else:
+            taken = [entry for entry in self._reports if entry[0] in accounts]
+            self._reports = [entry for entry in self._reports if entry[0] not in accounts]
+        return [report for _, report in taken]
 
     def cancel(self, client_order_id: str) -> VenueReport | None:
         """Cancel a resting order."""
@@ -154,12 +232,23 @@ class PaperVenue:
             self._resting.get(order.request.token_id, {}).pop(client_order_id, None)
         return order.report()
 
+    def restore(self, order: PaperOrder) -> None:
+        """Put an order read back from a durable ledger into the ledger as it was, so it is
+        answered as before; it is not matched again, even if it was open."""
+        self.ledger[order.request.client_order_id] = order
+
     # -- matching ---------------------------------------------------------------------------
 
-    def _validate(self, request: OrderRequest) -> tuple[str, str] | None:
-        book = self.books.get(request.token_id)
-        if book is None:
-            return "MARKET_NOT_FOUND", f"no book for token {request.token_id}"
+    def _view(self, token_id: str, account: str) -> Book | None:
+        taken = self._taken.get(token_id)
+        if taken is not None:
+            book = taken.get(account)
+            if book is not None:
+                return book
+        return self.books.get(token_id)
+
+    @staticmethod
+    def _validate(request: OrderRequest, book: Book) -> tuple[str, str] | None:
         if not on_grid(request.price, book.tick_size) or not 0 < request.price < 1:
             return "INVALID_PRICE", (
                 f"price {dec_str(request.price)} is not on the tick {dec_str(book.tick_size)}"
@@ -174,24 +263,16 @@ class PaperVenue:
             )
         return None
 
-    def _crossing_levels(self, request: OrderRequest) -> tuple[Level, ...]:
-        book = self.books[request.token_id]
-        if request.side is Side.BUY:
-            return tuple(lv for lv in book.asks if lv.price <= request.price)
-        return tuple(lv for lv in book.bids if lv.price >= request.price)
-
-    def _fillable(self, request: OrderRequest) -> Decimal:
-        return sum((lv.size for lv in self._crossing_levels(request)), Decimal(0))
-
     def _match(self, order: PaperOrder) -> bool:
-        """Fill what the book offers within the limit; returns whether anything traded."""
+        """Fill what the account's book offers within the limit; returns whether anything
+        traded."""
         request = order.request
-        book = self.books.get(request.token_id)
+        book = self._view(request.token_id, request.account)
         if book is None:
             return False
         left = request.size - order.filled
         taken: list[Decimal] = []  # size taken from each level, best first
-        for level in self._crossing_levels(request):
+        for level in _crossing(book, request):
             if left <= 0:
                 break
             size = min(left, level.size)
@@ -202,29 +283,35 @@ class PaperVenue:
             left -= size
         if not taken:
             return False
-        self._consume(book, request.side, taken)
+        after = _consumed(book, request.side, taken)
+        self._taken.setdefault(request.token_id, {})[request.account] = after
         if left <= 0:
             order.status = "FILLED"
         return True
 
-    def _consume(self, book: Book, side: Side, taken: list[Decimal]) -> None:
-        # The levels crossed are the first ones of the side (best first): take from each in turn.
-        def after(levels: tuple[Level, ...]) -> tuple[Level, ...]:
-            kept = (
-                Level(lv.price, lv.size - (taken[i] if i < len(taken) else Decimal(0)))
-                for i, lv in enumerate(levels)
-            )
-            return tuple(lv for lv in kept if lv.size > 0)
-
-        if side is Side.BUY:
-            book = replace(book, asks=after(book.asks))
-        else:
-            book = replace(book, bids=after(book.bids))
-        self.books[book.token_id] = book
-
     def ledger_json(self) -> list[dict[str, Any]]:
         """The whole ledger, in the order orders arrived."""
         return [order.to_json() for order in self.ledger.values()]
+
+
+def _crossing(book: Book, request: OrderRequest) -> tuple[Level, ...]:
+    if request.side is Side.BUY:
+        return tuple(lv for lv in book.asks if lv.price <= request.price)
+    return tuple(lv for lv in book.bids if lv.price >= request.price)
+
+
+def _consumed(book: Book, side: Side, taken: list[Decimal]) -> Book:
+    # The levels crossed are the first ones of the side (best first): take from each in turn.
+    def after(levels: tuple[Level, ...]) -> tuple[Level, ...]:
+        kept = (
+            Level(lv.price, lv.size - (taken[i] if i < len(taken) else Decimal(0)))
+            for i, lv in enumerate(levels)
+        )
+        return tuple(lv for lv in kept if lv.size > 0)
+
+    if side is Side.BUY:
+        return replace(book, asks=after(book.asks))
+    return replace(book, bids=after(book.bids))
 
 
 class PaperVenues(dict[str, PaperVenue]):
@@ -244,9 +331,12 @@ class PaperVenues(dict[str, PaperVenue]):
         return self[name]
 
     def on_book(self, book: Book) -> None:
-        """A new book for the venue it belongs to."""
+        """A new book for the venue it belongs to (every account sees it)."""
         self[book.venue].on_book(book)
 
-    def book(self, venue: str, token_id: str, *, at: datetime | None = None) -> Book | None:
-        """The current book of a token on a paper venue (MarketData port)."""
-        return self[venue].book(venue, token_id)
+    def book(
+        self, venue: str, token_id: str, *, at: datetime | None = None, account: str = ""
+    ) -> Book | None:
+        """The current book of a token on a paper venue, as the account sees it (MarketData
+        port)."""
+        return self[venue].book(venue, token_id, account=account)

@@ -150,9 +150,11 @@ class PolymarketMarketData:
             self._markets.pop(token_id, None)
         return found
 
-    def book(self, venue: str, token_id: str, *, at: datetime | None = None) -> Book | None:
-        """The current book of a token, best level first (MarketData port; ``at`` is
-        ignored: the venue's book is the book of now)."""
+    def book(
+        self, venue: str, token_id: str, *, at: datetime | None = None, account: str = ""
+    ) -> Book | None:
+        """The current book of a token, best level first (MarketData port; ``at`` and
+        ``account`` are ignored: the venue's book is the book of now, the same for all)."""
         if venue != self.venue_name:
             return None
         try:

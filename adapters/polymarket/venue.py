@@ -445,9 +445,13 @@ class PolymarketVenue:
             order.venue_status = "MATCHED"  # a FAK/FOK that traded is done
         return self._remember(order)
 
-    def poll_reports(self, *, at: datetime | None = None) -> list[VenueReport]:
+    def poll_reports(
+        self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
+    ) -> list[VenueReport]:
         """Reports of followed orders whose state changed (fills, confirmations, voids,
-        cancels). A venue that cannot be read now is logged and asked again next time."""
+        cancels). A venue that cannot be read now is logged and asked again next time.
+        ``accounts`` is ignored: the adapter follows every order in its journal, whichever
+        agent sent it (the journal does not record the agent)."""
         self._load_journal()
         orders = list(self._tracked.values())
         if not orders:

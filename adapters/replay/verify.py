@@ -54,7 +54,9 @@ class RecordedBooks:
 
     current: Book | None = None
 
-    def book(self, venue: str, token_id: str, *, at: datetime | None = None) -> Book | None:
+    def book(
+        self, venue: str, token_id: str, *, at: datetime | None = None, account: str = ""
+    ) -> Book | None:
         """The recorded book, if it is the one asked for."""
         book = self.current
         if book is None or (book.venue, book.token_id) != (venue, token_id):
