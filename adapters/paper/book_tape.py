@@ -1,39 +1,201 @@
-"""The day's book records as a tape the paper venue process advances to a given time."""
+"""The day's book records as a tape, and the paper accounts that each advance along it.
+
+Several engine workers may share one paper venue process, each at its own pace (worker 1 at
+10:05 while worker 2 is still at 10:01), and every agent belongs to one worker. So each
+account (agent) has its own cursor into the day's book records, in file order, and its own
+paper venues (its books, resting orders and reports): a request advances its account to the
+request's time and never back; other accounts stay where they are. An account's requests come
+in time order, since one worker owns it.
+
+**Same-time rule.** A request at time ``t`` sees every book record at or before ``t``
+(``record.at <= t``): the cursor stops at the first record after ``t``. The single-process
+run (``adapters/day_runner.py``) feeds the in-process venue the day's records in file order,
+each book before the records after it; the generated day (``adapters/sample_day.py``) writes
+the books a trade moved at the trade's time, just before its intent, so the intent's decision
+has seen them, and ``<=`` is what it saw. A book record that a file puts after an intent of
+the same time is seen by the tape already at that intent. The generated day does that only
+after redeliveries and unreadable lines, which never reach the venue, and, on days of fewer
+than 25 intents, when several script steps share a moment.
+
+Advancing is lazy: an account's resting orders are matched against every new book of their
+token it passes, in file order, and any other token is brought up to the account's time when
+the account asks for it (book or order). Applying books one by one or jumping to the latest
+gives the same account state, since only resting orders see the books in between. The tape
+reads the file as far as the furthest account needs, keeping each book record's time, token
+and file offset (not the book), and parses a book again when an account needs it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
-from adapters.dayfile import BookRecord, read_day
+from adapters.dayfile import BookRecord, parse_day_line
 from adapters.paper.venue import PaperVenues
+from engine.values import Book
+
+Key = tuple[str, str]  # (venue, token id)
+CACHED_BOOKS = 4096
+
+
+def _is_book(line: str) -> bool:
+    """Whether a line claims to be a book record (intents are not parsed here: costly)."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(data, dict) and data.get("type") == "book"
 
 
 class BookTape:
-    """Feeds the paper venues every book record up to a time, once, in file order."""
+    """The day's valid book records, in file order: times, tokens and offsets, read lazily."""
 
-    def __init__(self, day: Path, venues: PaperVenues) -> None:
-        self.venues = venues
-        self._records = self._books(day)
-        self._next: BookRecord | None = next(self._records, None)
-        self.time: datetime | None = None
+    def __init__(self, day: Path) -> None:
+        self.day = day
+        self._reader = day.open("rb")  # sequential: indexes the file
+        self._lookup = day.open("rb")  # random access: parses a record again
+        self._line_no = 0
+        self._eof = False
+        self._times: list[datetime] = []
+        self._keys: list[Key] = []
+        self._offsets: list[int] = []
+        self._by_key: dict[Key, list[int]] = {}
+        self._sorted = True
+        self._cache: OrderedDict[int, Book] = OrderedDict()
 
-    @staticmethod
-    def _books(day: Path) -> Iterator[BookRecord]:
-        with day.open(encoding="utf-8", errors="replace") as handle:
-            for record in read_day(handle):
-                if isinstance(record, BookRecord):
-                    yield record
+    def __len__(self) -> int:
+        return len(self._times)
+
+    def _read_next(self) -> bool:
+        """Index the next valid book record; False at the end of the file."""
+        while True:
+            offset = self._reader.tell()
+            raw = self._reader.readline()
+            if not raw:
+                self._eof = True
+                return False
+            self._line_no += 1
+            line = raw.decode("utf-8", "replace").strip()
+            if not line or not _is_book(line):
+                continue
+            record = parse_day_line(self._line_no, line)
+            if not isinstance(record, BookRecord):
+                continue  # intents, resolutions and bad lines are the engine's
+            book = record.book
+            index = len(self._times)
+            if self._times and record.at < self._times[-1]:
+                self._sorted = False
+            self._times.append(record.at)
+            key = (book.venue, book.token_id)
+            self._keys.append(key)
+            self._offsets.append(offset)
+            self._by_key.setdefault(key, []).append(index)
+            self._remember(index, book)
+            return True
+
+    def _remember(self, index: int, book: Book) -> None:
+        self._cache[index] = book
+        self._cache.move_to_end(index)
+        while len(self._cache) > CACHED_BOOKS:
+            self._cache.popitem(last=False)
+
+    def end(self, cursor: int, at: datetime) -> int:
+        """Where a cursor at ``cursor`` stops when advanced to ``at``: at the first record
+        after ``at`` (records at ``at`` are passed), never before ``cursor``."""
+        while not self._eof and (not self._times or self._times[-1] <= at):
+            self._read_next()
+        if self._sorted:
+            return max(cursor, bisect_right(self._times, at, lo=cursor))
+        index = cursor
+        while index < len(self._times) and self._times[index] <= at:
+            index += 1
+        return index
+
+    def latest(self, key: Key, before: int) -> int | None:
+        """The last record of a token before position ``before``, if any."""
+        indices = self._by_key.get(key, [])
+        i = bisect_left(indices, before)
+        return indices[i - 1] if i else None
+
+    def between(self, key: Key, after: int, before: int) -> list[int]:
+        """The records of a token after position ``after`` and before ``before``."""
+        indices = self._by_key.get(key, [])
+        return indices[bisect_right(indices, after) : bisect_left(indices, before)]
+
+    def book(self, index: int) -> Book:
+        """The book of record ``index``."""
+        book = self._cache.get(index)
+        if book is None:
+            self._lookup.seek(self._offsets[index])
+            line = self._lookup.readline().decode("utf-8", "replace").strip()
+            record = parse_day_line(0, line)
+            if not isinstance(record, BookRecord):  # the file changed under the tape
+                raise RuntimeError(f"{self.day}: book record {index} cannot be read again")
+            book = record.book
+        self._remember(index, book)
+        return book
+
+    def close(self) -> None:
+        """Close the day file."""
+        self._reader.close()
+        self._lookup.close()
+
+
+@dataclass
+class PaperAccount:
+    """One account's place on the tape and its own paper venues."""
+
+    name: str
+    tape: BookTape
+    venues: PaperVenues
+    cursor: int = 0  # the records before it are behind the account
+    time: datetime | None = None  # the latest time it was advanced to
+    applied: dict[Key, int] = field(default_factory=dict)  # token -> its record applied last
 
     def advance_to(self, at: datetime) -> int:
-        """Apply every book record with ``at`` not after the given time; returns how many."""
-        applied = 0
-        while self._next is not None and self._next.at <= at:
-            book = self._next.book
-            self.venues[book.venue].on_book(book)
-            applied += 1
-            self._next = next(self._records, None)
-        if self.time is None or at > self.time:
-            self.time = at
-        return applied
+        """Move the account to ``at`` (never back), matching its resting orders against the
+        new books of their tokens in file order; returns how many books they met."""
+        if self.time is not None and at <= self.time:
+            return 0
+        end = self.tape.end(self.cursor, at)
+        pending: list[int] = []
+        for venue in self.venues.values():
+            for token in venue.resting_tokens():
+                key = (venue.name, token)
+                pending += self.tape.between(key, self.applied.get(key, -1), end)
+        for index in sorted(pending):
+            self._apply(index)
+        self.cursor, self.time = end, at
+        return len(pending)
+
+    def sync(self, venue: str, token_id: str) -> None:
+        """Bring a token's book up to the account's time (the latest record behind it)."""
+        key = (venue, token_id)
+        index = self.tape.latest(key, self.cursor)
+        if index is not None and index > self.applied.get(key, -1):
+            self._apply(index)
+
+    def _apply(self, index: int) -> None:
+        book = self.tape.book(index)
+        self.venues[book.venue].on_book(book)
+        self.applied[(book.venue, book.token_id)] = index
+
+
+class PaperAccounts(dict[str, PaperAccount]):
+    """The accounts on one tape, made on first use (a new account starts at the beginning,
+    which, having no orders yet, is the same as starting from the books of its time)."""
+
+    def __init__(self, tape: BookTape, *, fee_rate: Decimal = Decimal(0)) -> None:
+        super().__init__()
+        self.tape = tape
+        self.fee_rate = fee_rate
+
+    def __missing__(self, name: str) -> PaperAccount:
+        account = PaperAccount(name, self.tape, PaperVenues(fee_rate=self.fee_rate))
+        self[name] = account
+        return account

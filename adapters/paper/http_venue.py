@@ -1,6 +1,9 @@
 """The engine's side of the paper venue process: a VenuePort and MarketData over HTTP.
 
-Every call carries the engine's clock (``at``), so the venue shows the books of that moment.
+Every call carries the engine's clock (``at``), so the venue shows the books of that moment,
+and the account (the agent) it is for: its order's ``account``, ``account=`` on book and
+report requests. ``poll_reports`` reads on from where the last call with the same accounts
+stopped, and from the start again when the venue process was restarted.
 Idempotent reads are retried with backoff a bounded number of times; an order post is never
 retried: a timeout, a connection error or a 5xx raises VenueUncertainError and the order is
 found later by reconciliation.
@@ -46,12 +49,15 @@ class HttpPaperVenue:
         self.session = session
         self.timeout_s = timeout_s
         self.sleep = sleep
-        self._reports_seen = 0
+        self._stream: str | None = None  # which run of the venue process the positions are in
+        self._reports_seen: dict[frozenset[str] | None, int] = {}  # accounts asked -> next
 
     def _at(self, at: datetime | None) -> str:
         return format_utc(at or self.clock.now())
 
-    def _get(self, path: str, params: dict[str, str] | None = None) -> requests.Response:
+    def _get(
+        self, path: str, params: dict[str, str] | list[tuple[str, str]] | None = None
+    ) -> requests.Response:
         # Reads are idempotent: retry with backoff, then give up as uncertain.
         error: Exception | None = None
         for attempt in range(READ_ATTEMPTS):
@@ -101,17 +107,34 @@ class HttpPaperVenue:
             return None
         return report_from_json(response.json())
 
-    def poll_reports(self, *, at: datetime | None = None) -> list[VenueReport]:
-        """Reports of resting orders that traded since the last call."""
-        body = self._get("/reports", {"after": str(self._reports_seen)}).json()
-        self._reports_seen = int(body["next"])
+    def poll_reports(
+        self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
+    ) -> list[VenueReport]:
+        """Reports of resting orders of those accounts (None: every account) that traded
+        since the last call; the venue first takes the accounts to the engine's time."""
+        if accounts is not None and not accounts:
+            return []
+        params = [("after", str(self._reports_seen.get(accounts, 0))), ("at", self._at(at))]
+        params += [("account", name) for name in sorted(accounts or ())]
+        body = self._get("/reports", params).json()
+        stream = body.get("stream")
+        if stream != self._stream:
+            if self._stream is not None and self._reports_seen.get(accounts, 0):
+                params[0] = ("after", "0")  # the process restarted: its reports start again
+                body = self._get("/reports", params).json()
+            self._stream, self._reports_seen = stream, {}
+        self._reports_seen[accounts] = int(body["next"])
         return [report_from_json(r) for r in body["reports"] if r.get("client_order_id")]
 
-    def book(self, venue: str, token_id: str, *, at: datetime | None = None) -> Book | None:
-        """The book of a token at the engine's time (MarketData port)."""
+    def book(
+        self, venue: str, token_id: str, *, at: datetime | None = None, account: str = ""
+    ) -> Book | None:
+        """The book of a token at the engine's time, as the account sees it (MarketData
+        port)."""
         try:
             response = self._get(
-                "/book", {"venue": venue, "token_id": token_id, "at": self._at(at)}
+                "/book",
+                {"venue": venue, "token_id": token_id, "at": self._at(at), "account": account},
             )
         except VenueUncertainError as error:
             raise MarketDataUnavailableError(str(error)) from None
@@ -146,6 +169,8 @@ class HttpPaperVenues(dict[str, HttpPaperVenue]):
         """The venue of that name."""
         return self[name]
 
-    def book(self, venue: str, token_id: str, *, at: datetime | None = None) -> Book | None:
-        """The book of a token (MarketData port)."""
-        return self[venue].book(venue, token_id, at=at)
+    def book(
+        self, venue: str, token_id: str, *, at: datetime | None = None, account: str = ""
+    ) -> Book | None:
+        """The book of a token, as the account sees it (MarketData port)."""
+        return self[venue].book(venue, token_id, at=at, account=account)

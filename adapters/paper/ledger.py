@@ -1,12 +1,29 @@
 """The paper venue process's durable ledger: every order it took, in a SQLite file, written
-(and synced) before the answer leaves, so it survives the engine's death like a real venue."""
+(and synced) before the answer leaves, so it survives the engine's death like a real venue,
+and the venue's own: a restarted ``tape paper-venue`` reads it back (see ``server.py``).
+
+Each row holds the order's venue, its account (the agent), the account's time when the row
+was last written, and the order as JSON (with the account and the time the venue took it).
+A file written before accounts existed gains the two columns, empty, when it is opened.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One order as the file holds it."""
+
+    venue: str
+    account: str
+    at: str  # the account's time when the row was last written ("" in an old file)
+    order: dict[str, Any]
 
 
 class LedgerFile:
@@ -22,21 +39,36 @@ class LedgerFile:
             " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
             " venue TEXT NOT NULL,"
             " client_order_id TEXT NOT NULL UNIQUE,"
-            " body TEXT NOT NULL)"
+            " body TEXT NOT NULL,"
+            " account TEXT NOT NULL DEFAULT '',"
+            " at TEXT NOT NULL DEFAULT '')"
         )
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(orders)")}
+        for column in ("account", "at"):
+            if column not in columns:  # a ledger written before accounts
+                self._conn.execute(
+                    f"ALTER TABLE orders ADD COLUMN {column} TEXT NOT NULL DEFAULT ''"
+                )
 
-    def save(self, venue: str, order: dict[str, Any]) -> None:
-        """Insert or update one order."""
+    def save(self, venue: str, order: dict[str, Any], *, account: str = "", at: str = "") -> None:
+        """Insert or update one order (``at``: its account's time now)."""
         self._conn.execute(
-            "INSERT INTO orders (venue, client_order_id, body) VALUES (?, ?, ?)"
-            " ON CONFLICT(client_order_id) DO UPDATE SET body = excluded.body",
-            (venue, order["client_order_id"], json.dumps(order, sort_keys=True)),
+            "INSERT INTO orders (venue, client_order_id, body, account, at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(client_order_id) DO UPDATE SET body = excluded.body,"
+            " at = excluded.at",
+            (venue, order["client_order_id"], json.dumps(order, sort_keys=True), account, at),
         )
 
     def orders(self) -> list[dict[str, Any]]:
         """Every order, in the order they arrived, each with its venue."""
-        rows = self._conn.execute("SELECT venue, body FROM orders ORDER BY seq").fetchall()
-        return [{"venue": venue, **json.loads(body)} for venue, body in rows]
+        return [{"venue": row.venue, **row.order} for row in self.rows()]
+
+    def rows(self) -> list[LedgerRow]:
+        """Every row, in the order the orders arrived."""
+        rows = self._conn.execute("SELECT venue, account, at, body FROM orders ORDER BY seq")
+        return [
+            LedgerRow(venue, account, at, json.loads(body)) for venue, account, at, body in rows
+        ]
 
     def close(self) -> None:
         """Close the file."""

@@ -1,4 +1,8 @@
-"""The paper venue's JSON wire format, shared by its server and its client."""
+"""The paper venue's JSON wire format, shared by its server and its client.
+
+An order carries its ``account`` (the agent; absent means ``""``, as older clients send);
+``GET /book`` and ``GET /reports`` name it in the query (``account=``, repeated on reports).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ def request_to_json(request: OrderRequest, *, at: str) -> dict[str, Any]:
         "order_type": request.order_type.value,
         "price": dec_str(request.price),
         "size": dec_str(request.size),
+        "account": request.account,
         "at": at,
     }
 
@@ -36,6 +41,7 @@ def request_from_json(body: dict[str, Any]) -> OrderRequest:
         order_type=OrderType(body["order_type"]),
         price=Decimal(str(body["price"])),
         size=Decimal(str(body["size"])),
+        account=str(body.get("account") or ""),
     )
 
 
