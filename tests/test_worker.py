@@ -1,0 +1,96 @@
+"""A worker follows the ingest log: it decides only its partition's intents, stores its position
+with each step, resumes after it, and processes configuration and resolutions too."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from adapters.clock import ManualClock
+from adapters.paper.venue import PaperVenues
+from adapters.scaleout.ingest import IngestLog
+from adapters.scaleout.worker import InputClock, LeaseLostError, Worker
+from engine.application import WRITER_CACHE_ENV, TapeIngestApplication, TapeWorkerApplication
+from engine.ids import intent_uuid
+from engine.partition import INGEST_APP_NAME, Partition, PartitionFormatError, partition_of
+from engine.service import TradingEngine
+from tests.conftest import T0, a_book, a_trade_intent, an_agent_config, at_offset, sqlite_env
+
+MINE, THEIRS = "follow-whales", "tiered"  # partitions 1 and 2 of 2
+
+
+def ingest_app(path: Path) -> TapeIngestApplication:
+    return TapeIngestApplication(env=sqlite_env(path / "ingest.db"))
+
+
+def make_worker(path: Path, ingest: TapeIngestApplication, **kw: object) -> Worker:
+    app = TapeWorkerApplication(
+        "TapeWorker1of2", env={**sqlite_env(path / "w1.db"), **WRITER_CACHE_ENV}
+    )
+    paper = PaperVenues()
+    paper.on_book(a_book(asks=[("0.52", "5000")]))
+    clock = InputClock()
+    engine = TradingEngine(app, venues=paper, market_data=paper, clock=clock)
+    return Worker(partition=Partition(1, 2), ingest=ingest, engine=engine, clock=clock, **kw)  # type: ignore[arg-type]
+
+
+def fill_ingest(ingest: TapeIngestApplication) -> None:
+    clock = ManualClock(T0)
+    log = IngestLog(ingest, clock)
+    log.configure([an_agent_config(name=MINE), an_agent_config(name=THEIRS)])
+    for n, agent in enumerate([MINE, THEIRS, MINE, THEIRS]):
+        intent = a_trade_intent(intent_id=f"i{n}", agent=agent)
+        clock.set(at_offset(n + 1))
+        log.receive(intent, feed="day.jsonl", line_no=n + 1)
+
+
+def test_partition_parse_and_ownership_are_stable() -> None:
+    assert Partition.parse("2/4") == Partition(2, 4)
+    assert (partition_of(MINE, 2), partition_of(THEIRS, 2)) == (1, 2)
+    assert Partition(1, 2).owns(MINE)
+    assert not Partition(1, 2).owns(THEIRS)
+    for bad in ("0/4", "5/4", "2", "a/b", "2/0"):
+        with pytest.raises(PartitionFormatError):
+            Partition.parse(bad)
+
+
+def test_worker_decides_only_its_partition_and_tracks_its_position(tmp_path: Path) -> None:
+    ingest = ingest_app(tmp_path)
+    fill_ingest(ingest)
+    worker = make_worker(tmp_path, ingest)
+
+    stats = worker.run(threading.Event(), until=worker.ingest_end())
+
+    assert stats.processed == 3  # the configuration and its own two intents
+    assert stats.skipped == 2
+    assert worker.app.get_or_none(intent_uuid("i0")).decided
+    assert worker.app.get_or_none(intent_uuid("i1")) is None  # the other partition's
+    assert worker.app.recorder.max_tracking_id(INGEST_APP_NAME) == 4  # i2's position
+
+
+def test_worker_restarted_resumes_after_its_tracked_position(tmp_path: Path) -> None:
+    ingest = ingest_app(tmp_path)
+    fill_ingest(ingest)
+    first = make_worker(tmp_path, ingest)
+    first.run(threading.Event(), until=first.ingest_end())
+    events_before = first.app.recorder.max_notification_id()
+
+    again = make_worker(tmp_path, ingest)
+    stats = again.run(threading.Event(), until=again.ingest_end())
+
+    assert again.cursor == 5
+    assert stats.processed == 0  # nothing decided twice
+    assert again.app.recorder.max_notification_id() == events_before
+
+
+def test_worker_without_its_lease_stops_before_the_next_step(tmp_path: Path) -> None:
+    ingest = ingest_app(tmp_path)
+    fill_ingest(ingest)
+    worker = make_worker(tmp_path, ingest, still_leased=lambda: False)
+
+    with pytest.raises(LeaseLostError):
+        worker.run(threading.Event(), until=worker.ingest_end())
+
+    assert (worker.app.recorder.max_notification_id() or 0) == 0
