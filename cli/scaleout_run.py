@@ -57,7 +57,9 @@ def start_paper_venue(day: Path, ledger: Path) -> tuple[subprocess.Popen[str], s
     match = re.search(r"http://127\.0\.0\.1:\d+", line)
     if match is None:
         process.kill()
-        raise TapeProblem(f"the paper venue did not start: {line.strip()}")
+        _out, err = process.communicate()
+        last = (err.strip().splitlines() or [line.strip()])[-1]
+        raise TapeProblem(f"the paper venue did not start: {last}")
     return process, match.group(0)
 
 
@@ -78,7 +80,9 @@ def run_with_workers(
     click.echo(ingest_summary(day, stats), err=True)
     venue = None
     if paper_url is None:
-        venue, paper_url = start_paper_venue(day, tape_home() / "paper-ledger.db")
+        home = tape_home()
+        home.mkdir(parents=True, exist_ok=True)
+        venue, paper_url = start_paper_venue(day, home / "paper-ledger.db")
     worker_options = ["--paper-url", paper_url, "--clock", "input", "--until-end"]
     if config_path:
         worker_options += ["--config", str(config_path)]

@@ -201,7 +201,7 @@ class TradingEngine:
             position_uuid(intent.agent, intent.venue, intent.token_id)
         )
         holding = self._trader_holding(intent)
-        book = self.market_data.book(intent.venue, intent.token_id, at=now)
+        book = self.market_data.book(intent.venue, intent.token_id, at=now, account=intent.agent)
         decision = decide(
             DecisionInput(
                 intent=intent,
@@ -352,6 +352,7 @@ class TradingEngine:
             order_type=OrderType(order.order_type),
             price=order.price,
             size=order.size,
+            account=order.agent,
         )
 
     # -- recovery and reconciliation ------------------------------------------------------
@@ -454,12 +455,13 @@ class TradingEngine:
         """Record a venue call whose outcome is unknown (timeout, connection error, 5xx)."""
         self._record_uncertain(self.unit.get(order_id), error)
 
-    def poll_venue(self, venue_name: str) -> int:
-        """Apply the reports a venue has for us (fills of resting orders); returns how many."""
+    def poll_venue(self, venue_name: str, *, accounts: frozenset[str] | None = None) -> int:
+        """Apply the reports a venue has for us (fills of resting orders); returns how many.
+        ``accounts``: only those agents' reports (a worker asks for its partition's)."""
         venue = self.venues.get(venue_name)
         if venue is None:
             return 0
-        reports = venue.poll_reports(at=self.clock.now())
+        reports = venue.poll_reports(at=self.clock.now(), accounts=accounts)
         for report in reports:
             self.apply_report(report)
         return len(reports)

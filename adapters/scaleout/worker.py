@@ -150,6 +150,8 @@ class Worker:
             self._check_lease()
             self.clock.set(event.timestamp)
             self.engine.submit(intent, feed=event.feed, line_no=event.line_no, tracking=tracking)
+            if self.engine.open_orders:  # resting orders: their fills arrive by polling
+                self.engine.poll_venue(intent.venue, accounts=frozenset(self.agents))
             return True
         if isinstance(event, Intent.IntentRedelivered):
             return self._redelivered(event, tracking)

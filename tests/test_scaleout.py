@@ -1,0 +1,185 @@
+"""Scale-out on the real PostgreSQL: workers, ingest log, lease, and the result equal to the
+single-process SQLite run of the same generated day. Every part runs as its own process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.sample_day import DEMO_CONFIG_TOML, write_day
+from adapters.scaleout.lease import PartitionLease
+from adapters.storage import postgres_storage
+from cli.wiring import open_named_app
+from engine.application import TapeApplication
+from engine.partition import partition_of
+from projections.digest import decision_digest
+from tests.crash_harness import PaperVenueProcess
+from tests.postgres import fresh_schema, postgres_url
+
+REPO = Path(__file__).resolve().parent.parent
+TAPE = [sys.executable, "-m", "cli.main"]
+AGENTS = ("follow-whales", "tiered", "tight-risk")
+
+
+@pytest.fixture
+def schema() -> Iterator[str]:
+    """A fresh PostgreSQL schema for the deployment."""
+    with fresh_schema() as name:
+        yield name
+
+
+@pytest.fixture
+def day(tmp_path: Path) -> Path:
+    """A generated day and its configuration (tape.toml beside it)."""
+    path = tmp_path / "day.jsonl"
+    write_day(path, 11, intents=240)
+    (tmp_path / "tape.toml").write_text(DEMO_CONFIG_TOML, encoding="utf-8")
+    return path
+
+
+def env_for(home: Path, schema: str | None) -> dict[str, str]:
+    """The environment of a tape process: its home, and the PostgreSQL schema if any."""
+    home.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAPE_")}
+    env.update({"TAPE_HOME": str(home), "PYTHONPATH": str(REPO)})
+    if schema is not None:
+        env.update({"TAPE_DATABASE_URL": postgres_url(), "TAPE_DATABASE_SCHEMA": schema})
+    return env
+
+
+def tape(
+    args: list[str], env: dict[str, str], *, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run a tape command to completion."""
+    result = subprocess.run(
+        [*TAPE, *args], capture_output=True, text=True, env=env, check=False, timeout=600
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"tape {' '.join(args)} exited {result.returncode}: {result.stderr}")
+    return result
+
+
+def single_process_run(day: Path) -> tuple[str, Any, Any]:
+    """The reference: ``tape run`` in one process on SQLite. Returns digest, positions, balances."""
+    home = day.parent / "single"
+    env = env_for(home, None)
+    tape(["run", "--day", str(day), "--config", str(day.parent / "tape.toml")], env)
+    app = TapeApplication(
+        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(home / "tape.db")}
+    )
+    return decision_digest(app).hexdigest, *read_models(env, workers=None)
+
+
+def read_models(env: dict[str, str], *, workers: int | None) -> tuple[Any, Any]:
+    """Positions and balances as the read commands print them (JSON)."""
+    extra = ["--workers", str(workers)] if workers else []
+    positions = json.loads(tape(["positions", "--all", "--json", *extra], env).stdout)
+    balances = json.loads(tape(["balances", "--json", *extra], env).stdout)
+    return positions, balances
+
+
+def workers_digest(schema: str, workers: int) -> str:
+    """The decision digest over the union of the workers' logs."""
+    storage = postgres_storage(postgres_url(), schema=schema)
+    apps = [open_named_app(f"TapeWorker{k}of{workers}", storage) for k in range(1, workers + 1)]
+    return decision_digest(*apps).hexdigest
+
+
+def test_four_workers_and_two_projection_processes_end_as_the_single_sqlite_process(
+    day: Path, schema: str
+) -> None:
+    reference = single_process_run(day)
+    env = env_for(day.parent / "scaled", schema)
+
+    result = tape(
+        ["run", "--day", str(day), "--config", str(day.parent / "tape.toml"), "--workers", "4"],
+        env,
+    )
+
+    assert "on 4 workers" in result.stdout
+    assert {partition_of(a, 4) for a in AGENTS} != {1}  # the agents really are split
+    assert workers_digest(schema, 4) == reference[0]
+    assert read_models(env, workers=4) == reference[1:]
+
+
+def test_worker_killed_mid_day_and_restarted_changes_nothing(day: Path, schema: str) -> None:
+    reference_digest = single_process_run(day)[0]
+    home = day.parent / "killed"
+    env = env_for(home, schema)
+    config = str(day.parent / "tape.toml")
+    tape(["db", "init", "--workers", "2"], env)
+    tape(["ingest-day", "--day", str(day), "--config", config], env)
+    venue = PaperVenueProcess(day, home / "ledger.db")
+    try:
+        argv = ["--paper-url", venue.url, "--clock", "input", "--until-end", "--config", config]
+        victim = subprocess.Popen(
+            [*TAPE, "worker", "--partition", "2/2", *argv],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        storage = postgres_storage(postgres_url(), schema=schema)
+        victim_app = open_named_app("TapeWorker2of2", storage)
+        deadline = time.monotonic() + 120
+        while (victim_app.recorder.max_notification_id() or 0) < 150:
+            assert victim.poll() is None, "the worker finished before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        tape(["worker", "--partition", "2/2", *argv], env)  # restarted: resumes
+        tape(["worker", "--partition", "1/2", *argv], env)
+        ledger = venue.ledger()
+    finally:
+        venue.stop()
+
+    assert workers_digest(schema, 2) == reference_digest
+    client_ids = [order["client_order_id"] for order in ledger]
+    assert len(client_ids) == len(set(client_ids))  # nothing sent twice
+
+
+def test_second_worker_on_a_held_partition_does_not_trade(day: Path, schema: str) -> None:
+    home = day.parent / "leased"
+    env = env_for(home, schema)
+    config = str(day.parent / "tape.toml")
+    tape(["db", "init", "--workers", "2"], env)
+    tape(["ingest-day", "--day", str(day), "--config", config], env)
+    storage = postgres_storage(postgres_url(), schema=schema)
+    first = PartitionLease(storage.env, "TapeWorker1of2")  # the first worker's lock
+    assert first.try_acquire()
+    venue = PaperVenueProcess(day, home / "ledger.db")
+    try:
+        argv = ["--paper-url", venue.url, "--clock", "input", "--until-end", "--config", config]
+        refused = tape(["worker", "--partition", "1/2", "--no-wait-lease", *argv], env, check=False)
+        assert refused.returncode == 1
+        assert "held by another worker" in refused.stderr
+        waiting = subprocess.Popen(
+            [*TAPE, "worker", "--partition", "1/2", *argv],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(3)
+        worker_app = open_named_app("TapeWorker1of2", storage)
+        assert waiting.poll() is None
+        assert (worker_app.recorder.max_notification_id() or 0) == 0  # nothing written
+        assert venue.ledger() == []  # nothing sent
+        first.release()
+        _out, err = waiting.communicate(timeout=300)
+    finally:
+        venue.stop()
+
+    assert waiting.returncode == 0, err
+    assert "waiting for it to stop" in err
+    assert (worker_app.recorder.max_notification_id() or 0) > 0  # it traded once it held it
