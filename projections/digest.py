@@ -1,11 +1,19 @@
-"""The decision digest: a hash chain over the canonical form of the log's decision events.
+"""The decision digest: a hash over the canonical form of the decision events of one log, or of
+the union of several.
 
-Each link is ``sha256(previous || topic || originator id || version || canonical state)``, in
-log order. Left out are what depends on how the inputs were delivered rather than on what was
-decided: reconciliation records (when Tape asked a venue, which depends on restarts), feed
-records of unreadable lines, and the feed name and line number of a received intent (so a day
-exported from the log and run again gives the same digest). The state is the library's JSON
-encoding, the same bytes on SQLite and PostgreSQL, so one day gives one digest anywhere.
+Each aggregate gets a hash chain over its events in version order, each link
+``sha256(previous || topic || originator id || version || canonical state)``; the digest is a
+hash over (aggregate id, event count, chain) of every aggregate, in aggregate-id order. It is
+not one chain in log order because the log may be several logs: when the engine runs as several
+workers, each keeps the events of its agents in its own log, and how those logs interleave is
+arbitrary; only the order of one aggregate's events is fixed. So a day gives the same digest in
+one process or in N workers. Memory grows with the number of aggregates, not of events.
+
+Left out are what depends on how the inputs were delivered rather than on what was decided:
+reconciliation records (when Tape asked a venue, which depends on restarts), feed records of
+unreadable lines, and the feed name and line number of a received intent (so a day exported
+from the log and run again gives the same digest). The state is the library's JSON encoding,
+the same bytes on SQLite and PostgreSQL, so one day gives one digest anywhere.
 """
 
 from __future__ import annotations
@@ -17,12 +25,11 @@ from typing import Any
 
 from eventsourcing.utils import get_topic, resolve_topic
 
-from engine.application import TapeApplication
 from engine.feeds import Feed
 from engine.intents import Intent
 from engine.reconciliations import Reconciliation
+from projections.logs import LogSource, notifications
 
-PAGE = 1000
 EXCLUDED_TOPICS = frozenset(
     get_topic(cls)
     for cls in (
@@ -36,7 +43,11 @@ DELIVERY_FIELDS = ("feed", "line_no")
 DELIVERY_TOPICS = frozenset(
     get_topic(cls) for cls in (Intent.IntentReceived, Intent.IntentRedelivered)
 )
-GENESIS = b"tape.digest/1"
+GENESIS = b"tape.digest/2"
+
+
+class DigestOrderError(ValueError):
+    """Raised when an aggregate's events do not come in version order (two logs hold it)."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +63,7 @@ class Digest:
         return self.hexdigest[:16]
 
 
-def canonical_state(app: TapeApplication, item: Any) -> bytes:
+def canonical_state(app: LogSource, item: Any) -> bytes:
     """A stored event's state as the digest sees it: an event stored by an older version of its
     class is upcast and encoded as today, and a received intent's delivery details are left
     out."""
@@ -70,7 +81,7 @@ def canonical_state(app: TapeApplication, item: Any) -> bytes:
 
 
 def link(previous: bytes, topic: str, originator_id: str, version: int, state: bytes) -> bytes:
-    """One link of the chain."""
+    """One link of an aggregate's chain."""
     hasher = hashlib.sha256(previous)
     for part in (topic.encode(), originator_id.encode(), str(version).encode()):
         hasher.update(len(part).to_bytes(4, "big"))
@@ -80,25 +91,35 @@ def link(previous: bytes, topic: str, originator_id: str, version: int, state: b
     return hasher.digest()
 
 
-def decision_digest(app: TapeApplication) -> Digest:
-    """The digest of everything the application decided and recorded."""
-    chain = hashlib.sha256(GENESIS).digest()
-    count = 0
-    start = 1
-    while True:
-        page = app.recorder.select_notifications(start=start, limit=PAGE)
-        if not page:
-            break
-        for item in page:
+def decision_digest(*apps: LogSource) -> Digest:
+    """The digest of everything the applications decided and recorded (the union of their
+    logs; the same whatever order they are given in)."""
+    if not apps:
+        raise ValueError("a digest is of at least one log")
+    start = hashlib.sha256(GENESIS).digest()
+    chains: dict[str, tuple[bytes, int, int]] = {}  # aggregate -> chain, events, last version
+    for app in apps:
+        for item in notifications(app):
             if item.topic in EXCLUDED_TOPICS:
                 continue
-            chain = link(
-                chain,
-                item.topic,
-                str(item.originator_id),
-                item.originator_version,
-                canonical_state(app, item),
-            )
-            count += 1
-        start = page[-1].id + 1
-    return Digest(chain.hex(), count)
+            originator = str(item.originator_id)
+            chain, count, last = chains.get(originator, (start, 0, 0))
+            version = item.originator_version
+            if version <= last:
+                raise DigestOrderError(
+                    f"aggregate {originator}: version {version} read after version {last} "
+                    "(is it in two logs?)"
+                )
+            chain = link(chain, item.topic, originator, version, canonical_state(app, item))
+            chains[originator] = (chain, count + 1, version)
+    hasher = hashlib.sha256(GENESIS)
+    total = 0
+    for originator in sorted(chains):
+        chain, count, _ = chains[originator]
+        name = originator.encode()
+        hasher.update(len(name).to_bytes(4, "big"))
+        hasher.update(name)
+        hasher.update(count.to_bytes(8, "big"))
+        hasher.update(chain)
+        total += count
+    return Digest(hasher.hexdigest(), total)
