@@ -6,6 +6,10 @@ Order events by the order's ``intent_id``, and position and risk-book events by 
 :class:`AuditView` folds the log into the trail of every intent (the ``audit`` projection, which
 ``tape why`` reads); :func:`find_trail` finds one trail by scanning the whole log, and is what
 the projection is tested against.
+
+A trail's events are numbered by their step in the trail (1, 2, ...), not by their place in the
+log: every event of a trail belongs to one agent, so to one log even when the engine runs as
+several workers, and its steps are the same however the workers' logs interleave.
 """
 
 from __future__ import annotations
@@ -19,17 +23,18 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper, StoredEvent
 
 from engine.agents import Agent
-from engine.application import TapeApplication
 from engine.intents import Intent
 from engine.orders import Order
 from engine.positions import Position
 from engine.traders import TraderHolding
-from projections.views import Rows, event_name, plain, read_log
+from projections.logs import LogSource
+from projections.views import Rows, event_name, plain, read_log, time_key
 
 
 @dataclass
 class Trail:
-    """Everything recorded about one intent, in log order."""
+    """Everything recorded about one intent, in log order, each event with its step in the
+    trail (1-based, counting the intent's and its orders' events together)."""
 
     intent_id: str
     intent: dict[str, Any] | None = None
@@ -49,28 +54,38 @@ class Trail:
         }
 
 
-def _event_json(position: int, event: Any) -> dict[str, Any]:
+def _event_json(step: int, event: Any) -> dict[str, Any]:
     data = {k: v for k, v in vars(event).items() if k not in ("originator_topic",)}
-    return {"log_position": position, "event": event_name(event), **plain(data)}
+    return {"step": step, "event": event_name(event), **plain(data)}
 
 
-def _resolve(app: TapeApplication, ident: str) -> str | None:
-    # Find the intent_id that an intent id, an order id, a client or venue order id names.
+def _named_first(found: tuple[str, str] | None, at: str, intent_id: str) -> tuple[str, str]:
+    # Of two intents an id names, the one named first in time, ties by intent id.
+    return min(found, (at, intent_id)) if found is not None else (at, intent_id)
+
+
+def _resolve(app: LogSource, ident: str) -> str | None:
+    # Find the intent_id that an intent id, an order id, a client or venue order id names (as
+    # AuditView does: the intent named first in time, ties by intent id).
     orders: dict[str, str] = {}
+    found: tuple[str, str] | None = None
     for _, event in read_log(app):
+        at = time_key(event.timestamp)
         if isinstance(event, Intent.IntentReceived):
             if ident in (event.intent_id, str(event.originator_id)):
-                return event.intent_id
+                found = _named_first(found, at, event.intent_id)
         elif isinstance(event, Order.OrderPlaced):
             orders[str(event.originator_id)] = event.intent_id
             if ident in (str(event.originator_id), event.client_order_id):
-                return event.intent_id
+                found = _named_first(found, at, event.intent_id)
         elif isinstance(event, Order.OrderAccepted) and event.venue_order_id == ident:
-            return orders.get(str(event.originator_id))
-    return None
+            intent_id = orders.get(str(event.originator_id))
+            if intent_id is not None:
+                found = _named_first(found, at, intent_id)
+    return found[1] if found is not None else None
 
 
-def find_trail(app: TapeApplication, ident: str) -> Trail | None:
+def find_trail(app: LogSource, ident: str) -> Trail | None:
     """The trail of the intent that ``ident`` names (intent id, order id, client or venue
     order id), or None when nothing in the log has that id."""
     intent_id = _resolve(app, ident.strip())
@@ -79,25 +94,31 @@ def find_trail(app: TapeApplication, ident: str) -> Trail | None:
     trail = Trail(intent_id)
     intent_key: str | None = None
     order_ids: set[str] = set()
-    for position, event in read_log(app):
+    step = 0
+    for _, event in read_log(app):
         originator = str(event.originator_id)
         if isinstance(event, Intent.IntentReceived) and event.intent_id == intent_id:
             intent_key = originator
             trail.intent = event.intent
-            trail.events.append((position, event))
+            step += 1
+            trail.events.append((step, event))
         elif (isinstance(event, Intent.Event) and originator == intent_key) or (
             isinstance(event, TraderHolding.TraderTradeObserved) and event.intent_id == intent_id
         ):
-            trail.events.append((position, event))
+            step += 1
+            trail.events.append((step, event))
         elif isinstance(event, Order.OrderPlaced) and event.intent_id == intent_id:
             order_ids.add(originator)
-            trail.orders[originator] = [(position, event)]
+            step += 1
+            trail.orders[originator] = [(step, event)]
         elif isinstance(event, Order.Event) and originator in order_ids:
-            trail.orders[originator].append((position, event))
+            step += 1
+            trail.orders[originator].append((step, event))
         elif isinstance(event, (Position.Event, Agent.Event)):
             order_id = getattr(event, "order_id", None)
             if order_id in order_ids:
-                trail.orders[order_id].append((position, event))
+                step += 1
+                trail.orders[order_id].append((step, event))
     return trail
 
 
@@ -112,27 +133,30 @@ def _stored_state(state: bytes) -> dict[str, str]:
 class AuditView:
     """The trail of every intent, as a fold of the log.
 
-    ``events`` holds every event of a trail (key: its log position, zero-padded) with the intent
-    and order it belongs to and the event as stored (topic, originator, version, state), so a
-    trail is rebuilt exactly as the log has it. ``ids`` maps every id ``tape why`` accepts (intent
-    id, intent and order aggregate ids, client and venue order ids) to its intent, the first one
-    in log order winning; ``links`` ties intent and order aggregates to their intent.
+    ``events`` holds every event of a trail (key: its aggregate id and version) with the intent
+    and order it belongs to, its step in the trail and the event as stored (topic, originator,
+    version, state), so a trail is rebuilt exactly as the log has it. ``ids`` maps every id
+    ``tape why`` accepts (intent id, intent and order aggregate ids, client and venue order ids)
+    to its intent: of several intents one id names, the one named first in time (ties by intent
+    id), whichever log said so first. ``links`` ties intent and order aggregates to their intent,
+    and counts each trail's steps (key ``trail:<intent id>``).
     """
 
     events: Rows
     ids: Rows
     links: Rows
 
-    def apply(self, position: int, event: Any, stored: StoredEvent) -> None:
+    def apply(self, event: Any, stored: StoredEvent) -> None:
         """Fold one event in (``stored`` is how the log holds it)."""
         originator = str(event.originator_id)
+        at = time_key(event.timestamp)
         intent_id: str | None = None
         order_id: str | None = None
         if isinstance(event, Intent.IntentReceived):
             intent_id = event.intent_id
             self.links[originator] = {"intent_id": intent_id, "kind": "intent"}
-            self._name(intent_id, intent_id)
-            self._name(originator, intent_id)
+            self._name(intent_id, intent_id, at)
+            self._name(originator, intent_id, at)
         elif isinstance(event, Intent.Event):
             intent_id = self._linked(originator, "intent")
         elif isinstance(event, TraderHolding.TraderTradeObserved):
@@ -140,31 +164,43 @@ class AuditView:
         elif isinstance(event, Order.OrderPlaced):
             intent_id, order_id = event.intent_id, originator
             self.links[originator] = {"intent_id": intent_id, "kind": "order"}
-            self._name(originator, intent_id)
-            self._name(event.client_order_id, intent_id)
+            self._name(originator, intent_id, at)
+            self._name(event.client_order_id, intent_id, at)
         elif isinstance(event, Order.Event):
             intent_id = self._linked(originator, "order")
             order_id = originator
             if intent_id is not None and isinstance(event, Order.OrderAccepted):
-                self._name(event.venue_order_id, intent_id)
+                self._name(event.venue_order_id, intent_id, at)
         elif isinstance(event, (Position.Event, Agent.Event)):
             order_id = getattr(event, "order_id", None)
             intent_id = self._linked(order_id, "order") if order_id else None
         if intent_id is None:
             return
-        self.events[f"{position:020d}"] = {
+        self.events[f"{stored.originator_id}:{stored.originator_version}"] = {
             "intent_id": intent_id,
             "order_id": order_id,
-            "log_position": position,
+            "step": self._step(intent_id),
             "topic": stored.topic,
             "originator_id": str(stored.originator_id),
             "originator_version": stored.originator_version,
             **_stored_state(stored.state),
         }
 
-    def _name(self, ident: str, intent_id: str) -> None:
-        if self.ids.get(ident) is None:
-            self.ids[ident] = {"intent_id": intent_id}
+    def _name(self, ident: str, intent_id: str, at: str) -> None:
+        found = self.ids.get(ident)
+        if found is not None and (found["at"], found["intent_id"]) <= (at, intent_id):
+            return
+        self.ids[ident] = {"intent_id": intent_id, "at": at}
+
+    def _step(self, intent_id: str) -> int:
+        # The next step of an intent's trail.
+        key = f"trail:{intent_id}"
+        counter = self.links.get(key)
+        if counter is None:
+            counter = self.links[key] = {"intent_id": intent_id, "kind": "trail", "steps": 0}
+        counter["steps"] += 1
+        step: int = counter["steps"]
+        return step
 
     def _linked(self, key: str, kind: str) -> str | None:
         link = self.links.get(key)
@@ -175,10 +211,10 @@ class AuditView:
 
 
 def trail_from_rows(mapper: Mapper[UUID], intent_id: str, rows: Iterable[dict[str, Any]]) -> Trail:
-    """The trail of an intent from its ``AuditView.events`` rows (in log order): the events
-    decoded as the log holds them, so the trail equals :func:`find_trail`'s."""
+    """The trail of an intent from its ``AuditView.events`` rows (in any order): the events
+    decoded as the log holds them, in step order, so the trail equals :func:`find_trail`'s."""
     trail = Trail(intent_id)
-    for row in sorted(rows, key=lambda r: int(r["log_position"])):
+    for row in sorted(rows, key=lambda r: int(r["step"])):
         state = (
             row["state"].encode("utf-8") if "state" in row else base64.b64decode(row["state_b64"])
         )
@@ -190,7 +226,7 @@ def trail_from_rows(mapper: Mapper[UUID], intent_id: str, rows: Iterable[dict[st
                 state=state,
             )
         )
-        item = (int(row["log_position"]), event)
+        item = (int(row["step"]), event)
         if row["order_id"] is None:
             if isinstance(event, Intent.IntentReceived) and event.intent_id == intent_id:
                 trail.intent = event.intent

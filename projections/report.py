@@ -7,23 +7,28 @@ the PnL of holdings bought earlier counts from where it stood at midnight. Per t
 follows the lots: each buy lot belongs to the trader it copied, and a sell's or settlement's
 realised PnL is split over the lots it consumed. Slippage paid is, per fill, how much worse than
 the copied trader's own price it traded (buys above it, sells below it), times the size.
+
+Over several logs (the engine's workers) the events are merged by time, so the state before the
+day is complete when the day starts; the curve has one point per agent and moment (the value
+after every event of that moment), which is the same however the logs interleave.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from engine.application import TapeApplication
 from engine.ids import intent_uuid
 from engine.intents import Intent
 from engine.orders import Order
 from engine.positions import Position
 from engine.values import Side
-from projections.views import LogViews, read_log
+from projections.logs import LogSource, as_sources, read_merged
+from projections.views import LogViews
 
 NO_TRADER = "-"
 
@@ -131,15 +136,19 @@ class DayReport:
         }
 
 
-def last_event_day(app: TapeApplication) -> date:
-    """The UTC day of the log's last event."""
-    last = app.recorder.max_notification_id()
-    if not last:
+def last_event_day(logs: LogSource | Sequence[LogSource]) -> date:
+    """The UTC day of the last event (of the latest of the logs' last events)."""
+    stamps: list[datetime] = []
+    for log in as_sources(logs):
+        last = log.recorder.max_notification_id()
+        if not last:
+            continue
+        (notification,) = log.recorder.select_notifications(start=last, limit=1)
+        event: Any = log.mapper.to_domain_event(notification)
+        stamps.append(event.timestamp)
+    if not stamps:
         raise EmptyLogError("the store has no events yet: run a day first")
-    (notification,) = app.recorder.select_notifications(start=last, limit=1)
-    event: Any = app.mapper.to_domain_event(notification)
-    stamp: datetime = event.timestamp
-    return stamp.astimezone(UTC).date()
+    return max(stamps).astimezone(UTC).date()
 
 
 class _DayFold:
@@ -156,13 +165,13 @@ class _DayFold:
         self.curve: dict[str, list[tuple[datetime, Decimal]]] = {}
         self.baseline: dict[str, Decimal] | None = None
 
-    def apply(self, position: int, event: Any) -> None:
+    def apply(self, event: Any) -> None:
         stamp = event.timestamp
         if stamp < self.start:
-            self.before.apply(position, event)
+            self.before.apply(event)
         if stamp >= self.end:
             return
-        self.after.apply(position, event)
+        self.after.apply(event)
         if stamp < self.start:
             return
         if self.baseline is None:
@@ -221,18 +230,21 @@ class _DayFold:
             base = (self.baseline or {}).get(agent, Decimal(0))
             value = _agent_total(self.after, agent) - base
             points = self.curve.setdefault(agent, [(event.timestamp, Decimal(0))])
+            if len(points) > 1 and points[-1][0] == event.timestamp:
+                points.pop()  # one point per moment: the value after all of its events
             if points[-1][1] != value:
                 points.append((event.timestamp, value))
 
 
-def day_report(app: TapeApplication, day: date | None = None) -> DayReport:
-    """Fold the log into the report of ``day`` (default: the day of the last event)."""
-    day = day or last_event_day(app)
+def day_report(logs: LogSource | Sequence[LogSource], day: date | None = None) -> DayReport:
+    """Fold the log (of one application, or the union of several) into the report of ``day``
+    (default: the day of the last event)."""
+    day = day or last_event_day(logs)
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     end = start + timedelta(days=1)
     fold = _DayFold(start, end)
-    for position, event in read_log(app):
-        fold.apply(position, event)
+    for event in read_merged(logs):
+        fold.apply(event)
     first = agent_totals(fold.before)
     last = agent_totals(fold.after)
     agents = []

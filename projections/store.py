@@ -2,10 +2,10 @@
 
 Every read-model table has the same shape: a key, a few indexed columns that reads filter on
 (``grp``, ``agent``, ``venue``, ``status``, ``at_time``, ``seq``) and the row itself as JSON
-(``data``). ``tape_proj_tracking`` holds, per projection, the last notification id applied and
-the version of the fold that applied it. A write transaction locks the tracking rows first
-(``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE`` on PostgreSQL), so two processes
-catching up at once take turns and never apply an event twice.
+(``data``). ``tape_proj_tracking`` holds, per projection and log it follows, the last
+notification id applied and the version of the fold that applied it. A write transaction locks
+the tracking rows first (``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE`` on
+PostgreSQL), so two processes catching up at once take turns and never apply an event twice.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ SQLITE_BUSY_TIMEOUT_S = 60.0
 @dataclass(frozen=True)
 class Index:
     """The columns a row is found by: a group (intent id, token...), agent, venue, status,
-    a time (``time_key`` text, so it sorts) and a sequence (the log position it began at)."""
+    a time (``time_key`` text, so it sorts) and a sequence rows are listed by (the time it
+    began in microseconds, or its step in a trail), ties by key."""
 
     grp: str | None = None
     agent: str | None = None
@@ -78,7 +79,7 @@ class Query:
 
 @dataclass(frozen=True)
 class Tracking:
-    """How far a projection has read the log, and the version of the fold that read it."""
+    """How far a projection has read a log, and the version of the fold that read it."""
 
     position: int
     version: int
@@ -94,6 +95,14 @@ class StoreTransaction(ABC):
     @abstractmethod
     def set_tracking(self, name: str, tracking: Tracking) -> None:
         """Record how far a projection has read."""
+
+    @abstractmethod
+    def all_tracking(self) -> dict[str, Tracking]:
+        """Every tracking row, by name (not locked)."""
+
+    @abstractmethod
+    def delete_tracking(self, name: str) -> None:
+        """Forget a tracking row."""
 
     @abstractmethod
     def get(self, table: str, key: str) -> str | None:
@@ -128,7 +137,7 @@ class ProjectionStore(ABC):
 
     @abstractmethod
     def setup(self, tables: Iterable[str], names: Iterable[str]) -> None:
-        """Create the tables (if missing) and a tracking row for every projection."""
+        """Create the tables (if missing) and the named tracking rows (if missing)."""
 
     @abstractmethod
     def write(self) -> contextlib.AbstractContextManager[StoreTransaction]:
@@ -174,6 +183,15 @@ class _SqliteTransaction(StoreTransaction):
             "version = excluded.version",
             (name, tracking.position, tracking.version),
         )
+
+    def all_tracking(self) -> dict[str, Tracking]:
+        rows = self.conn.execute(
+            f"SELECT name, position, version FROM {TRACKING_TABLE}"  # noqa: S608
+        ).fetchall()
+        return {str(n): Tracking(int(p), int(v)) for n, p, v in rows}
+
+    def delete_tracking(self, name: str) -> None:
+        self.conn.execute(f"DELETE FROM {TRACKING_TABLE} WHERE name = ?", (name,))  # noqa: S608
 
     def get(self, table: str, key: str) -> str | None:
         row = self.conn.execute(
@@ -303,6 +321,18 @@ class _PostgresTransaction(StoreTransaction):
                 "version = EXCLUDED.version"
             ).format(self._table(TRACKING_TABLE)),
             (name, tracking.position, tracking.version),
+        )
+
+    def all_tracking(self) -> dict[str, Tracking]:
+        rows = self.conn.execute(
+            sql.SQL("SELECT name, position, version FROM {}").format(self._table(TRACKING_TABLE))
+        ).fetchall()
+        return {str(n): Tracking(int(p), int(v)) for n, p, v in rows}
+
+    def delete_tracking(self, name: str) -> None:
+        self.conn.execute(
+            sql.SQL("DELETE FROM {} WHERE name = %s").format(self._table(TRACKING_TABLE)),
+            (name,),
         )
 
     def get(self, table: str, key: str) -> str | None:

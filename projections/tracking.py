@@ -1,14 +1,20 @@
-"""Tracked projections: the read models as consumers of the application's notification log.
+"""Tracked projections: the read models as consumers of one or several notification logs.
 
-A :class:`Projector` polls ``app.recorder.select_notifications`` (SQLite has no subscription),
-folds each page of events through the projections (the pure folds of ``projections/views.py``
-and ``projections/audit.py``, over store-backed tables) and writes the rows it changed together
-with each projection's new position, in one transaction. A crash between two events therefore
-leaves the rows and the position of the last committed page: restarting re-reads the log from
-there, so no event is applied twice or skipped.
+A :class:`Projector` polls ``recorder.select_notifications`` of each log it follows (SQLite has
+no subscription): the single application's, or, when the engine runs as several workers, each
+worker's. It folds a page of events through the projections (the pure folds of
+``projections/views.py`` and ``projections/audit.py``, over store-backed tables) and writes the
+rows it changed together with each projection's new position in each log it read, in one
+transaction. A crash between two events therefore leaves the rows and the positions of the last
+committed page: restarting re-reads the logs from there, so no event is applied twice or
+skipped. The folds do not depend on how the logs interleave, so the rows are the same whichever
+log a page came from first.
 
-Each projection carries a ``version``; a projection whose stored rows were made by another
-version is rebuilt from the log on first use.
+A projection keeps one tracking row per log: named after the projection for the single
+application ``Tape`` (as before there were workers), ``projection@log`` for any other. A store
+whose rows were made from other logs than the ones given is refused
+(:class:`ForeignUpstreamError`) until it is rebuilt. Each projection carries a ``version``; a
+projection whose stored rows were made by another version is rebuilt from the logs on first use.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -26,6 +32,7 @@ from eventsourcing.persistence import Notification
 from engine.application import TapeApplication
 from engine.values import dec_str
 from projections.audit import AuditView, Trail, trail_from_rows
+from projections.logs import LogSource, as_sources
 from projections.store import Index, ProjectionStore, Query, StoreTransaction, Tracking
 from projections.views import (
     BalancesView,
@@ -36,9 +43,13 @@ from projections.views import (
     PositionsView,
     PurchasesView,
     Rows,
+    time_key,
+    time_seq,
 )
 
 DEFAULT_BATCH = 500
+SINGLE_APP = TapeApplication.name
+"""The application of a single-process Tape: its tracking rows are named after the projection."""
 
 
 # -- rows as JSON ---------------------------------------------------------------------------
@@ -70,12 +81,6 @@ def decode_row(data: str) -> dict[str, Any]:
     """Inverse of :func:`encode_row`."""
     row: dict[str, Any] = json.loads(data, object_hook=_decode_object)
     return row
-
-
-def time_key(value: datetime) -> str:
-    """A time as sortable text (UTC, always with microseconds), the form the ``at`` column
-    and the ``--since``/``--until`` filters compare."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # -- tables ---------------------------------------------------------------------------------
@@ -166,33 +171,37 @@ def position_status(row: dict[str, Any]) -> str:
     return "SETTLED" if row.get("settled_size") else "CLOSED"
 
 
+def _seq(value: Any) -> int | None:
+    return time_seq(value) if isinstance(value, datetime) else None
+
+
 def order_index(row: dict[str, Any]) -> Index:
-    """Orders: by intent, agent, venue, status, time placed."""
+    """Orders: by intent, agent, venue, status, time placed (listed by that time)."""
     return Index(
         row["intent_id"],
         row["agent"],
         row["venue"],
         row["status"],
         _at(row["placed_at"]),
-        row["log_position"],
+        _seq(row["placed_at"]),
     )
 
 
 def intent_index(row: dict[str, Any]) -> Index:
-    """Intents: by denial reason, agent, venue, verdict, time received."""
+    """Intents: by denial reason, agent, venue, verdict, time received (listed by that time)."""
     return Index(
         row["reason"],
         row["agent"],
         row["venue"],
         row["verdict"],
         _at(row["received_at"]),
-        row["log_position"],
+        _seq(row["received_at"]),
     )
 
 
 def mark_index(row: dict[str, Any]) -> Index:
     """Marks: by token and venue."""
-    return Index(row["token_id"], None, row["venue"], None, None, row["log_position"])
+    return Index(row["token_id"], None, row["venue"])
 
 
 def position_index(row: dict[str, Any]) -> Index:
@@ -212,14 +221,14 @@ def balance_index(row: dict[str, Any]) -> Index:
 
 
 def purchase_index(row: dict[str, Any]) -> Index:
-    """Purchase lots: by token, agent, venue, status, time bought."""
+    """Purchase lots: by token, agent, venue, status, time bought (listed by that time)."""
     return Index(
         row["token_id"],
         row["agent"],
         row["venue"],
         row["status"],
         _at(row["bought_at"]),
-        row["log_position"],
+        _seq(row["bought_at"]),
     )
 
 
@@ -228,7 +237,7 @@ def _plain_index(row: dict[str, Any]) -> Index:
 
 
 def _audit_event_index(row: dict[str, Any]) -> Index:
-    return Index(grp=row["intent_id"], seq=row["log_position"])
+    return Index(grp=row["intent_id"], seq=row["step"])
 
 
 def _audit_id_index(row: dict[str, Any]) -> Index:
@@ -243,10 +252,9 @@ class TrackedProjection(ABC):
     tables: ClassVar[tuple[TableSpec, ...]]
 
     @abstractmethod
-    def apply(
-        self, position: int, event: Any, notification: Notification, tables: dict[str, Rows]
-    ) -> None:
-        """Fold one event into the projection's tables."""
+    def apply(self, event: Any, notification: Notification, tables: dict[str, Rows]) -> None:
+        """Fold one event into the projection's tables (``notification``: how its log holds
+        it; where it sits in that log must not matter)."""
 
     def describe(self) -> str:
         """One line on what the projection holds."""
@@ -257,39 +265,36 @@ class OrdersProjection(TrackedProjection):
     """Orders with their status, fills and venue ids."""
 
     name = "orders"
+    version = 2  # 2: no log positions in the rows (several logs interleave)
     tables = (TableSpec("orders", order_index),)
 
-    def apply(
-        self, position: int, event: Any, notification: Notification, tables: dict[str, Rows]
-    ) -> None:
+    def apply(self, event: Any, notification: Notification, tables: dict[str, Rows]) -> None:
         """Fold one event in."""
-        OrdersView(tables["orders"]).apply(position, event)
+        OrdersView(tables["orders"]).apply(event)
 
 
 class IntentsProjection(TrackedProjection):
     """Intents with their verdicts and denial reasons."""
 
     name = "intents"
+    version = 2  # 2: no log positions in the rows (several logs interleave)
     tables = (TableSpec("intents", intent_index),)
 
-    def apply(
-        self, position: int, event: Any, notification: Notification, tables: dict[str, Rows]
-    ) -> None:
+    def apply(self, event: Any, notification: Notification, tables: dict[str, Rows]) -> None:
         """Fold one event in."""
-        IntentsView(tables["intents"]).apply(position, event)
+        IntentsView(tables["intents"]).apply(event)
 
 
 class MarksProjection(TrackedProjection):
     """The latest recorded book's mid of every token (what PnL is marked at)."""
 
     name = "marks"
+    version = 2  # 2: no log positions in the rows (several logs interleave)
     tables = (TableSpec("marks", mark_index),)
 
-    def apply(
-        self, position: int, event: Any, notification: Notification, tables: dict[str, Rows]
-    ) -> None:
+    def apply(self, event: Any, notification: Notification, tables: dict[str, Rows]) -> None:
         """Fold one event in."""
-        MarksView(tables["marks"]).apply(position, event)
+        MarksView(tables["marks"]).apply(event)
 
 
 class PositionsProjection(TrackedProjection):
@@ -298,11 +303,9 @@ class PositionsProjection(TrackedProjection):
     name = "positions"
     tables = (TableSpec("positions", position_index),)
 
-    def apply(
-        self, position: int, event: Any, notification: Notification, tables: dict[str, Rows]
-    ) -> None:
+    def apply(self, event: Any, notification: Notification, tables: dict[str, Rows]) -> None:
         """Fold one event in."""
-        PositionsView(tables["positions"]).apply(position, event)
+        PositionsView(tables["positions"]).apply(event)
 
 
 class BalancesProjection(TrackedProjection):
@@ -315,12 +318,10 @@ class BalancesProjection(TrackedProjection):
         TableSpec("balance_agents", lambda row: Index(agent=row["name"])),
     )
 
-    def apply(
-        self, position: int, event: Any, notification: Notification, tables: dict[str, Rows]
-    ) -> None:
+    def apply(self, event: Any, notification: Notification, tables: dict[str, Rows]) -> None:
         """Fold one event in."""
         BalancesView(tables["balances"], tables["balance_orders"], tables["balance_agents"]).apply(
-            position, event
+            event
         )
 
 
@@ -328,37 +329,35 @@ class PurchasesProjection(TrackedProjection):
     """Purchase history: every buy lot and how sells and settlements consumed it (FIFO)."""
 
     name = "purchases"
+    version = 2  # 2: no log positions in the rows (several logs interleave)
     tables = (
         TableSpec("purchases", purchase_index),
         TableSpec("purchase_positions", _plain_index),
         TableSpec("purchase_sells", _plain_index),
     )
 
-    def apply(
-        self, position: int, event: Any, notification: Notification, tables: dict[str, Rows]
-    ) -> None:
+    def apply(self, event: Any, notification: Notification, tables: dict[str, Rows]) -> None:
         """Fold one event in."""
         PurchasesView(
             tables["purchases"], tables["purchase_positions"], tables["purchase_sells"]
-        ).apply(position, event)
+        ).apply(event)
 
 
 class AuditProjection(TrackedProjection):
     """The causal trail of every intent and order, which tape why reads."""
 
     name = "audit"
+    version = 2  # 2: no log positions in the rows (several logs interleave)
     tables = (
         TableSpec("audit_events", _audit_event_index),
         TableSpec("audit_ids", _audit_id_index),
         TableSpec("audit_links", _audit_id_index),
     )
 
-    def apply(
-        self, position: int, event: Any, notification: Notification, tables: dict[str, Rows]
-    ) -> None:
+    def apply(self, event: Any, notification: Notification, tables: dict[str, Rows]) -> None:
         """Fold one event in."""
         AuditView(tables["audit_events"], tables["audit_ids"], tables["audit_links"]).apply(
-            position, event, notification
+            event, notification
         )
 
 
@@ -381,45 +380,94 @@ PROJECTION_NAMES = tuple(p.name for p in all_projections())
 # -- the projector --------------------------------------------------------------------------
 
 
+def tracking_key(projection: str, upstream: str) -> str:
+    """The tracking row of a projection's position in one log: the projection's own name for
+    the single application (so stores made before there were workers keep working),
+    ``projection@log`` for any other."""
+    return projection if upstream == SINGLE_APP else f"{projection}@{upstream}"
+
+
+def _upstream_of(projection: str, key: str) -> str | None:
+    # The log a tracking row of this projection is about (None: another projection's row).
+    if key == projection:
+        return SINGLE_APP
+    prefix = f"{projection}@"
+    return key[len(prefix) :] if key.startswith(prefix) else None
+
+
 @dataclass(frozen=True)
 class ProjectionStatus:
-    """Where a projection is: its position, the log's, and its rows per table."""
+    """Where a projection is in each log it follows, where the logs are, and its rows per
+    table. ``position``, ``log_position`` and ``behind`` add up over the logs."""
 
     name: str
-    position: int
-    log_position: int
+    positions: dict[str, int]
+    log_positions: dict[str, int]
     rows: dict[str, int]
     description: str
 
     @property
+    def position(self) -> int:
+        """Notifications applied, over every log (with one log: its position)."""
+        return sum(self.positions.values())
+
+    @property
+    def log_position(self) -> int:
+        """The logs' last positions, added up."""
+        return sum(self.log_positions.values())
+
+    @property
     def behind(self) -> int:
-        """Notifications not yet applied (an upper bound: ids may have gaps)."""
-        return max(self.log_position - self.position, 0)
+        """Notifications not yet applied, over every log (an upper bound: ids may have gaps)."""
+        return sum(
+            max(last - self.positions.get(name, 0), 0) for name, last in self.log_positions.items()
+        )
 
 
 class UnknownProjectionError(LookupError):
     """Raised for a projection name that is not one of :data:`PROJECTION_NAMES`."""
 
 
+class ForeignUpstreamError(LookupError):
+    """Raised when a projection's stored rows were folded from other logs than the ones given
+    (another deployment's: the single application's, or another number of workers)."""
+
+
 class Projector:
-    """Keeps tracked projections caught up with an application's log, and reads them."""
+    """Keeps tracked projections caught up with one or several logs, and reads them.
+
+    ``upstreams`` is an application (anything with a ``name``, ``recorder`` and ``mapper``, see
+    :class:`~projections.logs.LogSource`) or a sequence of them with distinct names: the
+    projections hold the union of their logs.
+    """
 
     def __init__(
         self,
-        app: TapeApplication,
+        upstreams: LogSource | Sequence[LogSource],
         store: ProjectionStore,
         projections: Sequence[TrackedProjection] | None = None,
         *,
         batch_size: int = DEFAULT_BATCH,
     ) -> None:
-        self.app = app
+        self.upstreams = as_sources(upstreams)
+        names = [u.name for u in self.upstreams]
+        if not names:
+            raise ValueError("a projector follows at least one log")
+        if len(set(names)) != len(names):
+            raise ValueError(f"the logs followed must have distinct names, not {names}")
         self.store = store
         self.projections = list(projections) if projections is not None else all_projections()
         self.by_name = {p.name: p for p in self.projections}
         self.batch_size = batch_size
+        self.keys = {
+            p.name: {u.name: tracking_key(p.name, u.name) for u in self.upstreams}
+            for p in self.projections
+        }
+        self.foreign: dict[str, list[str]] = {}
+        self._turn = 0
         store.setup(
             [spec.name for p in self.projections for spec in p.tables],
-            [p.name for p in self.projections],
+            [key for p in self.projections for key in self.keys[p.name].values()],
         )
         self._reset_stale_versions()
 
@@ -435,58 +483,109 @@ class Projector:
         return [p for p in self.projections if p.name in wanted]
 
     def _reset_stale_versions(self) -> None:
+        # A projection stored by another version of its fold is emptied (and its rows from
+        # other logs forgotten); one whose rows came from other logs is noted as foreign.
         with self.store.write() as txn:
-            tracking = txn.tracking([p.name for p in self.projections])
+            stored = txn.all_tracking()
             for projection in self.projections:
-                if tracking[projection.name] != Tracking(0, 0) and (
-                    tracking[projection.name].version != projection.version
+                mine = {
+                    key: tracking
+                    for key, tracking in stored.items()
+                    if _upstream_of(projection.name, key) is not None
+                }
+                if any(
+                    t != Tracking(0, 0) and t.version != projection.version for t in mine.values()
                 ):
                     self._clear(txn, projection)
+                    continue
+                current = set(self.keys[projection.name].values())
+                foreign = [
+                    str(_upstream_of(projection.name, key))
+                    for key, tracking in sorted(mine.items())
+                    if key not in current and tracking.position > 0
+                ]
+                if foreign:
+                    self.foreign[projection.name] = foreign
 
-    @staticmethod
-    def _clear(txn: StoreTransaction, projection: TrackedProjection) -> None:
+    def _clear(self, txn: StoreTransaction, projection: TrackedProjection) -> None:
         for spec in projection.tables:
             txn.clear(spec.name)
-        txn.set_tracking(projection.name, Tracking(0, projection.version))
+        current = self.keys[projection.name]
+        for key in txn.all_tracking():
+            if _upstream_of(projection.name, key) is not None and key not in current.values():
+                txn.delete_tracking(key)
+        for key in current.values():
+            txn.set_tracking(key, Tracking(0, projection.version))
+        self.foreign.pop(projection.name, None)
 
-    def catch_up(self, names: Iterable[str] | None = None) -> int:
+    def _check_foreign(self, selected: Sequence[TrackedProjection]) -> None:
+        for projection in selected:
+            foreign = self.foreign.get(projection.name)
+            if foreign:
+                raise ForeignUpstreamError(
+                    f"the {projection.name} projection in this store was folded from the logs "
+                    f"of {', '.join(foreign)}, not only of "
+                    f"{', '.join(u.name for u in self.upstreams)}: read it with the logs it "
+                    "follows, or rebuild it to follow these"
+                )
+
+    def catch_up(
+        self, names: Iterable[str] | None = None, *, stop: Callable[[], bool] | None = None
+    ) -> int:
         """Apply every event the named projections (default: all) have not read yet, a page
-        per transaction; returns how many notifications were read."""
+        per transaction; returns how many notifications were read. ``stop`` is asked before
+        each page: when it says so, the catch-up ends there (a page is never cut)."""
         selected = self._select(names)
+        self._check_foreign(selected)
         total = 0
-        while True:
+        while stop is None or not stop():
             read = self._catch_up_page(selected)
             total += read
             if read < self.batch_size:
-                return total
+                break
+        return total
 
     def _catch_up_page(self, selected: Sequence[TrackedProjection]) -> int:
+        # One transaction: up to batch_size notifications, from the logs in turn (each page
+        # starts with the next log, so a busy log does not starve the others).
+        count = len(self.upstreams)
+        first = self._turn % count
+        self._turn += 1
         with self.store.write() as txn:
-            tracking = txn.tracking([p.name for p in selected])
-            start = min(t.position for t in tracking.values()) + 1
-            page = self.app.recorder.select_notifications(start=start, limit=self.batch_size)
-            if not page:
-                return 0
+            tracking = txn.tracking([key for p in selected for key in self.keys[p.name].values()])
             tables = {spec.name: TableRows(txn, spec) for p in selected for spec in p.tables}
             rows: dict[str, Rows] = dict(tables)
-            for notification in page:
-                event: Any = None
+            read = 0
+            for turn in range(count):
+                if read >= self.batch_size:
+                    break
+                upstream = self.upstreams[(first + turn) % count]
+                keys = {p.name: self.keys[p.name][upstream.name] for p in selected}
+                done = {p.name: tracking[keys[p.name]].position for p in selected}
+                page = upstream.recorder.select_notifications(
+                    start=min(done.values()) + 1, limit=self.batch_size - read
+                )
+                if not page:
+                    continue
+                for notification in page:
+                    event: Any = None
+                    for projection in selected:
+                        if notification.id > done[projection.name]:
+                            if event is None:
+                                event = upstream.mapper.to_domain_event(notification)
+                            projection.apply(event, notification, rows)
+                last = page[-1].id
                 for projection in selected:
-                    if notification.id > tracking[projection.name].position:
-                        if event is None:
-                            event = self.app.mapper.to_domain_event(notification)
-                        projection.apply(notification.id, event, notification, rows)
+                    position = max(done[projection.name], last)
+                    txn.set_tracking(keys[projection.name], Tracking(position, projection.version))
+                read += len(page)
             for table in tables.values():
                 table.flush()
-            last = page[-1].id
-            for projection in selected:
-                position = max(tracking[projection.name].position, last)
-                txn.set_tracking(projection.name, Tracking(position, projection.version))
-            return len(page)
+            return read
 
     def rebuild(self, names: Iterable[str] | None = None) -> int:
-        """Drop the named projections' rows (default: all) and fold the whole log again;
-        returns how many notifications were read."""
+        """Drop the named projections' rows (default: all) and fold the whole logs again;
+        returns how many notifications were read. Rows folded from other logs go too."""
         selected = self._select(names)
         with self.store.write() as txn:
             for projection in selected:
@@ -494,17 +593,20 @@ class Projector:
         return self.catch_up([p.name for p in selected])
 
     def status(self) -> list[ProjectionStatus]:
-        """Each projection's position and row counts, against the log's last position."""
-        log_position = self.app.recorder.max_notification_id() or 0
+        """Each projection's positions and row counts, against the logs' last positions."""
+        log_positions = {u.name: u.recorder.max_notification_id() or 0 for u in self.upstreams}
         out = []
         with self.store.read() as txn:
-            tracking = txn.tracking([p.name for p in self.projections])
+            tracking = txn.tracking(
+                [key for p in self.projections for key in self.keys[p.name].values()]
+            )
             for projection in self.projections:
+                keys = self.keys[projection.name]
                 out.append(
                     ProjectionStatus(
                         projection.name,
-                        tracking[projection.name].position,
-                        log_position,
+                        {name: tracking[key].position for name, key in keys.items()},
+                        log_positions,
                         {spec.name: txn.count(spec.name) for spec in projection.tables},
                         projection.describe(),
                     )
@@ -512,7 +614,8 @@ class Projector:
         return out
 
     def rows(self, table: str, query: Query | None = None) -> dict[str, dict[str, Any]]:
-        """The rows of a table that a query wants (all without one), by key, in log order."""
+        """The rows of a table that a query wants (all without one), by key, in table order
+        (time, then key)."""
         with self.store.read() as txn:
             return {key: decode_row(data) for key, data in txn.select(table, query or Query())}
 
@@ -562,4 +665,4 @@ class Projector:
                 return None
             intent_id = str(decode_row(found)["intent_id"])
             rows = [decode_row(d) for _, d in txn.select("audit_events", Query(grp=intent_id))]
-        return trail_from_rows(self.app.mapper, intent_id, rows)
+        return trail_from_rows(self.upstreams[0].mapper, intent_id, rows)

@@ -1,47 +1,44 @@
 """Read models folded from the event log: orders, intents, marks, positions, balances, purchases.
 
-Each view is a pure fold: ``apply(position, event)`` for every event of the log, in log order,
-into ``rows`` (and, for some views, side tables), mappings from a row key to a row dict. The
-mappings are plain dicts when a view is folded in memory (``LogViews.build``, ``--as-of``) and
-store-backed tables when it is a tracked projection (``projections/tracking.py``): the same
-fold serves both, so they cannot drift apart.
+Each view is a pure fold: ``apply(event)`` for every event of the log into ``rows`` (and, for
+some views, side tables), mappings from a row key to a row dict. The mappings are plain dicts
+when a view is folded in memory (``LogViews.build``, ``--as-of``) and store-backed tables when
+it is a tracked projection (``projections/tracking.py``): the same fold serves both, so they
+cannot drift apart.
+
+The log may be the union of several logs (one per engine worker, see ``projections/logs.py``)
+read in any interleaving, so a fold never looks at where an event sits in its log: a row is
+changed only by events of its own aggregate or agent (always in one log, in order), and what
+several agents share, the mark of a token, is the book of the latest verdict by time with a
+stable tie-break. Rows are listed in time order, ties by key (:func:`in_time_order`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, MutableMapping
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from engine.agents import Agent
-from engine.application import TapeApplication
 from engine.intents import Intent
 from engine.orders import TERMINAL, Order
 from engine.positions import COST_QUANTUM, Position
 from engine.values import Book, Side, dec_str
+from projections.logs import (
+    LogSource,
+    read_log,  # noqa: F401 (re-exported: callers find it here)
+    read_logs,
+)
 
-PAGE = 1000
 PRICE_QUANTUM = Decimal("0.000001")
 TERMINAL_STATUSES = frozenset(status.value for status in TERMINAL)
 
 Rows = MutableMapping[str, dict[str, Any]]
 """Rows of a view by key: a dict in memory, a store-backed table in a tracked projection."""
-
-
-def read_log(app: TapeApplication, start: int = 1) -> Iterator[tuple[int, Any]]:
-    """Every event of the application's log from ``start``, with its position."""
-    next_id = start
-    while True:
-        page = app.recorder.select_notifications(start=next_id, limit=PAGE)
-        if not page:
-            return
-        for notification in page:
-            yield notification.id, app.mapper.to_domain_event(notification)
-        next_id = page[-1].id + 1
 
 
 def event_name(event: Any) -> str:
@@ -62,13 +59,31 @@ def _key(event: Any) -> str:
     return str(getattr(event, "originator_id", ""))
 
 
+def time_key(value: datetime) -> str:
+    """A time as sortable text (UTC, always with microseconds), the form the ``at`` column
+    and the ``--since``/``--until`` filters compare."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def time_seq(value: datetime) -> int:
+    """A time as whole microseconds since the epoch: the ``seq`` a row is listed by."""
+    delta = value.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def in_time_order(rows: Rows, field_name: str) -> list[dict[str, Any]]:
+    """The rows by the time in ``field_name``, ties by row key: the order the projections'
+    ``seq`` column gives them, the same whichever way several logs interleaved."""
+    return [row for _, row in sorted(rows.items(), key=lambda kv: (kv[1][field_name], kv[0]))]
+
+
 @dataclass
 class OrdersView:
     """Orders with their status, fills and venue ids."""
 
     rows: Rows = field(default_factory=_rows)
 
-    def apply(self, position: int, event: Any) -> None:
+    def apply(self, event: Any) -> None:
         """Fold one event in."""
         if isinstance(event, Order.OrderPlaced):
             self.rows[_key(event)] = {
@@ -95,7 +110,6 @@ class OrdersView:
                 "reason": None,
                 "placed_at": event.timestamp,
                 "updated_at": event.timestamp,
-                "log_position": position,
             }
             return
         if not isinstance(event, Order.Event):
@@ -168,7 +182,7 @@ class IntentsView:
 
     rows: Rows = field(default_factory=_rows)
 
-    def apply(self, position: int, event: Any) -> None:
+    def apply(self, event: Any) -> None:
         """Fold one event in."""
         if isinstance(event, Intent.IntentReceived):
             intent = event.intent
@@ -193,7 +207,6 @@ class IntentsView:
                 "failed_values": None,
                 "redeliveries": 0,
                 "order_ids": [],
-                "log_position": position,
             }
             return
         if not isinstance(event, Intent.Event):
@@ -217,20 +230,35 @@ class IntentsView:
 
 @dataclass
 class MarksView:
-    """The latest book the engine recorded for each token (what positions are marked at)."""
+    """The latest book the engine recorded for each token (what positions are marked at).
+
+    Any agent's verdict may record a token's book, and the agents' verdicts may sit in
+    different logs, so "latest" is by the verdict's time, ties broken by the intent's id and
+    the verdict's version, never by where a verdict sits in a log: the same mark however the
+    logs interleave (over one log in time order, the last book recorded)."""
 
     rows: Rows = field(default_factory=_rows)
 
-    def apply(self, position: int, event: Any) -> None:
+    def apply(self, event: Any) -> None:
         """Fold one event in."""
         if isinstance(event, (Intent.IntentAccepted, Intent.IntentDenied)) and event.book:
             book = Book.from_record(event.book)
-            self.rows[pair_key(book.venue, book.token_id)] = {
+            key = pair_key(book.venue, book.token_id)
+            found = self.rows.get(key)
+            if found is not None and mark_order(found) > (
+                event.timestamp,
+                _key(event),
+                event.originator_version,
+            ):
+                return
+            self.rows[key] = {
                 "venue": book.venue,
                 "token_id": book.token_id,
                 "mark": book.mid(),
                 "book_at": book.at,
-                "log_position": position,
+                "decided_at": event.timestamp,
+                "intent_key": _key(event),
+                "intent_version": event.originator_version,
             }
 
     def mark(self, venue: str, token_id: str) -> Decimal | None:
@@ -242,13 +270,18 @@ class MarksView:
         return mark
 
 
+def mark_order(row: dict[str, Any]) -> tuple[datetime, str, int]:
+    """Which of two marks of a token is the later: by the verdict's time, intent and version."""
+    return (row["decided_at"], row["intent_key"], row["intent_version"])
+
+
 @dataclass
 class PositionsView:
     """Positions per agent, venue and token: size, average cost, realised and marked PnL."""
 
     rows: Rows = field(default_factory=_rows)
 
-    def apply(self, position: int, event: Any) -> None:
+    def apply(self, event: Any) -> None:
         """Fold one event in."""
         if isinstance(event, Position.PositionOpened):
             self.rows[_key(event)] = {
@@ -356,7 +389,7 @@ class BalancesView:
             row = self.rows[key] = _new_balance(agent, venue)
         return row
 
-    def apply(self, position: int, event: Any) -> None:
+    def apply(self, event: Any) -> None:
         """Fold one event in."""
         if isinstance(event, Agent.AgentRegistered):
             self.agents[_key(event)] = {
@@ -507,7 +540,7 @@ class PurchasesView:
     positions: Rows = field(default_factory=_rows)
     sells: Rows = field(default_factory=_rows)
 
-    def apply(self, position: int, event: Any) -> None:
+    def apply(self, event: Any) -> None:
         """Fold one event in."""
         if isinstance(event, Position.PositionOpened):
             self.positions[_key(event)] = {
@@ -537,7 +570,6 @@ class PurchasesView:
                 "realised_pnl": Decimal(0),
                 "consumed": [],
                 "status": "OPEN",
-                "log_position": position,
             }
         elif isinstance(event, Position.PositionReduced):
             parts = _shares(event.consumed, event.price, event.size, event.fee, event.realised_pnl)
@@ -621,26 +653,28 @@ class LogViews:
     events: int = 0
     names: dict[str, int] = field(default_factory=dict)
 
-    def apply(self, position: int, event: Any) -> None:
+    def apply(self, event: Any) -> None:
         """Fold one event into every view."""
         self.events += 1
         name = event_name(event)
         self.names[name] = self.names.get(name, 0) + 1
-        self.orders.apply(position, event)
-        self.intents.apply(position, event)
-        self.positions.apply(position, event)
-        self.marks.apply(position, event)
-        self.balances.apply(position, event)
-        self.purchases.apply(position, event)
+        self.orders.apply(event)
+        self.intents.apply(event)
+        self.positions.apply(event)
+        self.marks.apply(event)
+        self.balances.apply(event)
+        self.purchases.apply(event)
 
     @classmethod
-    def build(cls, app: TapeApplication, *, until: datetime | None = None) -> LogViews:
-        """Fold the whole log; with ``until``, only the events stamped at or before it (the
-        state as it was at that time)."""
+    def build(
+        cls, logs: LogSource | Sequence[LogSource], *, until: datetime | None = None
+    ) -> LogViews:
+        """Fold the whole log (of one application, or the union of several); with ``until``,
+        only the events stamped at or before it (the state as it was at that time)."""
         views = cls()
-        for position, event in read_log(app):
+        for event in read_logs(logs):
             if until is None or event.timestamp <= until:
-                views.apply(position, event)
+                views.apply(event)
         return views
 
 

@@ -3,12 +3,14 @@ following it, and compare the projections with what the aggregates say."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from adapters.clock import ManualClock
 from adapters.day_runner import DayRunner, RunStats
@@ -18,11 +20,15 @@ from adapters.sample_day import demo_agent_configs
 from engine.agents import Agent
 from engine.application import TapeApplication
 from engine.config import AgentConfig
+from engine.feeds import Feed
 from engine.intents import Intent
 from engine.orders import Order
 from engine.positions import Position
+from engine.reconciliations import Reconciliation
 from engine.service import TradingEngine
+from engine.traders import TraderHolding
 from projections.audit import find_trail
+from projections.logs import Upstream, notifications
 from projections.store import ProjectionStore, SqliteProjectionStore
 from projections.tracking import Projector, TrackedProjection
 from projections.views import LogViews, pair_key, read_log
@@ -243,9 +249,55 @@ class CrashAfter(TrackedProjection):
         self.version = inner.version  # type: ignore[misc]
         self.tables = inner.tables  # type: ignore[misc]
 
-    def apply(self, position: int, event: Any, notification: Any, tables: Any) -> None:
+    def apply(self, event: Any, notification: Any, tables: Any) -> None:
         """Apply, then crash once ``after`` events went through."""
-        self.inner.apply(position, event, notification, tables)
+        self.inner.apply(event, notification, tables)
         self.seen += 1
         if self.seen == self.after:
             self.crash()
+
+
+def _owner(event: Any, owners: dict[str, str | None]) -> str | None:
+    # The agent whose log an aggregate's first event goes to (None: no agent's, a feed's).
+    if isinstance(event, Agent.AgentRegistered):
+        return str(event.name)
+    if isinstance(event, Intent.IntentReceived):
+        return str(event.intent["agent"])
+    if isinstance(
+        event, (Order.OrderPlaced, Position.PositionOpened, TraderHolding.TraderFirstSeen)
+    ):
+        return str(event.agent)
+    if isinstance(event, Reconciliation.ReconciliationOpened):
+        return owners[event.order_id]
+    if isinstance(event, Feed.FeedOpened):
+        return None
+    raise AssertionError(f"no owner known for an aggregate that starts with {event!r}")
+
+
+def split_by_agent(
+    app: TapeApplication, log_of: Callable[[str | None], int]
+) -> dict[int, list[StoredEvent]]:
+    """The application's events split into the logs that ``log_of`` gives each agent (as the
+    engine's workers would hold them: every aggregate of an agent in its log, the log's order
+    kept), as stored events by log."""
+    owners: dict[str, str | None] = {}
+    logs: dict[int, list[StoredEvent]] = {}
+    for notification in notifications(app):
+        originator = str(notification.originator_id)
+        if originator not in owners:
+            owners[originator] = _owner(app.mapper.to_domain_event(notification), owners)
+        logs.setdefault(log_of(owners[originator]), []).append(
+            StoredEvent(
+                originator_id=notification.originator_id,
+                originator_version=notification.originator_version,
+                topic=notification.topic,
+                state=notification.state,
+            )
+        )
+    return logs
+
+
+def memory_log(name: str) -> Upstream:
+    """An empty in-memory Tape log under a name (a worker's, for the tests)."""
+    app = TapeApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    return Upstream(name, app.recorder, app.mapper)

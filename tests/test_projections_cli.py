@@ -17,7 +17,7 @@ from cli.main import main
 from cli.render import to_json
 from engine.application import TapeApplication
 from projections.audit import find_trail
-from projections.views import LogViews, plain
+from projections.views import LogViews, in_time_order, plain
 from tests.projection_rig import sqlite_env
 
 
@@ -77,7 +77,7 @@ def views(home: Path) -> LogViews:
 
 def test_read_commands_catch_the_projections_up_then_read_them(tape: Tape, views: LogViews) -> None:
     orders = tape.json("orders")
-    assert orders == plain(sorted(views.orders.rows.values(), key=lambda r: r["log_position"]))
+    assert orders == plain(in_time_order(views.orders.rows, "placed_at"))
     assert (tape.home / "projections.db").exists()
     intents = tape.json("intents")
     assert len(intents) == len(views.intents.rows)

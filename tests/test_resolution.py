@@ -16,7 +16,7 @@ from engine.ids import agent_uuid, position_uuid
 from engine.positions import Position
 from engine.settlement import settle_market
 from projections.report import day_report
-from projections.views import LogViews, pair_key, read_log
+from projections.views import LogViews, in_time_order, pair_key, read_log
 from tests.conftest import AGENT, MARKET, TRADER, VENUE, a_source, an_agent_config, an_intent
 from tests.projection_rig import (
     DayRun,
@@ -165,7 +165,7 @@ def test_the_read_models_show_the_settlement(resolved: DayRun) -> None:
     assert balance["realised_pnl"] == EXPECTED["realised"]
     assert (balance["holdings_cost"], balance["marked_pnl"], balance["committed"]) == (0, 0, 0)
     assert balance["budget_left"] == D(1000)
-    lots = sorted(views.purchases.rows.values(), key=lambda r: r["log_position"])
+    lots = in_time_order(views.purchases.rows, "bought_at")
     assert [(lot["status"], lot["realised_pnl"]) for lot in lots] == [
         ("CLOSED", D("-0.1205")),
         ("SETTLED", D("4.8")),
