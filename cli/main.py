@@ -21,7 +21,7 @@ from cli.errors import TapeProblem, TapeUsageError
 from cli.health_cmd import health
 from cli.monitor_cmd import monitor
 from cli.paper_cmd import paper_venue
-from cli.projections_cmd import projections
+from cli.projections_cmd import project, projections
 from cli.read_cmd import balances, intents, orders, positions, purchases, why
 from cli.replay_cmd import export_day_command, replay
 from cli.report_cmd import report
@@ -46,6 +46,7 @@ for command in (
     balances,
     purchases,
     projections,
+    project,
     report,
     agents,
     paper_venue,

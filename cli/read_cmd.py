@@ -1,6 +1,8 @@
 """Read commands: ``tape orders``, ``positions``, ``balances``, ``intents``, ``purchases`` and
 ``why``. Each catches the projections it reads up with the log, then reads their rows; with
-``--as-of TIME`` it folds the log up to that time instead (the state as it was then)."""
+``--as-of TIME`` it folds the log up to that time instead (the state as it was then). With
+``--workers N`` (or ``TAPE_WORKERS``) the log is the union of the N engine workers' logs.
+Rows are listed by time (placed, received, bought), ties by id."""
 
 from __future__ import annotations
 
@@ -11,9 +13,8 @@ from typing import Any
 import click
 
 from cli.errors import TapeUsageError
-from cli.projections_cmd import open_projector
+from cli.projections_cmd import catch_up, open_projector, open_upstreams, workers_option
 from cli.render import table, to_json, why_tree
-from cli.wiring import open_app
 from projections.store import Index, Query
 from projections.tracking import (
     intent_index,
@@ -23,7 +24,7 @@ from projections.tracking import (
     purchase_index,
     time_key,
 )
-from projections.views import LogViews, plain
+from projections.views import LogViews, in_time_order, plain
 
 
 class TimeParam(click.ParamType):
@@ -89,14 +90,16 @@ def _query(
     )
 
 
-def load_views(names: Sequence[str], query: Query, as_of: datetime | None) -> LogViews:
+def load_views(
+    names: Sequence[str], query: Query, as_of: datetime | None, workers: int | None = None
+) -> LogViews:
     """The named read models: folded from the log up to ``as_of``, or read from their
-    projections after catching them up."""
-    app, storage = open_app()
+    projections after catching them up (over the workers' logs with ``workers``)."""
+    apps, storage = open_upstreams(workers)
     if as_of is not None:
-        return LogViews.build(app, until=as_of)
-    projector = open_projector(app, storage)
-    projector.catch_up(names)
+        return LogViews.build(apps, until=as_of)
+    projector = open_projector(apps, storage)
+    catch_up(projector, names)
     return projector.views(names, query)
 
 
@@ -110,10 +113,6 @@ def _print(rows: list[dict[str, Any]], columns: list[str], as_json: bool) -> Non
     click.echo(to_json(rows) if as_json else table(rows, columns))
 
 
-def _in_log_order(rows: Any) -> list[dict[str, Any]]:
-    return sorted(rows, key=lambda r: r["log_position"])
-
-
 @click.command()
 @agent_option
 @venue_option
@@ -121,6 +120,7 @@ def _in_log_order(rows: Any) -> list[dict[str, Any]]:
 @since_option
 @until_option
 @as_of_option
+@workers_option
 @json_option
 def orders(
     *,
@@ -130,12 +130,13 @@ def orders(
     since: datetime | None,
     until: datetime | None,
     as_of: datetime | None,
+    workers: int | None,
     as_json: bool,
 ) -> None:
     """Orders with their status, fills and venue ids (--since/--until: time placed)."""
     query = _query(agent=agent, venue=venue, status=status, since=since, until=until)
-    views = load_views(["orders"], query, as_of)
-    rows = _keep(_in_log_order(views.orders.rows.values()), query, order_index)
+    views = load_views(["orders"], query, as_of, workers)
+    rows = _keep(in_time_order(views.orders.rows, "placed_at"), query, order_index)
     columns = [
         "order_id",
         "agent",
@@ -158,6 +159,7 @@ def orders(
 @click.option("--status", default=None, help="Only positions OPEN, CLOSED or SETTLED.")
 @click.option("--all", "show_all", is_flag=True, help="Include closed and settled positions.")
 @as_of_option
+@workers_option
 @json_option
 def positions(
     *,
@@ -166,11 +168,12 @@ def positions(
     status: str | None,
     show_all: bool,
     as_of: datetime | None,
+    workers: int | None,
     as_json: bool,
 ) -> None:
     """Positions: size, average cost, realised and marked PnL per agent, venue and token."""
     query = _query(agent=agent, venue=venue, status=status)
-    views = load_views(["positions", "marks"], query, as_of)
+    views = load_views(["positions", "marks"], query, as_of, workers)
     rows = _keep(views.positions.with_marks(views.marks), query, position_index)
     if not show_all and status is None:
         rows = [r for r in rows if r["size"] != 0]
@@ -193,12 +196,19 @@ def positions(
 @agent_option
 @venue_option
 @as_of_option
+@workers_option
 @json_option
-def balances(agent: str | None, venue: str | None, as_of: datetime | None, as_json: bool) -> None:
+def balances(
+    agent: str | None,
+    venue: str | None,
+    as_of: datetime | None,
+    workers: int | None,
+    as_json: bool,
+) -> None:
     """Balances per agent and venue: cash (received less paid, fees included), committed to
     open orders, fees, realised PnL, marked PnL at the latest recorded books, budget left."""
     query = _query(agent=agent, venue=venue)
-    views = load_views(["balances", "positions", "marks"], Query(), as_of)
+    views = load_views(["balances", "positions", "marks"], Query(), as_of, workers)
     rows = views.balances.with_marks(views.positions, views.marks)
     rows = [r for r in rows if query.matches(Index(agent=r["agent"], venue=r["venue"]))]
     columns = [
@@ -223,6 +233,7 @@ def balances(agent: str | None, venue: str | None, as_of: datetime | None, as_js
 @since_option
 @until_option
 @as_of_option
+@workers_option
 @json_option
 def intents(
     *,
@@ -233,6 +244,7 @@ def intents(
     since: datetime | None,
     until: datetime | None,
     as_of: datetime | None,
+    workers: int | None,
     as_json: bool,
 ) -> None:
     """Intents with their verdicts and denial reasons (--since/--until: time received)."""
@@ -240,8 +252,8 @@ def intents(
         raise TapeUsageError("--denied and --status disagree")
     verdict = "DENIED" if denied else status
     query = _query(agent=agent, venue=venue, status=verdict, since=since, until=until)
-    views = load_views(["intents"], query, as_of)
-    rows = _keep(_in_log_order(views.intents.rows.values()), query, intent_index)
+    views = load_views(["intents"], query, as_of, workers)
+    rows = _keep(in_time_order(views.intents.rows, "received_at"), query, intent_index)
     columns = ["intent_id", "agent", "side", "price", "size", "verdict", "reason", "redeliveries"]
     _print(rows, columns, as_json)
 
@@ -259,6 +271,7 @@ def _consumed(lot: dict[str, Any]) -> str:
 @since_option
 @until_option
 @as_of_option
+@workers_option
 @json_option
 def purchases(
     *,
@@ -269,13 +282,14 @@ def purchases(
     since: datetime | None,
     until: datetime | None,
     as_of: datetime | None,
+    workers: int | None,
     as_json: bool,
 ) -> None:
     """Purchase history: every buy lot (price, size, fee, trader copied, order) and how later
     sells and settlements consumed it, first in first out (--since/--until: time bought)."""
     query = _query(agent=agent, venue=venue, status=status, since=since, until=until)
-    views = load_views(["purchases"], query, as_of)
-    rows = _keep(_in_log_order(views.purchases.rows.values()), query, purchase_index)
+    views = load_views(["purchases"], query, as_of, workers)
+    rows = _keep(in_time_order(views.purchases.rows, "bought_at"), query, purchase_index)
     if trader is not None:
         rows = [r for r in rows if (r["trader"] or "").lower() == trader.lower()]
     if not as_json:
@@ -299,13 +313,14 @@ def purchases(
 
 @click.command()
 @click.argument("ident")
+@workers_option
 @json_option
-def why(ident: str, as_json: bool) -> None:
+def why(ident: str, workers: int | None, as_json: bool) -> None:
     """Why an order or intent happened: every check with its values, sizing, book, venue
     answers and fills. IDENT is an order id, an intent id, or a client or venue order id."""
-    app, storage = open_app()
-    projector = open_projector(app, storage)
-    projector.catch_up(["audit"])
+    apps, storage = open_upstreams(workers)
+    projector = open_projector(apps, storage)
+    catch_up(projector, ["audit"])
     trail = projector.trail(ident)
     if trail is None:
         raise TapeUsageError(f"no order or intent with id {ident!r} in the store")

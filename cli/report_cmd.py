@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from cli.errors import TapeUsageError
+from cli.projections_cmd import open_upstreams, workers_option
 from cli.render import money, table, to_json
-from cli.wiring import open_app
 from projections.report import DayReport, EmptyLogError, day_report
 
 
@@ -118,11 +118,13 @@ def _value_at(points: list[tuple[datetime, Decimal]], at: datetime) -> Decimal:
     help="Also draw the cumulative PnL as a PNG here.",
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
-def report(day_text: str | None, chart: Path | None, as_json: bool) -> None:
-    """A day's PnL per agent and per source trader, denials by reason and slippage paid."""
-    app, _ = open_app()
+@workers_option
+def report(day_text: str | None, chart: Path | None, as_json: bool, workers: int | None) -> None:
+    """A day's PnL per agent and per source trader, denials by reason and slippage paid
+    (over the logs of the engine's workers with --workers)."""
+    apps, _ = open_upstreams(workers)
     try:
-        result = day_report(app, _day(day_text))
+        result = day_report(apps, _day(day_text))
     except EmptyLogError as error:
         raise TapeUsageError(str(error)) from None
     click.echo(to_json(result.to_json()) if as_json else render_report(result))
