@@ -58,6 +58,18 @@ class DayRunner:
         """Process every record after ``resume_after``; a bad record is recorded and reported,
         and the run goes on. Books are always fed (the in-process venue starts empty)."""
         stats = RunStats()
+        self.engine.unit.defer = True  # group commit: the day is read again after a crash
+        try:
+            self._run(records, stats, resume_after)
+        finally:
+            self.engine.unit.defer = False
+        self.engine.commit()
+        self._report_breakers()
+        return stats
+
+    def _run(
+        self, records: Iterable[DayRecord | BadLine], stats: RunStats, resume_after: int
+    ) -> None:
         handled_since_reconcile = 0
         for record in records:
             if self.stop_requested:
@@ -75,8 +87,6 @@ class DayRunner:
             if handled_since_reconcile >= RECONCILE_EVERY and self.engine.open_orders:
                 self.engine.reconcile_open_orders()
                 handled_since_reconcile = 0
-        self._report_breakers()
-        return stats
 
     def _book(self, record: BookRecord, stats: RunStats) -> None:
         self.clock.set(record.at)  # the time bad lines after it are recorded at

@@ -12,6 +12,7 @@ the next start can finish from:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -71,8 +72,12 @@ def _step(
 
     @functools.wraps(method)
     def in_step(self: TradingEngine, *args: P.args, **kwargs: P.kwargs) -> R:
-        with self.unit.step():
-            return method(self, *args, **kwargs)
+        try:
+            with self.unit.step():
+                return method(self, *args, **kwargs)
+        except BaseException:
+            self._reopen_discarded_orders()
+            raise
 
     return in_step
 
@@ -120,6 +125,20 @@ class TradingEngine:
         self.open_orders: set[UUID] = set()
         self.tripped: list[tuple[str, str]] = []  # (agent, last error) of breakers tripped
 
+    def commit(self) -> None:
+        """Commit the steps a group commit deferred (see ``engine.unit_of_work``)."""
+        self.unit.flush()
+
+    def _reopen_discarded_orders(self) -> None:
+        # A failed step threw away uncommitted venue answers too: their orders are still open
+        # in the store, so they go back to the orders to reconcile.
+        for aggregate_id in self.unit.discarded:
+            with contextlib.suppress(Exception):
+                stored: Any = self.app.repository.get(aggregate_id)
+                if isinstance(stored, Order) and not stored.is_terminal:
+                    self.open_orders.add(aggregate_id)
+        self.unit.discarded = set()
+
     # -- agents ---------------------------------------------------------------------------
 
     @_step
@@ -155,9 +174,13 @@ class TradingEngine:
         """Receive an intent and, if it is new, decide it and place its orders. Taking it in
         and deciding it are one transaction (with ``tracking``, the position of the upstream
         event it came from), stored before any venue hears of its orders."""
-        with self.unit.step(tracking):
-            receipt = self.receive(intent, feed=feed, line_no=line_no)
-            placed = self.decide(intent) if receipt.status == "received" else []
+        try:
+            with self.unit.step(tracking):
+                receipt = self.receive(intent, feed=feed, line_no=line_no)
+                placed = self.decide(intent) if receipt.status == "received" else []
+        except BaseException:
+            self._reopen_discarded_orders()
+            raise
         for order_id in placed:
             self.execute(order_id)
         return receipt
@@ -302,6 +325,7 @@ class TradingEngine:
         self, *, venue: str, market_id: str, winning_token_id: str, at: datetime | None = None
     ) -> Settlement:
         """Settle every position held in a resolved market (see ``engine.settlement``)."""
+        self.unit.flush()  # the market's positions are found in the log: commit what is deferred
         return settle_market(
             self.app,
             venue=venue,

@@ -7,6 +7,13 @@ step is found before it is saved), collects what changed in the order it changed
 in one ``ProcessingEvent``, with the tracking record of the upstream event when the step
 processes one (a scale-out worker), so the events and the position are stored atomically.
 
+Group commit (``defer``): a runner that reads its inputs back from the log after a crash (a day
+run, a worker) lets steps that call no venue ride with the next transaction instead of
+committing each on its own: a verdict that placed nothing, and a venue's answer. The rule that
+matters is kept: everything decided so far is committed *before* any venue is called. A crash
+loses only deferred steps, which a restart redoes: their inputs are read again, and an order
+whose answer was lost is still open in the store, so it is reconciled with its venue.
+
 The application's aggregate cache is used without deep copies (``DEEPCOPY_FROM_AGGREGATE_CACHE``
 is off where the engine's store is opened): the engine is the only writer of its aggregates,
 so the cached object *is* the aggregate. What makes that safe is :meth:`UnitOfWork.discard`: a
@@ -29,18 +36,25 @@ from engine.application import TapeApplication
 
 class UnitOfWork:
     """The aggregates of the step in progress. Steps nest: an inner step joins the outer one,
-    and only the outermost one saves."""
+    and only the outermost one ends the step."""
+
+    MAX_DEFERRED_EVENTS = 2000
+    """A deferred batch is committed once it holds this many events (memory stays bounded)."""
 
     def __init__(self, app: TapeApplication) -> None:
         self.app = app
+        self.defer = False
+        self.discarded: set[UUID] = set()  # what the last failed step threw away
         self._depth = 0
         self._loaded: dict[UUID, Any] = {}
         self._changed: dict[UUID, Any] = {}
         self._tracking: Tracking | None = None
+        self._pending = ProcessingEvent[UUID]()  # ended steps not yet committed
 
     @contextmanager
     def step(self, tracking: Tracking | None = None) -> Iterator[UnitOfWork]:
-        """A step: saved when the outermost step ends, discarded if it raises."""
+        """A step: committed when the outermost step ends (or with the next commit, when
+        deferring), thrown away with everything uncommitted if it raises."""
         if tracking is not None:
             if self._tracking is not None:
                 raise RuntimeError("a step already carries a tracking record")
@@ -49,7 +63,7 @@ class UnitOfWork:
         try:
             yield self
             if self._depth == 1:
-                self.flush()
+                self._end_step()
         except BaseException:
             if self._depth == 1:
                 self.discard()
@@ -62,9 +76,10 @@ class UnitOfWork:
 
     def get(self, aggregate_id: UUID) -> Any:
         """The aggregate, as this step sees it. Raises AggregateNotFoundError."""
-        found = self._loaded.get(aggregate_id)
+        found = self._loaded.get(aggregate_id) or self._pending.aggregates.get(aggregate_id)
         if found is None:
-            found = self._loaded[aggregate_id] = self.app.repository.get(aggregate_id)
+            found = self.app.repository.get(aggregate_id)
+        self._loaded[aggregate_id] = found
         return found
 
     def get_or_none(self, aggregate_id: UUID) -> Any:
@@ -80,6 +95,8 @@ class UnitOfWork:
         aggregate = self.get_or_none(aggregate_id)
         if aggregate is None or aggregate_id in self._changed:
             return aggregate
+        if aggregate_id in self._pending.aggregates:
+            return aggregate  # ahead of the store: a change from elsewhere conflicts at commit
         newer = self.app.repository.event_store.get(aggregate_id, gt=aggregate.version)
         aggregate = self._loaded[aggregate_id] = project_aggregate(aggregate, newer)
         if self.app.repository.cache is not None:
@@ -93,29 +110,41 @@ class UnitOfWork:
             self._changed.setdefault(aggregate.id, aggregate)
 
     def flush(self) -> None:
-        """Save what the step changed so far, in one transaction (before a venue is called,
-        so what is written ahead is durable first)."""
-        changed = [a for a in self._changed.values() if a.pending_events]
-        if not changed and self._tracking is None:
-            self._changed.clear()
-            return
-        if self._tracking is None:
-            self.app.save(*changed)
-        else:
-            processing = ProcessingEvent[UUID](tracking=self._tracking)
-            processing.collect_events(*changed)
-            recordings = self.app._record(processing)
-            self.app._take_snapshots(processing)
+        """Commit every ended step and what the current one changed so far, in one transaction
+        (before a venue is called, so what is written ahead is durable first)."""
+        self._collect()
+        pending = self._pending
+        if pending.events or pending.tracking is not None:
+            recordings = self.app._record(pending)
+            self.app._take_snapshots(pending)
             self.app._notify(recordings)
-        self._changed.clear()
-        self._tracking = None
+        self._pending = ProcessingEvent[UUID]()
 
     def discard(self) -> None:
-        """Forget the step: its changed aggregates leave the cache, unsaved events and all."""
+        """Forget everything uncommitted: its aggregates leave the cache, so the next step
+        reads the stored truth. ``discarded`` names them."""
+        lost = set(self._loaded) | set(self._changed) | set(self._pending.aggregates)
         cache = self.app.repository.cache
-        for aggregate_id in set(self._loaded) | set(self._changed):
-            if cache is not None:
+        if cache is not None:
+            for aggregate_id in lost:
                 with suppress(KeyError):
                     cache.get(aggregate_id, evict=True)
+        self.discarded = lost
         self._changed.clear()
         self._loaded.clear()
+        self._tracking = None
+        self._pending = ProcessingEvent[UUID]()
+
+    def _collect(self) -> None:
+        # The step's events, in the order its aggregates changed, after the earlier steps'.
+        self._pending.collect_events(*self._changed.values())
+        if self._tracking is not None:
+            self._pending.tracking = self._tracking  # the latest position stands for all
+            self._tracking = None
+        self._changed.clear()
+
+    def _end_step(self) -> None:
+        if self.defer and len(self._pending.events) < self.MAX_DEFERRED_EVENTS:
+            self._collect()
+        else:
+            self.flush()

@@ -127,16 +127,14 @@ class UnreachableVenue:
 def recorded_saves(rig: EngineRig) -> dict[UUID, Aggregate]:
     """The live aggregates the engine saved, last instance of each id."""
     live: dict[UUID, Aggregate] = {}
-    save = rig.app.save
+    record = rig.app._record
 
-    def recording_save(*objs: Any, **kwargs: Any) -> Any:
-        result = save(*objs, **kwargs)
-        for obj in objs:
-            if isinstance(obj, Aggregate):
-                live[obj.id] = obj
+    def recording_record(processing_event: Any) -> Any:
+        result = record(processing_event)
+        live.update(processing_event.aggregates)
         return result
 
-    rig.app.save = recording_save  # type: ignore[method-assign]
+    rig.app._record = recording_record  # type: ignore[method-assign]
     return live
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from eventsourcing.persistence import Tracking
@@ -20,9 +21,12 @@ from engine.service import TradingEngine
 from engine.values import TradingState
 from tests.conftest import (
     AGENT,
+    OTHER_TRADER,
     T0,
+    VENUE,
     EngineRig,
     a_book,
+    a_source,
     a_trade_intent,
     an_agent_config,
     sqlite_env,
@@ -77,7 +81,8 @@ def test_step_when_it_raises_after_changing_an_aggregate_then_nothing_stored_or_
         rig.submit()
 
     intent_id = intent_uuid(a_trade_intent().intent_id)
-    assert TapeApplication(env=sqlite_env(rig.path)).get_or_none(intent_id) is None
+    reader = TapeApplication(env=sqlite_env(rig.path))
+    assert reader.get_or_none(intent_id) is None
     agent = rig.engine.unit.get(agent_uuid(AGENT))  # read again: the mutated copy was evicted
     assert (agent.version, agent.trading_state) == (version_before, TradingState.ACTIVE)
 
@@ -118,3 +123,57 @@ def test_worker_submit_with_tracking_then_the_position_is_stored_with_the_decisi
     assert len(inserts) == 2  # the tracking record rode with the write-ahead transaction
     assert app.recorder.has_tracking_id("TapeIngest", 7)
     assert app.get_or_none(intent_uuid(a_trade_intent().intent_id)).decided
+
+
+def test_group_commit_when_deferring_then_every_earlier_step_is_stored_before_a_venue_call(
+    rig: EngineRig,
+) -> None:
+    rig.show_book(a_book(asks=[("0.52", "5000")]))
+    inserts = count_inserts(rig.app)
+    reader = TapeApplication(env=sqlite_env(rig.path))
+    seen_at_call: list[bool] = []
+    submit = rig.paper[VENUE].submit
+
+    def submit_checking_the_store(request: Any, **kw: Any) -> Any:
+        # every intent decided so far is in the store before the venue hears of an order
+        seen_at_call.append(
+            all(reader.get_or_none(intent_uuid(i)) is not None for i in ("d1", "d2", "b1"))
+        )
+        return submit(request, **kw)
+
+    rig.paper[VENUE].submit = submit_checking_the_store  # type: ignore[method-assign]
+    rig.engine.unit.defer = True
+    rig.submit(intent_id="d1", source=a_source(trader=OTHER_TRADER))  # denied: deferred
+    rig.submit(intent_id="d2", source=a_source(trader=OTHER_TRADER))  # denied: deferred
+    assert inserts == []
+    rig.submit(intent_id="b1")  # accepted: one commit, then the venue
+    assert len(inserts) == 1
+    assert seen_at_call == [True]
+    rig.engine.commit()  # the venue's answer, deferred until now
+    assert len(inserts) == 2
+    assert reader.repository.get(intent_uuid("b1")).status == "ACCEPTED"
+
+
+def test_group_commit_when_a_step_fails_then_orders_whose_answer_was_lost_are_reconciled(
+    rig: EngineRig,
+) -> None:
+    rig.show_book(a_book(asks=[("0.52", "5000")]))
+    rig.engine.unit.defer = True
+    rig.submit(intent_id="b1")  # committed, sent, filled; the answer deferred
+    order_id = next(iter(rig.get(intent_uuid("b1")).order_ids))
+    assert rig.engine.open_orders == set()
+
+    def crash(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("a bug in the next step")
+
+    rig.engine.decide = crash  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        rig.submit(intent_id="b2")
+
+    reader = TapeApplication(env=sqlite_env(rig.path))
+    stored = reader.repository.get(UUID(order_id))
+    assert stored.status == "PLACED"  # the answer was never committed
+    assert rig.engine.open_orders == {UUID(order_id)}
+    rig.engine.unit.defer = False
+    assert rig.engine.reconcile_open_orders() == {"applied": 1}
+    assert rig.get(UUID(order_id)).status == "FILLED"

@@ -129,13 +129,19 @@ class Worker:
     ) -> WorkerStats:
         """Process the log until ``stop`` is set, or, with ``until``, until that position has
         been read."""
-        while not stop.is_set():
-            if until is not None and self.cursor >= until:
-                break
-            if self.process_page() == 0:
-                if until is not None:
-                    break  # the rest of the log up to ``until`` is not for this worker
-                stop.wait(poll_s)
+        self.engine.unit.defer = True  # group commit: see engine.unit_of_work
+        try:
+            while not stop.is_set():
+                if until is not None and self.cursor >= until:
+                    break
+                if self.process_page() == 0:
+                    if until is not None:
+                        break  # the rest of the log up to ``until`` is not for this worker
+                    self.engine.commit()  # nothing new: what was deferred is committed now
+                    stop.wait(poll_s)
+            self.engine.commit()
+        finally:
+            self.engine.unit.defer = False
         return self.stats
 
     # -- one event --------------------------------------------------------------------------
