@@ -26,6 +26,7 @@ from cli.read_cmd import balances, intents, orders, positions, purchases, why
 from cli.replay_cmd import export_day_command, replay
 from cli.report_cmd import report
 from cli.run_cmd import ingest, run
+from cli.scaleout_cmd import db, ingest_day, worker
 from cli.serve_cmd import serve
 
 
@@ -55,6 +56,9 @@ for command in (
     health,
     replay,
     export_day_command,
+    worker,
+    ingest_day,
+    db,
 ):
     cli.add_command(command)
 
