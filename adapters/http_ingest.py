@@ -115,6 +115,7 @@ class Intake:
     lock: threading.Lock
     feed: str = FEED
     report: Callable[[str], None] = lambda _message: None
+    decides: bool = True  # False: an ingest log; engine workers decide (scale-out)
 
     def record(self, items: list[Any]) -> tuple[list[dict[str, Any]], list[str]]:
         """Receive each item (or record it as invalid); returns the receipts and the ids to
@@ -139,7 +140,8 @@ class Intake:
                 receipts.append(
                     {"intent_id": receipt.intent_id, "status": receipt.status, "reason": None}
                 )
-                to_decide.append(intent.intent_id)
+                if self.decides:
+                    to_decide.append(intent.intent_id)
         return receipts, to_decide
 
     def reject_body(self, reason: str, body: bytes) -> None:
@@ -230,12 +232,14 @@ def create_app(
     feed: str = FEED,
     report: Callable[[str], None] = lambda _message: None,
     lock: threading.Lock | None = None,
+    decide: bool = True,
 ) -> FastAPI:
     """The HTTP intake app for ``engine``. ``token`` None means no auth (loopback only: the
-    caller must bind to 127.0.0.1)."""
+    caller must bind to 127.0.0.1). ``decide`` False: only record (the engine writes an ingest
+    log that scale-out workers follow)."""
     if token is not None and not token:
         raise ValueError("the token must not be empty")
-    intake = Intake(engine, lock or threading.Lock(), feed, report)
+    intake = Intake(engine, lock or threading.Lock(), feed, report, decides=decide)
     app = FastAPI(
         title="Tape intent intake",
         version="1",

@@ -222,8 +222,10 @@ def ingest_following(
     feed: str,
     stop: threading.Event,
     report: Callable[[str], None],
+    decide: bool = True,
 ) -> Counter[str]:
     """Feed every record of a followed intent file to the engine until ``stop`` is set.
+    ``decide`` False: only record (an ingest log that scale-out workers decide from).
 
     Each line is committed once the engine has recorded it (``IntentReceived``, or the
     redelivery, or ``Feed.InputRejected`` for a bad line) and decided it. A crash before the
@@ -242,6 +244,9 @@ def ingest_following(
         else:
             receipt = engine.receive(record.intent, feed=feed, line_no=record.line_no)
             receipts[receipt.status] += 1
+            if not decide:
+                tail.commit()
+                continue
             try:
                 for order_id in engine.decide_pending(record.intent.intent_id):
                     engine.execute(order_id)

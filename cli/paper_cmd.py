@@ -10,7 +10,7 @@ from types import FrameType
 
 import click
 
-from adapters.paper.server import PaperVenueService, make_server
+from adapters.paper.server import LedgerMismatchError, PaperVenueService, make_server
 from cli.errors import TapeUsageError
 
 
@@ -31,9 +31,12 @@ def paper_venue(port: int, day: Path, ledger: Path | None, fee_rate: str) -> Non
     ledger; `GET /orders` returns the ledger. Prints `listening on http://127.0.0.1:PORT`."""
     if not day.is_file():
         raise TapeUsageError(f"{day}: no such file")
-    service = PaperVenueService(
-        day, ledger or day.with_name("paper-ledger.db"), fee_rate=Decimal(fee_rate)
-    )
+    try:
+        service = PaperVenueService(
+            day, ledger or day.with_name("paper-ledger.db"), fee_rate=Decimal(fee_rate)
+        )
+    except LedgerMismatchError as error:
+        raise TapeUsageError(str(error).splitlines()[0]) from error
     server = make_server(service, port)
 
     def stop(_signum: int, _frame: FrameType | None) -> None:

@@ -20,11 +20,19 @@ from adapters.config_file import TapeConfig, load_config
 from adapters.day_runner import DayRunner, RunStats
 from adapters.dayfile import BadLine, DayRecord, read_day, read_intents
 from adapters.intent_tail import IntentTail, default_offset_path, ingest_following
+from adapters.scaleout.ingest import IngestLog
 from adapters.storage import tape_home
 from cli.errors import TapeUsageError
 from cli.render import counts, money
 from cli.scaleout_run import run_with_workers
-from cli.wiring import Tape, build, day_clock, live_clock, require_postgres
+from cli.wiring import (
+    Tape,
+    build,
+    day_clock,
+    live_clock,
+    open_ingest_app,
+    require_postgres,
+)
 from engine.service import Recovery
 from engine.values import Book
 from projections.digest import decision_digest
@@ -226,25 +234,44 @@ def run(
     help="Tail FILE as it grows (e.g. from tape monitor --out) until SIGINT/SIGTERM, resuming "
     "after the last line handled (offset in $TAPE_HOME/tail).",
 )
-def ingest(file: Path, config_path: Path | None, follow: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    envvar="TAPE_WORKERS",
+    default=None,
+    help="Scale-out: only record the intents in the ingest log on TAPE_DATABASE_URL; N "
+    "`tape worker` processes decide them (default: $TAPE_WORKERS).",
+)
+def ingest(file: Path, config_path: Path | None, follow: bool, workers: int | None) -> None:
     """Take tape.intent/1 lines from FILE (one JSON object per line) into the engine."""
     config = load_config(config_path)
-    tape = build(config, clock=live_clock())
-    tape.engine.register_agents(config.agents)
     receipts: Counter[str] = Counter()
-    recovery = tape.engine.recover()
+    if workers is not None:
+        log = IngestLog(open_ingest_app(require_postgres()), live_clock())
+        log.configure(list(config.agents))
+        engine, taken, decide = log.recorder, log.taken_in(file.name), False
+    else:
+        tape = build(config, clock=live_clock())
+        tape.engine.register_agents(config.agents)
+        engine, taken, decide = (
+            tape.engine,
+            tape.engine.recover().feed_positions.get(file.name, 0),
+            True,
+        )
+    where = "the ingest log" if workers is not None else "the engine"
     if follow:
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda _signum, _frame: stop.set())
         tail = IntentTail(file, default_offset_path(tape_home(), file), report=_report)
-        _report(f"following {file} from line {tail.position.line_no + 1}")
-        receipts = ingest_following(tape.engine, tail, feed=file.name, stop=stop, report=_report)
+        _report(f"following {file} into {where} from line {tail.position.line_no + 1}")
+        receipts = ingest_following(
+            engine, tail, feed=file.name, stop=stop, report=_report, decide=decide
+        )
         click.echo(f"ingested {file} (followed, stopped): {counts(receipts.items())}")
         return
     # Resume after the last line the store shows was taken in; a stop signal finishes the line
     # at hand first.
-    taken = recovery.feed_positions.get(file.name, 0)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda _signum, _frame: stop.set())
@@ -257,11 +284,14 @@ def ingest(file: Path, config_path: Path | None, follow: bool) -> None:
             continue
         if isinstance(record, BadLine):
             _report(record.message(file.name))
-            tape.engine.reject_input(
+            engine.reject_input(
                 feed=file.name, line_no=record.line_no, reason=record.reason, digest=record.digest
             )
             receipts["invalid"] += 1
             continue
-        receipt = tape.engine.submit(record.intent, feed=file.name, line_no=record.line_no)
+        if decide:
+            receipt = engine.submit(record.intent, feed=file.name, line_no=record.line_no)
+        else:
+            receipt = engine.receive(record.intent, feed=file.name, line_no=record.line_no)
         receipts[receipt.status] += 1
-    click.echo(f"ingested {file}: {counts(receipts.items())}")
+    click.echo(f"ingested {file} into {where}: {counts(receipts.items())}")

@@ -10,8 +10,9 @@ from pathlib import Path
 import click
 
 from adapters.config_file import load_config
+from adapters.scaleout.ingest import IngestLog
 from cli.errors import TapeUsageError
-from cli.wiring import build, live_clock
+from cli.wiring import build, live_clock, open_ingest_app, require_postgres
 
 TOKEN_ENV = "TAPE_API_TOKEN"  # noqa: S105 - the variable's name, not a token
 LOOPBACK = "127.0.0.1"
@@ -47,8 +48,21 @@ def _is_loopback(host: str) -> bool:
     show_default=True,
     help="Largest request body in bytes (413 above).",
 )
-def serve(
-    host: str, port: int, config_path: Path | None, insecure_local: bool, max_body: int
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    envvar="TAPE_WORKERS",
+    default=None,
+    help="Scale-out: only record intents in the ingest log on TAPE_DATABASE_URL; N `tape "
+    "worker` processes decide them (default: $TAPE_WORKERS).",
+)
+def serve(  # noqa: PLR0917 - click passes each option positionally
+    host: str,
+    port: int,
+    config_path: Path | None,
+    insecure_local: bool,
+    max_body: int,
+    workers: int | None,
 ) -> None:
     """Serve POST /intents (one intent or a batch, bearer token from $TAPE_API_TOKEN),
     GET /health and /openapi.json. An intent is acknowledged only once it is recorded."""
@@ -66,12 +80,21 @@ def serve(
     from adapters.http_ingest import create_app, serve_app  # noqa: PLC0415
 
     config = load_config(config_path)
-    tape = build(config, clock=live_clock())
-    tape.engine.register_agents(config.agents)
-    recovery = tape.engine.recover()
-    if recovery.decided:
-        _report(f"decided {recovery.decided} intent(s) received before the last stop")
-    app = create_app(tape.engine, token, max_body=max_body, report=_report)
+    if workers is not None:
+        storage = require_postgres()
+        log = IngestLog(open_ingest_app(storage), live_clock())
+        log.configure(list(config.agents))
+        engine, app_store, where = log.recorder, log.app, f"ingest log on {storage.location}"
+        app = create_app(engine, token, max_body=max_body, report=_report, decide=False)
+        _report(f"recording only: {workers} `tape worker` processes decide")
+    else:
+        tape = build(config, clock=live_clock())
+        tape.engine.register_agents(config.agents)
+        recovery = tape.engine.recover()
+        if recovery.decided:
+            _report(f"decided {recovery.decided} intent(s) received before the last stop")
+        app_store, where = tape.app, f"store {tape.storage.kind} {tape.storage.location}"
+        app = create_app(tape.engine, token, max_body=max_body, report=_report)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -82,13 +105,10 @@ def serve(
         raise TapeUsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
     bound = sock.getsockname()[1]
     auth = "bearer token" if token else "NO AUTH (--insecure-local)"
-    _report(
-        f"listening on http://{host}:{bound} ({auth}; store {tape.storage.kind} "
-        f"{tape.storage.location})"
-    )
+    _report(f"listening on http://{host}:{bound} ({auth}; {where})")
     try:
         serve_app(app, sock)
     finally:
         sock.close()
-        tape.app.close()
+        app_store.close()
     _report("stopped")

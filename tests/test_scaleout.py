@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
+from adapters.dayfile import IntentRecord, read_day
 from adapters.sample_day import DEMO_CONFIG_TOML, write_day
 from adapters.scaleout.lease import PartitionLease
 from adapters.storage import postgres_storage
@@ -183,3 +185,82 @@ def test_second_worker_on_a_held_partition_does_not_trade(day: Path, schema: str
     assert waiting.returncode == 0, err
     assert "waiting for it to stop" in err
     assert (worker_app.recorder.max_notification_id() or 0) > 0  # it traded once it held it
+
+
+def test_ingest_and_serve_with_workers_only_record_and_the_workers_decide(
+    day: Path, schema: str
+) -> None:
+    home = day.parent / "intake"
+    env = env_for(home, schema)
+    config = str(day.parent / "tape.toml")
+    intents = [
+        record.intent.to_wire()
+        for record in read_day(day.read_text(encoding="utf-8").splitlines())
+        if isinstance(record, IntentRecord)
+    ]
+    by_file, by_http = intents[:20], intents[20:30]
+    (home / "intents.jsonl").write_text(
+        "".join(json.dumps(i) + "\n" for i in by_file), encoding="utf-8"
+    )
+    tape(["db", "init", "--workers", "2"], env)
+
+    ingested = tape(
+        ["ingest", str(home / "intents.jsonl"), "--config", config, "--workers", "2"], env
+    )
+    server = subprocess.Popen(
+        [*TAPE, "serve", "--insecure-local", "--port", "0", "--config", config, "--workers", "2"],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert server.stderr is not None
+        line = ""
+        while "listening on" not in line:
+            line = server.stderr.readline()
+            assert line, "tape serve did not start"
+        url = line.split("listening on ")[1].split(" ")[0]
+        deadline = time.monotonic() + 30
+        while True:  # bound first, then listening once uvicorn has started
+            try:
+                requests.get(f"{url}/health", timeout=5)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        answer = requests.post(f"{url}/intents", json=by_http, timeout=30)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    assert "into the ingest log: received 20" in ingested.stdout
+    assert [r["status"] for r in answer.json()] == ["received"] * 10
+    storage = postgres_storage(postgres_url(), schema=schema)
+    workers = [open_named_app(f"TapeWorker{k}of2", storage) for k in (1, 2)]
+    assert all((w.recorder.max_notification_id() or 0) == 0 for w in workers)  # none decided
+    venue = PaperVenueProcess(day, home / "ledger.db")
+    try:
+        for k in (1, 2):
+            tape(
+                [
+                    "worker",
+                    "--partition",
+                    f"{k}/2",
+                    "--paper-url",
+                    venue.url,
+                    "--until-end",
+                    "--config",
+                    config,
+                ],
+                env,
+            )
+    finally:
+        venue.stop()
+    decided = sum(
+        1
+        for w in workers
+        for n in w.recorder.select_notifications(start=1, limit=10_000)
+        if n.topic.endswith(("IntentAccepted", "IntentDenied"))
+    )
+    assert decided == 30
