@@ -486,9 +486,15 @@ class TradingEngine:
         if venue is None:
             return 0
         reports = venue.poll_reports(at=self.clock.now(), accounts=accounts)
+        if accounts is not None:  # a venue that cannot filter by agent: keep this store's own
+            reports = [r for r in reports if self._knows_order(r.client_order_id)]
         for report in reports:
             self.apply_report(report)
         return len(reports)
+
+    def _knows_order(self, client_order_id: str) -> bool:
+        order_id = order_id_of_client_order_id(client_order_id)
+        return order_id is not None and self.unit.get_or_none(order_id) is not None
 
     @_step
     def apply_report(self, report: VenueReport) -> None:
