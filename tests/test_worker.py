@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,9 +14,10 @@ from adapters.paper.venue import PaperVenues
 from adapters.scaleout.ingest import IngestLog
 from adapters.scaleout.worker import InputClock, LeaseLostError, Worker
 from engine.application import WRITER_CACHE_ENV, TapeIngestApplication, TapeWorkerApplication
-from engine.ids import intent_uuid
+from engine.ids import client_order_id, intent_uuid, order_uuid
 from engine.partition import INGEST_APP_NAME, Partition, PartitionFormatError, partition_of
-from engine.service import TradingEngine
+from engine.ports import Books, VenueReport
+from engine.service import TradingEngine, UnknownOrderError
 from tests.conftest import T0, a_book, a_trade_intent, an_agent_config, at_offset, sqlite_env
 
 MINE, THEIRS = "follow-whales", "tiered"  # partitions 1 and 2 of 2
@@ -94,3 +96,34 @@ def test_worker_without_its_lease_stops_before_the_next_step(tmp_path: Path) -> 
         worker.run(threading.Event(), until=worker.ingest_end())
 
     assert (worker.app.recorder.max_notification_id() or 0) == 0
+
+
+class AllAgentsVenue:
+    """A live-like venue that cannot filter its reports by agent (as Polymarket's adapter)."""
+
+    name = "polymarket"
+
+    def __init__(self, reports: list[VenueReport]) -> None:
+        self.reports = reports
+
+    def submit(self, request: Any, *, at: Any = None) -> VenueReport:
+        raise AssertionError("not called")
+
+    def order_status(self, client_order_id: str, *, at: Any = None) -> None:
+        return None
+
+    def poll_reports(self, *, at: Any = None, accounts: Any = None) -> list[VenueReport]:
+        return self.reports
+
+
+def test_worker_polling_a_venue_keeps_only_its_own_orders_reports(tmp_path: Path) -> None:
+    another_workers_order = client_order_id(order_uuid("someone-elses-intent", 0))
+    venue = AllAgentsVenue([VenueReport(client_order_id=another_workers_order, accepted=True)])
+    app = TapeWorkerApplication("TapeWorker1of2", env=sqlite_env(tmp_path / "w.db"))
+    engine = TradingEngine(
+        app, venues={"polymarket": venue}, market_data=Books(), clock=InputClock()
+    )
+
+    assert engine.poll_venue("polymarket", accounts=frozenset({MINE})) == 0
+    with pytest.raises(UnknownOrderError):  # a single process has every order: unknown is a bug
+        engine.poll_venue("polymarket")
