@@ -79,7 +79,14 @@ class VenueUncertainError(Exception):
 
 
 class VenuePort(Protocol):
-    """One trading venue."""
+    """One trading venue.
+
+    A venue may say ``durable = False`` (read with ``getattr``, default True): it keeps nothing
+    once the engine's process is gone (the in-process paper venue). An order to such a venue
+    needs no write-ahead commit of its own, since a crash loses the venue's side with the
+    engine's; under group commit the engine then commits in batches. Every real venue, and the
+    paper venue process, is durable.
+    """
 
     name: str
 

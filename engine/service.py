@@ -190,7 +190,7 @@ class TradingEngine:
         """Record the intent durably; a known intent_id is recorded as redelivered, nothing more."""
         wire = intent.to_wire()
         at = self.clock.now()
-        existing = self.unit.get_or_none(intent_uuid(intent.intent_id))
+        existing = self.unit.find(intent_uuid(intent.intent_id))
         if existing is not None:
             existing.redelivered(feed=feed, line_no=line_no, intent=wire, at=at)
             self.unit.add(existing)
@@ -206,7 +206,7 @@ class TradingEngine:
     def reject_input(self, *, feed: str, line_no: int, reason: str, digest: str) -> None:
         """Record an input record that could not be taken in."""
         at = self.clock.now()
-        record = self.unit.get_or_none(feed_uuid(feed)) or Feed.open(source=feed, at=at)
+        record = self.unit.find(feed_uuid(feed)) or Feed.open(source=feed, at=at)
         record.reject(line_no=line_no, reason=reason, digest=digest, at=at)
         self.unit.add(record)
 
@@ -220,7 +220,7 @@ class TradingEngine:
             return []
         now = self._after(record.modified_on)
         agent: Agent | None = self.unit.refresh(agent_uuid(intent.agent))
-        position: Position | None = self.unit.get_or_none(
+        position: Position | None = self.unit.find(
             position_uuid(intent.agent, intent.venue, intent.token_id)
         )
         holding = self._trader_holding(intent)
@@ -358,7 +358,8 @@ class TradingEngine:
         self._send(order, venue)
 
     def _send(self, order: Order, venue: VenuePort) -> None:
-        self.unit.flush()  # write-ahead: what the step decided is stored before the call
+        if getattr(venue, "durable", True) or not self.unit.defer:
+            self.unit.flush()  # write-ahead: what was decided is stored before the call
         try:
             report = venue.submit(self._request(order), at=self._after(order.modified_on))
         except VenueUncertainError as error:
@@ -419,7 +420,7 @@ class TradingEngine:
         except VenueUncertainError as error:
             self._count_failure(order.agent, str(error), at)
             return "venue unreachable"
-        record = self.unit.get_or_none(reconciliation_uuid(str(order_id))) or Reconciliation.open(
+        record = self.unit.find(reconciliation_uuid(str(order_id))) or Reconciliation.open(
             order_id=str(order_id),
             venue=order.venue,
             client_order_id=order.client_order_id,
@@ -494,13 +495,13 @@ class TradingEngine:
 
     def _knows_order(self, client_order_id: str) -> bool:
         order_id = order_id_of_client_order_id(client_order_id)
-        return order_id is not None and self.unit.get_or_none(order_id) is not None
+        return order_id is not None and self.unit.find(order_id) is not None
 
     @_step
     def apply_report(self, report: VenueReport) -> None:
         """Record what the venue says of an order: acceptance or rejection, fills, closure."""
         order_id = order_id_of_client_order_id(report.client_order_id)
-        order: Order | None = self.unit.get_or_none(order_id) if order_id else None
+        order: Order | None = self.unit.find(order_id) if order_id else None
         if order is None:
             raise UnknownOrderError(f"venue reported unknown order {report.client_order_id}")
         at = self._after(order.modified_on)
@@ -518,7 +519,7 @@ class TradingEngine:
         new_fills = [
             f for f in report.fills if str(fill_uuid(order.id, f.venue_fill_id)) not in seen
         ]
-        position = self.unit.get_or_none(position_uuid(order.agent, order.venue, order.token_id))
+        position = self.unit.find(position_uuid(order.agent, order.venue, order.token_id))
         if position is None and new_fills:
             position = Position.open(
                 agent=order.agent,
@@ -662,7 +663,7 @@ class TradingEngine:
     def _trader_holding(self, intent: TradeIntent) -> TraderHolding | None:
         if intent.source.kind != "copy" or intent.source.trader is None:
             return None
-        holding: TraderHolding | None = self.unit.get_or_none(
+        holding: TraderHolding | None = self.unit.find(
             trader_holding_uuid(intent.agent, intent.venue, intent.source.trader, intent.token_id)
         )
         return holding

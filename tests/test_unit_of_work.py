@@ -142,6 +142,7 @@ def test_group_commit_when_deferring_then_every_earlier_step_is_stored_before_a_
         return submit(request, **kw)
 
     rig.paper[VENUE].submit = submit_checking_the_store  # type: ignore[method-assign]
+    rig.paper[VENUE].durable = True  # as a venue process or a real venue is
     rig.engine.unit.defer = True
     rig.submit(intent_id="d1", source=a_source(trader=OTHER_TRADER))  # denied: deferred
     rig.submit(intent_id="d2", source=a_source(trader=OTHER_TRADER))  # denied: deferred
@@ -154,10 +155,28 @@ def test_group_commit_when_deferring_then_every_earlier_step_is_stored_before_a_
     assert reader.repository.get(intent_uuid("b1")).status == "ACCEPTED"
 
 
+def test_group_commit_when_the_venue_dies_with_the_engine_then_orders_need_no_commit_each(
+    rig: EngineRig,
+) -> None:
+    rig.show_book(a_book(asks=[("0.52", "5000")]))
+    inserts = count_inserts(rig.app)
+    rig.engine.unit.defer = True
+
+    for n in range(5):
+        rig.submit(intent_id=f"b{n}")  # the in-process paper venue is not durable
+
+    assert inserts == []
+    rig.engine.commit()
+    assert len(inserts) == 1
+    reader = TapeApplication(env=sqlite_env(rig.path))
+    assert all(reader.repository.get(intent_uuid(f"b{n}")).decided for n in range(5))
+
+
 def test_group_commit_when_a_step_fails_then_orders_whose_answer_was_lost_are_reconciled(
     rig: EngineRig,
 ) -> None:
     rig.show_book(a_book(asks=[("0.52", "5000")]))
+    rig.paper[VENUE].durable = True
     rig.engine.unit.defer = True
     rig.submit(intent_id="b1")  # committed, sent, filled; the answer deferred
     order_id = next(iter(rig.get(intent_uuid("b1")).order_ids))

@@ -134,6 +134,9 @@ class PaperOrder:
 class PaperVenue:
     """A venue that fills against recorded books, deterministically, one account per agent."""
 
+    durable = False
+    """It lives and dies with the engine's process (see ``engine.ports.VenuePort``)."""
+
     def __init__(self, name: str, *, fee_rate: Decimal = Decimal(0)) -> None:
         self.name = name
         self.fee_rate = fee_rate
