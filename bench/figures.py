@@ -17,9 +17,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import resource
 import sqlite3
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -37,14 +39,22 @@ from bench.workload import bench_config
 from cli import wiring
 from cli.projections_cmd import open_projector
 from cli.run_cmd import run_day
-from cli.wiring import Tape, build, day_clock, open_app
+from cli.wiring import Tape, build, day_clock, open_app, open_named_app
 from engine.application import TapeApplication
+from engine.partition import worker_app_name
 from engine.ports import OrderRequest, VenueReport
 from projections.digest import decision_digest
 
 RESULT_MARK = "BENCH-RESULT "
 PAGE = 1000
 INTENT_LINE = '{"type": "intent"'
+REPO = Path(__file__).resolve().parent.parent
+TAPE = [sys.executable, "-m", "cli.main"]
+WORKER_ENV = {"CREATE_TABLE": "n"}
+"""Set for the scale-out figure's ``tape worker`` processes. ``tape db init`` has created every
+table; a worker left to create them on start re-creates the schema's shared
+``es_insert_events_uuid`` function (the library's, one per schema), and workers starting
+together then fail now and then with PostgreSQL's "tuple concurrently updated"."""
 
 Params = Mapping[str, Any]
 
@@ -569,6 +579,258 @@ def profile(params: Params) -> dict[str, Any]:
     return {"profiled": params["figure"], "result": result, **summary}
 
 
+# -- scale-out: N worker processes on PostgreSQL --------------------------------------------
+
+
+def tape_env(params: Params) -> dict[str, str]:
+    """The environment of a ``tape`` child process: its home and PostgreSQL schema (as
+    tests/test_scaleout.py runs them), no other ``TAPE_`` setting of this process."""
+    home = Path(params["home"])
+    home.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAPE_")}
+    env.update(
+        {
+            "TAPE_HOME": str(home),
+            "TAPE_DATABASE_URL": params["url"],
+            "TAPE_DATABASE_SCHEMA": params["schema"],
+            "PYTHONPATH": str(REPO),
+        }
+    )
+    return env
+
+
+def run_tape(args: list[str], env: dict[str, str]) -> tuple[str, float]:
+    """Run a tape command to completion; its output and wall seconds (interpreter start
+    included). Raises with its last error line when it fails."""
+    begun = time.perf_counter()
+    proc = subprocess.run(
+        [*TAPE, *args], cwd=REPO, env=env, capture_output=True, text=True, check=False
+    )
+    seconds = time.perf_counter() - begun
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        raise RuntimeError(f"tape {args[0]} exited {proc.returncode}: {last}")
+    return proc.stdout + proc.stderr, seconds
+
+
+def _proc_ticks(pid: int | str, *, children: bool = False) -> int:
+    """CPU clock ticks of a process (user + system; with ``children``, also of its children
+    it has waited for), from /proc; 0 when it cannot be read."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return 0
+    fields = text[text.rindex(")") + 2 :].split()  # after "pid (comm) "
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    if children:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return ticks
+
+
+def _comm(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text(encoding="ascii", errors="replace").strip()
+    except OSError:
+        return ""
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    """Where CPU time had gone at one moment (Linux /proc; zeros elsewhere)."""
+
+    busy: int
+    total: int
+    postgres: int
+    venue: int
+
+    @classmethod
+    def take(cls, venue_pid: int) -> CpuSnapshot:
+        """The machine's busy and total ticks, the local PostgreSQL server's processes' ticks
+        (its exited backends count in the postmaster's children time) and the venue's."""
+        busy = total = 0
+        try:
+            first = Path("/proc/stat").read_text(encoding="ascii").splitlines()[0]
+            ticks = [int(v) for v in first.split()[1:9]]  # user .. steal
+            total, busy = sum(ticks), sum(ticks) - ticks[3] - ticks[4]  # - idle, iowait
+        except (OSError, ValueError, IndexError):
+            pass
+        postgres = 0
+        proc = Path("/proc")
+        if proc.is_dir():
+            for entry in proc.iterdir():
+                if entry.name.isdigit() and _comm(entry.name) == "postgres":
+                    postgres += _proc_ticks(entry.name, children=True)
+        return cls(busy, total, postgres, _proc_ticks(venue_pid))
+
+
+def _cpu_split(before: CpuSnapshot, after: CpuSnapshot, seconds: float) -> dict[str, Any]:
+    hertz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    cores = os.cpu_count() or 1
+    total = after.total - before.total
+    return {
+        "cores": cores,
+        "machine_busy_share": round((after.busy - before.busy) / total, 3) if total else None,
+        "machine_busy_s": round((after.busy - before.busy) / hertz, 2),
+        "postgres_s": round((after.postgres - before.postgres) / hertz, 2)
+        if after.postgres
+        else None,
+        "venue_s": round((after.venue - before.venue) / hertz, 2),
+        "wall_x_cores_s": round(seconds * cores, 2),
+    }
+
+
+WORKER_LINE = re.compile(
+    r"read (\d+) ingest events, processed (\d+) \((.*?)\), skipped (\d+)", re.DOTALL
+)
+
+
+def worker_summary(output: str) -> dict[str, Any]:
+    """What a worker says it did (its last line): events read, processed by kind, skipped."""
+    match = WORKER_LINE.search(output)
+    if match is None:
+        return {"line": output.strip().splitlines()[-1] if output.strip() else ""}
+    kinds = {}
+    for part in match.group(3).split(", "):
+        name, _, count = part.rpartition(" ")
+        if name and count.isdigit():
+            kinds[name] = int(count)
+    return {
+        "read": int(match.group(1)),
+        "processed": int(match.group(2)),
+        "skipped": int(match.group(4)),
+        "by_kind": kinds,
+        "intents": kinds.get("IntentReceived", 0) + kinds.get("IntentRedelivered", 0),
+    }
+
+
+def start_venue(day: Path, home: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    """A ``tape paper-venue`` process serving the day's books; the process and its URL. Its
+    first line is read from a pipe (the URL), anything it says on stderr goes to a file."""
+    argv = [*TAPE, "paper-venue", "--port", "0", "--day", str(day)]
+    argv += ["--ledger", str(home / "ledger.db")]
+    errors = home / "venue.err"
+    with errors.open("wb") as stderr:
+        process = subprocess.Popen(
+            argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True
+        )
+    line = process.stdout.readline() if process.stdout is not None else ""
+    match = re.search(r"http://127\.0\.0\.1:\d+", line)
+    if match is None:
+        process.kill()
+        process.wait()
+        said = errors.read_text(encoding="utf-8", errors="replace").strip()
+        raise RuntimeError(f"tape paper-venue did not start: {line.strip()} {said}")
+    return process, match.group(0)
+
+
+def run_workers(
+    workers: int, options: list[str], env: dict[str, str], home: Path, venue_pid: int
+) -> tuple[float, list[dict[str, Any]], dict[str, Any]]:
+    """Start ``tape worker`` for each partition at once; wait until all have exited. Returns
+    the seconds from the first start to the last exit, each worker's own figures (its exit
+    time, CPU and peak RSS from ``wait4``, what it says it did) and where the CPU went."""
+    procs: list[subprocess.Popen[bytes]] = []
+    per_worker: list[dict[str, Any]] = [{} for _ in range(workers)]
+    try:
+        before = CpuSnapshot.take(venue_pid)
+        started = time.perf_counter()
+        for k in range(1, workers + 1):
+            with (
+                (home / f"worker-{k}.out").open("wb") as stdout,
+                (home / f"worker-{k}.err").open("wb") as stderr,
+            ):
+                argv = [*TAPE, "worker", "--partition", f"{k}/{workers}", *options]
+                procs.append(
+                    subprocess.Popen(argv, cwd=REPO, env=env, stdout=stdout, stderr=stderr)
+                )
+        waiting = set(range(workers))
+        while waiting:
+            for i in sorted(waiting):
+                pid, status, usage = os.wait4(procs[i].pid, os.WNOHANG)
+                if pid == 0:
+                    continue
+                procs[i].returncode = os.waitstatus_to_exitcode(status)
+                per_worker[i] = {
+                    "partition": f"{i + 1}/{workers}",
+                    "seconds": round(time.perf_counter() - started, 3),
+                    "exit": procs[i].returncode,
+                    "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+                    "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+                }
+                waiting.discard(i)
+            time.sleep(0.005)
+        seconds = time.perf_counter() - started
+        after = CpuSnapshot.take(venue_pid)
+    finally:
+        for proc in procs:
+            if proc.returncode is None:
+                proc.kill()
+                proc.wait()
+    for i, worker in enumerate(per_worker):
+        if worker["exit"] != 0:
+            err = (home / f"worker-{i + 1}.err").read_text(encoding="utf-8", errors="replace")
+            last = (err.strip().splitlines() or ["no message"])[-1]
+            raise RuntimeError(f"worker {worker['partition']} exited {worker['exit']}: {last}")
+        output = (home / f"worker-{i + 1}.out").read_text(encoding="utf-8", errors="replace")
+        worker.update(worker_summary(output))
+    return seconds, per_worker, _cpu_split(before, after, seconds)
+
+
+def scaleout(params: Params) -> dict[str, Any]:
+    """The day on N ``tape worker`` processes in a fresh PostgreSQL schema, as a deployment
+    runs it: ``tape db init --workers N``, ``tape ingest-day`` (timed: ingest rate), one
+    ``tape paper-venue``, then the N workers started at once with ``--clock input
+    --until-end``, timed from their start until the last has exited (each one's interpreter
+    start included). Then the digest over the workers' logs and where the CPU went."""
+    workers = int(params["workers"])
+    home = Path(params["home"])
+    env = tape_env(params)
+    day, config = str(params["day"]), str(params["config"])
+    _out, startup = run_tape(["--help"], env)  # an interpreter start with the CLI's imports
+    run_tape(["db", "init", "--workers", str(workers)], env)
+    ingest_out, ingest_s = run_tape(["ingest-day", "--day", day, "--config", config], env)
+    found = re.search(r"recorded (\d+) intents", ingest_out)
+    ingested = int(found.group(1)) if found else None
+    venue, url = start_venue(Path(day), home, env)
+    options = ["--paper-url", url, "--clock", "input", "--until-end", "--config", config]
+    try:
+        worker_env = {**env, **WORKER_ENV}
+        seconds, per_worker, cpu = run_workers(workers, options, worker_env, home, venue.pid)
+    finally:
+        venue.terminate()
+        venue.communicate(timeout=30)
+    decided = [w.get("intents") for w in per_worker]
+    intents = sum(d or 0 for d in decided) if None not in decided else ingested
+    storage = postgres_storage(params["url"], schema=params["schema"])
+    apps = [open_named_app(worker_app_name(k, workers), storage) for k in range(1, workers + 1)]
+    events = sum(event_count(app) for app in apps)
+    digest = decision_digest(*apps)
+    for app in apps:
+        app.close()
+    return {
+        "backend": "postgres",
+        "workers": workers,
+        "worker_env": WORKER_ENV,
+        "startup_s": round(startup, 3),
+        "ingest": {
+            "intents": ingested,
+            "seconds": round(ingest_s, 3),
+            "intents_per_s": rate(ingested or 0, ingest_s),
+        },
+        "intents": intents,
+        "all_decided": ingested is not None and intents == ingested,
+        "events": events,
+        "digest": digest.hexdigest,
+        "digest_events": digest.events,
+        "seconds": round(seconds, 3),
+        "intents_per_s": rate(intents or 0, seconds),
+        "events_per_s": rate(events, seconds),
+        "workers_cpu_s": round(sum(w["cpu_s"] for w in per_worker), 2),
+        "cpu": cpu,
+        "per_worker": per_worker,
+    }
+
+
 FIGURES: dict[str, Callable[[Params], dict[str, Any]]] = {
     "intake": intake,
     "latency": latency,
@@ -581,6 +843,7 @@ FIGURES: dict[str, Callable[[Params], dict[str, Any]]] = {
     "library_read": library_read,
     "commit_probe": commit_probe,
     "profile": profile,
+    "scaleout": scaleout,
 }
 
 

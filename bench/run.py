@@ -11,9 +11,11 @@ For each workload (a seeded sample day of about 10k and 100k stored events; 1M w
   library's paged read (with and without decoding).
 
 Then, once: the median single-row SQLite commit, the latency of intents offered at a fixed
-rate, what-ifs (configuration changes, no engine change) and pyinstrument profiles of intake
-and replay on the smallest workload. ``bench/results.json`` holds every figure,
-``bench/results.md`` the tables, the targets met or not, and "Where the time goes".
+rate, scale-out on PostgreSQL (the smallest PostgreSQL workload's day spread over more agents,
+run on 1, 2 and 4 ``tape worker`` processes), what-ifs (configuration changes, no engine
+change) and pyinstrument profiles of intake and replay on the smallest workload.
+``bench/results.json`` holds every figure, ``bench/results.md`` the tables, the targets met or
+not, and "Where the time goes".
 """
 
 from __future__ import annotations
@@ -42,8 +44,14 @@ from bench.workload import (
     DEFAULT_SIZES,
     LARGE_SIZE,
     PROFILE_SIZE,
+    SCALEOUT_WORKERS,
     SIZES,
+    SPREAD_COPIES,
     Workload,
+    bench_config,
+    partition_split,
+    spread_agents,
+    spread_config_toml,
     write_workload,
 )
 
@@ -71,6 +79,8 @@ class Options:
     work: Path
     keep: bool
     render_only: bool = False
+    scaleout_workers: tuple[int, ...] = SCALEOUT_WORKERS
+    spread_copies: int = SPREAD_COPIES
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Options:
@@ -102,6 +112,18 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--latency-rate", type=float, default=10.0, help="intents per second")
     parser.add_argument("--latency-intents", type=int, default=300, help="intents measured")
     parser.add_argument("--latency-warmup", type=int, default=20, help="intents not measured")
+    parser.add_argument(
+        "--scaleout-workers",
+        default=",".join(str(n) for n in SCALEOUT_WORKERS),
+        help="numbers of `tape worker` processes the scale-out figure runs on PostgreSQL, on "
+        "the smallest PostgreSQL workload (default %(default)s; 0: skip)",
+    )
+    parser.add_argument(
+        "--spread-copies",
+        type=int,
+        default=SPREAD_COPIES,
+        help="copies of each sample-day agent in the scale-out day (default %(default)s)",
+    )
     parser.add_argument("--no-what-if", action="store_true", help="skip the what-if figures")
     parser.add_argument("--no-profile", action="store_true", help="skip the profiles")
     parser.add_argument(
@@ -124,6 +146,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     sizes = tuple(sorted(sizes, key=lambda name: SIZES[name]))
     pg_sizes = _names(args.postgres_sizes) if args.postgres_sizes else sizes[:1]
     Workload.named(args.profile_size)  # raises for an unknown name
+    try:
+        scaleout = tuple(int(n) for n in args.scaleout_workers.split(",") if n.strip())
+    except ValueError:
+        parser.error("--scaleout-workers takes numbers separated by commas, such as 1,2,4")
+    if any(n < 0 for n in scaleout) or args.spread_copies < 1:
+        parser.error("--scaleout-workers takes numbers >= 0, --spread-copies a number >= 1")
     return Options(
         sizes=sizes,
         postgres_sizes=tuple(s for s in pg_sizes if s in sizes),
@@ -139,6 +167,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         work=args.work,
         keep=args.keep,
         render_only=args.render_only,
+        scaleout_workers=tuple(n for n in scaleout if n > 0),
+        spread_copies=args.spread_copies,
     )
 
 
@@ -301,6 +331,7 @@ def run(options: Options) -> dict[str, Any]:
         "workloads": [],
         "runs": {},
         "single": {},
+        "scaleout": {},
         "what_if": {},
         "profiles": {},
     }
@@ -317,6 +348,7 @@ def run(options: Options) -> dict[str, Any]:
     smallest = options.sizes[0]
     home = work / smallest / "tape"
     results["single"] = _measure_single(bench, days[smallest])
+    results["scaleout"] = _scaleout_if_possible(bench, days, postgres)
     if options.what_if:
         results["what_if"] = _measure_what_if(bench, smallest, days[smallest], home)
     if options.profile:
@@ -417,6 +449,76 @@ def _measure_single(bench: Bench, day: Path) -> dict[str, Any]:
         warmup=options.latency_warmup,
     )
     return single
+
+
+def _scaleout_if_possible(
+    bench: Bench, days: dict[str, Path], postgres: dict[str, Any]
+) -> dict[str, Any]:
+    options = bench.options
+    if not options.scaleout_workers:
+        return {"skipped": "--scaleout-workers 0"}
+    if options.postgres_url is None or postgres["skipped"]:
+        return {"skipped": f"PostgreSQL: {postgres['skipped']}"}
+    if not options.postgres_sizes:
+        return {"skipped": "no workload runs on PostgreSQL (--postgres-sizes)"}
+    size = options.postgres_sizes[0]
+    return measure_scaleout(bench, size, days[size], options.postgres_url)
+
+
+def measure_scaleout(bench: Bench, size: str, day: Path, url: str) -> dict[str, Any]:
+    """The scale-out figure for each number of workers, on the day spread over more agents
+    (``bench.workload.spread_agents``) so that every partition has agents; each run in a
+    fresh schema. Logs and records how the agents and intents split over the partitions."""
+    options = bench.options
+    work = options.work / "scaleout"
+    work.mkdir(parents=True, exist_ok=True)
+    copies = options.spread_copies
+    spread = work / f"{day.stem}-agents-x{copies}.jsonl"
+    per_agent = spread_agents(day, spread, copies)
+    config = work / f"tape-agents-x{copies}.toml"
+    config.write_text(spread_config_toml(copies), encoding="utf-8")
+    agents = [agent.name for agent in bench_config(copies).agents]
+    split = partition_split(per_agent, agents, sorted({1, *options.scaleout_workers}))
+    for item in split:
+        bench.log(
+            f"scale-out {size}: {item['workers']} partition(s): agents {item['agents']}, "
+            f"intents {item['intents']}"
+        )
+    runs = []
+    for workers in options.scaleout_workers:
+        with fresh_schema(url) as schema:
+            result = bench.figure(
+                "scaleout",
+                f"{size} scale-out, {workers} worker(s), PostgreSQL",
+                day=spread,
+                config=config,
+                url=url,
+                schema=schema,
+                workers=workers,
+                home=work / f"workers-{workers}",
+            )
+        runs.append({"workers": workers, **result})
+        shutil.rmtree(work / f"workers-{workers}", ignore_errors=True)
+    done = [run for run in runs if "error" not in run]
+    for run in done:
+        if not run["all_decided"]:
+            bench.notes.append(
+                f"Scale-out, {run['workers']} worker(s): the workers decided {run['intents']} "
+                f"of the {run['ingest']['intents']} intents recorded in the ingest log."
+            )
+        if run["digest"] != done[0]["digest"]:
+            bench.notes.append(
+                f"Scale-out, {run['workers']} worker(s): the digest over the workers' logs "
+                f"differs from the {done[0]['workers']}-worker run's."
+            )
+    return {
+        "size": size,
+        "copies": copies,
+        "agents": len(agents),
+        "intents": sum(per_agent.values()),
+        "split": split,
+        "runs": runs,
+    }
 
 
 AS_IS = "as is (measured again, next to its variants)"

@@ -7,14 +7,18 @@ be reported (bench/results.md, bench/results.json) with the targets evaluated.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from adapters.dayfile import BadLine, read_day
 from bench.profiling import FrameView, summarize
 from bench.report import evaluate_targets, render_markdown
-from bench.run import parse_args, run
+from bench.run import Bench, measure_scaleout, parse_args, postgres_version, run
+from bench.workload import Workload, copy_of, spread_agents, write_workload
+from tests.postgres import postgres_url
 
 TAPE_FIGURES = ("intake_sqlite", "replay", "rebuild", "recovery")
 BASELINES = ("naive_sqlite", "batched_sqlite", "raw_insert", "raw_read", "library_read")
@@ -48,6 +52,7 @@ def test_every_figure_of_the_tiny_workload_ran(tiny: tuple[dict[str, Any], Path]
         assert figures[name]["peak_rss_mb"] > 0
     assert "intake_postgres" not in figures  # --no-postgres
     assert results["meta"]["postgres"]["skipped"] == "--no-postgres"
+    assert results["scaleout"] == {"skipped": "PostgreSQL: --no-postgres"}
 
 
 def test_the_figures_measure_the_same_log(tiny: tuple[dict[str, Any], Path]) -> None:
@@ -99,6 +104,7 @@ def test_results_files_have_their_structure(tiny: tuple[dict[str, Any], Path]) -
     for heading in ("## Latency", "## Memory", "## Baselines", "## What-ifs"):
         assert heading in markdown
     assert "| intake, SQLite (default durability) | tiny (" in markdown
+    assert "Scale-out skipped: PostgreSQL: --no-postgres." in markdown
     assert f"**{results['meta']['cores']} cores**" in markdown
 
 
@@ -124,3 +130,69 @@ def test_profile_summary_counts_recursion_once() -> None:
     top_self = summary["top_self"][0]
     assert top_self["function"] == "Connection.commit (<built-in>)"
     assert top_self["share"] == 0.45
+
+
+def test_spread_agents_renames_intents_only_and_redeliveries_alike(tmp_path: Path) -> None:
+    day, _ = write_workload(Workload.named("tiny"), tmp_path)
+    spread = tmp_path / "spread.jsonl"
+    per_agent = spread_agents(day, spread, copies=5)
+    before = day.read_text(encoding="utf-8").splitlines()
+    after = spread.read_text(encoding="utf-8").splitlines()
+    assert len(before) == len(after)
+    renamed: dict[str, set[str]] = {}
+    for old, new in zip(before, after, strict=True):
+        if old == new:  # books, resolutions and bad lines are copied as they are
+            continue
+        was, now = json.loads(old)["intent"], json.loads(new)["intent"]
+        assert now == {**was, "agent": f"{was['agent']}-{copy_of(was['intent_id'], 5)}"}
+        renamed.setdefault(was["intent_id"], set()).add(now["agent"])
+    assert all(len(agents) == 1 for agents in renamed.values())  # redeliveries: same copy
+    assert sum(per_agent.values()) > len(renamed)  # the day has redeliveries
+    assert sum(per_agent.values()) == sum(
+        old != new for old, new in zip(before, after, strict=True)
+    )
+    bad_before = [r for r in read_day(before) if isinstance(r, BadLine)]
+    assert bad_before == [r for r in read_day(after) if isinstance(r, BadLine)]
+    assert any("intent record" in r.reason for r in bad_before)  # a JSON intent, left as is
+    assert len(per_agent) > 3
+
+
+def test_scaleout_on_postgres_decides_the_same_on_one_and_two_workers(
+    tiny: tuple[dict[str, Any], Path], tmp_path: Path
+) -> None:
+    url = postgres_url()
+    _version, problem = postgres_version(url)
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {url} is required in CI: {problem}")
+        pytest.skip(f"no PostgreSQL at {url}: {problem}")
+    options = parse_args(
+        [
+            "--sizes=tiny",
+            f"--postgres-url={url}",
+            "--scaleout-workers=1,2",
+            f"--out={tmp_path / 'out'}",
+            f"--work={tmp_path / 'work'}",
+        ]
+    )
+    day, _ = write_workload(Workload.named("tiny"), tmp_path / "days")
+
+    scaleout = measure_scaleout(Bench(options), "tiny", day, url)
+
+    runs = scaleout["runs"]
+    assert [r["workers"] for r in runs] == [1, 2]
+    for figure in runs:
+        assert "error" not in figure, figure
+        assert figure["all_decided"]
+        assert figure["intents"] == scaleout["intents"]
+    assert runs[0]["digest"] == runs[1]["digest"]
+    assert runs[0]["events"] == runs[1]["events"] > 0
+    split = {item["workers"]: item for item in scaleout["split"]}
+    assert split[1]["agents"] == [scaleout["agents"]]
+    assert all(n > 0 for n in split[2]["agents"])  # the agents really are split
+    assert sum(split[2]["intents"]) == scaleout["intents"]
+    results = json.loads(json.dumps(tiny[0]))
+    results["scaleout"] = scaleout
+    markdown = render_markdown(results)
+    assert "## Scale-out on PostgreSQL" in markdown
+    assert f"`{runs[0]['digest'][:16]}` (same)" in markdown
