@@ -12,7 +12,7 @@ from engine.agents import Agent
 from engine.partition import INGEST_APP_NAME
 
 WRITER_CACHE_ENV: dict[str, str] = {
-    "AGGREGATE_CACHE_MAXSIZE": "20000",
+    "AGGREGATE_CACHE_MAXSIZE": "2000",
     "AGGREGATE_CACHE_FASTFORWARD": "n",
     "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
 }
