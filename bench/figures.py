@@ -50,12 +50,6 @@ PAGE = 1000
 INTENT_LINE = '{"type": "intent"'
 REPO = Path(__file__).resolve().parent.parent
 TAPE = [sys.executable, "-m", "cli.main"]
-WORKER_ENV = {"CREATE_TABLE": "n"}
-"""Set for the scale-out figure's ``tape worker`` processes. ``tape db init`` has created every
-table; a worker left to create them on start re-creates the schema's shared
-``es_insert_events_uuid`` function (the library's, one per schema), and workers starting
-together then fail now and then with PostgreSQL's "tuple concurrently updated"."""
-
 Params = Mapping[str, Any]
 
 
@@ -794,8 +788,7 @@ def scaleout(params: Params) -> dict[str, Any]:
     venue, url = start_venue(Path(day), home, env)
     options = ["--paper-url", url, "--clock", "input", "--until-end", "--config", config]
     try:
-        worker_env = {**env, **WORKER_ENV}
-        seconds, per_worker, cpu = run_workers(workers, options, worker_env, home, venue.pid)
+        seconds, per_worker, cpu = run_workers(workers, options, env, home, venue.pid)
     finally:
         venue.terminate()
         venue.communicate(timeout=30)
@@ -810,7 +803,6 @@ def scaleout(params: Params) -> dict[str, Any]:
     return {
         "backend": "postgres",
         "workers": workers,
-        "worker_env": WORKER_ENV,
         "startup_s": round(startup, 3),
         "ingest": {
             "intents": ingested,

@@ -468,14 +468,6 @@ def _scaleout_section(results: dict[str, Any]) -> list[str]:
         + ", as does *ingest*. *Digest*: the decision digest over the workers' logs; equal "
         "digests mean the runs decided the same."
     )
-    worker_env = next((r.get("worker_env") for r in runs if r.get("worker_env")), None)
-    if worker_env:
-        settings = ", ".join(f"`{k}={v}`" for k, v in worker_env.items())
-        lines[-1] += (
-            f" The workers ran with {settings}: `tape db init` had created their tables "
-            "(started together, workers that create them fail now and then on PostgreSQL's "
-            '"tuple concurrently updated": see bench/figures.py, `WORKER_ENV`).'
-        )
     lines.append("")
     base = next((r for r in runs if _ok(r) and r["workers"] == 1), None)
     rows = []

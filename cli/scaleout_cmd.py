@@ -19,6 +19,7 @@ from adapters.config_file import load_config
 from adapters.dayfile import read_day
 from adapters.scaleout.ingest import DayIngest, IngestLog, IngestStats
 from adapters.scaleout.lease import PartitionLease, connection_kwargs
+from adapters.scaleout.tables import existing_tables
 from adapters.scaleout.worker import InputClock, Worker
 from adapters.storage import Storage
 from cli.errors import TapeProblem, TapeUsageError
@@ -242,15 +243,9 @@ def deployment_state(storage: Storage, count: int) -> tuple[list[str], list[str]
     """Lines describing the deployment, and the tables that are missing."""
     lines = [f"database {storage.location}"]
     missing: list[str] = []
+    schema = storage.env.get("POSTGRES_SCHEMA") or "public"
+    tables = existing_tables(storage.env)
     with psycopg.connect(**connection_kwargs(storage.env)) as conn:
-        schema = storage.env.get("POSTGRES_SCHEMA") or "public"
-        tables = {
-            row[0]
-            for row in conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-                (schema,),
-            )
-        }
         ingest_end = _max_id(conn, tables, schema, f"{INGEST_APP_NAME.lower()}_events")
         lines.append(_app_line(INGEST_APP_NAME, tables, missing, f"{ingest_end} events"))
         for index, name in enumerate(worker_app_names(count), start=1):

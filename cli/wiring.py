@@ -15,6 +15,7 @@ from adapters.paper.http_venue import HttpPaperVenues
 from adapters.paper.venue import PaperVenues
 from adapters.polymarket import polymarket_from_env
 from adapters.routing import RoutedVenues
+from adapters.scaleout.tables import missing_tables
 from adapters.storage import Storage, StorageConfigError, storage_from_env
 from engine.application import (
     WRITER_CACHE_ENV,
@@ -114,16 +115,26 @@ def require_postgres(environ: Mapping[str, str] | None = None) -> Storage:
     return storage
 
 
-def open_ingest_app(storage: Storage, *, create: bool = True) -> TapeApplication:
-    """The ingest log of a scale-out deployment."""
+def open_ingest_app(storage: Storage, *, create: bool = False) -> TapeApplication:
+    """The ingest log of a scale-out deployment (its tables made by ``tape db init``)."""
+    if not create:
+        _require_tables(storage, INGEST_APP_NAME)
     return TapeIngestApplication(env={**storage.env, **_create_env(create)})
 
 
-def open_worker_app(name: str, storage: Storage, *, create: bool = True) -> TapeWorkerApplication:
+def open_worker_app(name: str, storage: Storage, *, create: bool = False) -> TapeWorkerApplication:
     """A worker's store, with the cache of the engine that writes through it."""
-    return TapeWorkerApplication(
-        name, env={**storage.env, **WRITER_CACHE_ENV, **_create_env(create)}
-    )
+    if not create:
+        _require_tables(storage, name)
+    env = {**storage.env, **WRITER_CACHE_ENV, **_create_env(create)}
+    return TapeWorkerApplication(name, env=env)
+
+
+def _require_tables(storage: Storage, name: str) -> None:
+    if missing_tables(storage.env, [name]):
+        raise StorageConfigError(
+            f"{name} has no tables on {storage.location}: run `tape db init --workers N` first"
+        )
 
 
 def open_named_app(name: str, storage: Storage, *, create: bool = False) -> TapeApplication:

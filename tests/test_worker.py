@@ -18,7 +18,16 @@ from engine.ids import client_order_id, intent_uuid, order_uuid
 from engine.partition import INGEST_APP_NAME, Partition, PartitionFormatError, partition_of
 from engine.ports import Books, VenueReport
 from engine.service import TradingEngine, UnknownOrderError
-from tests.conftest import T0, a_book, a_trade_intent, an_agent_config, at_offset, sqlite_env
+from tests.conftest import (
+    OTHER_TRADER,
+    T0,
+    a_book,
+    a_source,
+    a_trade_intent,
+    an_agent_config,
+    at_offset,
+    sqlite_env,
+)
 
 MINE, THEIRS = "follow-whales", "tiered"  # partitions 1 and 2 of 2
 
@@ -127,3 +136,25 @@ def test_worker_polling_a_venue_keeps_only_its_own_orders_reports(tmp_path: Path
     assert engine.poll_venue("polymarket", accounts=frozenset({MINE})) == 0
     with pytest.raises(UnknownOrderError):  # a single process has every order: unknown is a bug
         engine.poll_venue("polymarket")
+
+
+def test_worker_records_a_redelivery_of_an_intent_whose_verdict_is_not_yet_committed(
+    tmp_path: Path,
+) -> None:
+    ingest = ingest_app(tmp_path)
+    clock = ManualClock(T0)
+    log = IngestLog(ingest, clock)
+    log.configure([an_agent_config(name=MINE)])
+    denied = a_trade_intent(intent_id="i0", agent=MINE, source=a_source(trader=OTHER_TRADER))
+    clock.set(at_offset(1))
+    log.receive(denied, feed="day.jsonl", line_no=1)
+    clock.set(at_offset(2))
+    assert log.receive(denied, feed="day.jsonl", line_no=2).status == "duplicate"
+    worker = make_worker(tmp_path, ingest)
+
+    stats = worker.run(threading.Event(), until=worker.ingest_end())
+
+    assert stats.processed == 3  # configuration, the intent (denied, deferred), its redelivery
+    record = worker.app.get_or_none(intent_uuid("i0"))
+    assert record.status == "DENIED"
+    assert record.redeliveries == 1

@@ -184,10 +184,12 @@ class Worker:
         return True
 
     def _redelivered(self, event: Any, tracking: Tracking) -> bool:
-        record: Intent | None = self.app.get_or_none(event.originator_id)
-        if record is None:
-            return False  # another partition's intent: this worker never received it
-        intent = parse_intent(record.intent)
+        # Whose intent it is comes from the ingest log's own record of it: this worker's record
+        # may still be in a deferred (uncommitted) step, and another partition's is nowhere.
+        original: Intent = self.ingest.repository.get(event.originator_id)
+        intent = parse_intent(original.intent)
+        if not self.partition.owns(intent.agent):
+            return False
         if not event.same_payload:
             # The ingest log keeps the fact, not the differing payload; any other payload
             # reproduces it (as replay does).
