@@ -33,6 +33,7 @@ from typing import Any
 from adapters.clock import ManualClock
 from adapters.day_runner import DayRunner
 from adapters.dayfile import BadLine, read_day
+from adapters.paper.venue import PaperVenue
 from adapters.replay.verify import verify
 from adapters.storage import Storage, postgres_storage, sqlite_storage
 from bench.workload import bench_config
@@ -43,6 +44,7 @@ from cli.wiring import Tape, build, day_clock, open_app, open_named_app
 from engine.application import TapeApplication
 from engine.partition import worker_app_name
 from engine.ports import OrderRequest, VenueReport
+from engine.unit_of_work import UnitOfWork
 from projections.digest import decision_digest
 
 RESULT_MARK = "BENCH-RESULT "
@@ -152,6 +154,10 @@ def intake(params: Params) -> dict[str, Any]:
     """A whole sample day through ``tape run``'s code: intents per second end to end.
     ``digest``: also the decision digest of the log it left (outside the timer), so what-ifs
     can show they leave the same log."""
+    if params.get("durable_venue"):  # a what-if, in this process only
+        PaperVenue.durable = True
+    if params.get("no_group_commit"):
+        UnitOfWork.MAX_DEFERRED_EVENTS = 0
     tape = wire(params)
     config = bench_config()
     start = time.perf_counter()

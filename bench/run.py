@@ -530,23 +530,24 @@ WHAT_IFS: tuple[tuple[str, str, dict[str, Any]], ...] = (
         {"env_overrides": {"PERSISTENCE_MODULE": NORMAL_FACTORY}},
     ),
     (
-        "no deep copy of cached aggregates (`DEEPCOPY_FROM_AGGREGATE_CACHE=n`)",
+        "a durable venue: one write-ahead commit before each order (as `tape paper-venue` or a "
+        "live venue gets), where the in-process paper venue needs none",
         "intake",
-        {"env_overrides": {"DEEPCOPY_FROM_AGGREGATE_CACHE": "n"}},
+        {"durable_venue": True},
     ),
     (
-        "no fast-forward query per cached get (`AGGREGATE_CACHE_FASTFORWARD=n`)",
+        "no group commit: every step commits on its own (a durable venue as well)",
         "intake",
-        {"env_overrides": {"AGGREGATE_CACHE_FASTFORWARD": "n"}},
+        {"durable_venue": True, "no_group_commit": True},
     ),
     (
-        "the three above together",
+        "the library's cache as it comes: a deep copy and a fast-forward query per get "
+        "(`DEEPCOPY_FROM_AGGREGATE_CACHE=y`, `AGGREGATE_CACHE_FASTFORWARD=y`)",
         "intake",
         {
             "env_overrides": {
-                "PERSISTENCE_MODULE": NORMAL_FACTORY,
-                "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
-                "AGGREGATE_CACHE_FASTFORWARD": "n",
+                "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
+                "AGGREGATE_CACHE_FASTFORWARD": "y",
             }
         },
     ),
@@ -556,11 +557,6 @@ WHAT_IFS: tuple[tuple[str, str, dict[str, Any]], ...] = (
         {"env_overrides": {"PERSISTENCE_MODULE": "eventsourcing.popo"}},
     ),
     (AS_IS, "replay", {}),
-    (
-        "no deep copy from the replay's aggregate cache (`DEEPCOPY_FROM_AGGREGATE_CACHE=n`)",
-        "replay",
-        {"replay_env": {"DEEPCOPY_FROM_AGGREGATE_CACHE": "n"}},
-    ),
     (AS_IS, "rebuild", {}),
     (
         "10x larger pages for the projections (`TAPE_PROJECTION_BATCH=5000`, default 500)",
