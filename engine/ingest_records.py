@@ -12,6 +12,9 @@ from engine.aggregate import TapeAggregate
 from engine.config import AgentConfig
 from engine.ids import desk_uuid, resolution_uuid
 
+DESK = "desk"
+"""The name of a deployment's desk record (one per ingest log)."""
+
 
 class Desk(TapeAggregate):
     """The agents a deployment trades for, as configured; each change is an event."""

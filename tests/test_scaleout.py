@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -118,6 +119,9 @@ def test_worker_killed_mid_day_and_restarted_changes_nothing(day: Path, schema: 
     home = day.parent / "killed"
     env = env_for(home, schema)
     config = str(day.parent / "tape.toml")
+    before = tape(["db", "check", "--workers", "2"], env, check=False)
+    assert before.returncode == 1
+    assert "run `tape db init --workers 2`" in before.stderr
     tape(["db", "init", "--workers", "2"], env)
     tape(["ingest-day", "--day", str(day), "--config", config], env)
     venue = PaperVenueProcess(day, home / "ledger.db")
@@ -146,6 +150,11 @@ def test_worker_killed_mid_day_and_restarted_changes_nothing(day: Path, schema: 
         venue.stop()
 
     assert workers_digest(schema, 2) == reference_digest
+    state = tape(["db", "check", "--workers", "2"], env).stdout
+    ingest_end = re.search(r"TapeIngest\s+ok: (\d+) events", state)
+    assert ingest_end is not None
+    assert f"read ingest up to {ingest_end.group(1)} of {ingest_end.group(1)}" in state
+    assert "not running" in state
     client_ids = [order["client_order_id"] for order in ledger]
     assert len(client_ids) == len(set(client_ids))  # nothing sent twice
 

@@ -78,7 +78,8 @@ def test_worker_decides_only_its_partition_and_tracks_its_position(tmp_path: Pat
     assert stats.skipped == 2
     assert worker.app.get_or_none(intent_uuid("i0")).decided
     assert worker.app.get_or_none(intent_uuid("i1")) is None  # the other partition's
-    assert worker.app.recorder.max_tracking_id(INGEST_APP_NAME) == 4  # i2's position
+    assert worker.app.recorder.has_tracking_id(INGEST_APP_NAME, 4)  # i2's, with its decision
+    assert worker.app.recorder.max_tracking_id(INGEST_APP_NAME) == 5  # read to the end
 
 
 def test_worker_restarted_resumes_after_its_tracked_position(tmp_path: Path) -> None:

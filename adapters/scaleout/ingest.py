@@ -18,13 +18,11 @@ from adapters.dayfile import BadLine, BookRecord, DayRecord, IntentRecord, Resol
 from engine.application import TapeApplication
 from engine.config import AgentConfig
 from engine.ids import desk_uuid, resolution_uuid
-from engine.ingest_records import Desk, MarketResolution
+from engine.ingest_records import DESK, Desk, MarketResolution
 from engine.intent import TradeIntent
 from engine.ports import Books, Clock
 from engine.recovery import find_pending_work
 from engine.service import Receipt, TradingEngine
-
-DESK = "desk"
 
 
 @dataclass

@@ -22,7 +22,8 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.utils import get_topic
 
 from engine.application import TapeApplication, TapeWorkerApplication
-from engine.ingest_records import Desk, MarketResolution
+from engine.ids import desk_uuid
+from engine.ingest_records import DESK, Desk, MarketResolution
 from engine.intent import parse_intent
 from engine.intents import Intent
 from engine.partition import INGEST_APP_NAME, Partition
@@ -96,11 +97,17 @@ class Worker:
         self.still_leased = still_leased
         self.report = report or (lambda _message: None)
         self.stats = WorkerStats()
-        self.agents: set[str] = set()
-        self.cursor = self.tracked_position()
+        self.agents = self._configured_agents()  # this partition's, as last configured
+        self.cursor = self.tracked = self.tracked_position()
+
+    def _configured_agents(self) -> set[str]:
+        desk: Desk | None = self.ingest.get_or_none(desk_uuid(DESK))
+        if desk is None:
+            return set()
+        return {c.name for c in Desk.agent_configs(desk.agents) if self.partition.owns(c.name)}
 
     def tracked_position(self) -> int:
-        """The ingest position of the last event this worker stored a step for."""
+        """How far this worker has read the ingest log, as committed (its tracking records)."""
         return self.app.recorder.max_tracking_id(INGEST_APP_NAME) or 0
 
     def ingest_end(self) -> int:
@@ -116,6 +123,7 @@ class Worker:
             event = self.ingest.mapper.to_domain_event(notification)
             self.stats.seen += 1
             if self._process(event, Tracking(INGEST_APP_NAME, notification.id)):
+                self.tracked = notification.id
                 self.stats.processed += 1
                 kind = type(event).__name__
                 self.stats.by_kind[kind] = self.stats.by_kind.get(kind, 0) + 1
@@ -137,12 +145,21 @@ class Worker:
                 if self.process_page() == 0:
                     if until is not None:
                         break  # the rest of the log up to ``until`` is not for this worker
-                    self.engine.commit()  # nothing new: what was deferred is committed now
+                    self._commit()  # nothing new: what was deferred is committed now
                     stop.wait(poll_s)
-            self.engine.commit()
+            self._commit()
         finally:
             self.engine.unit.defer = False
         return self.stats
+
+    def _commit(self) -> None:
+        # Commit what is deferred, with the position read so far when the last events were
+        # other partitions' (so `tape db check` and a restart see how far the worker read).
+        if self.cursor > self.tracked:
+            with self.engine.unit.step(Tracking(INGEST_APP_NAME, self.cursor)):
+                pass
+            self.tracked = self.cursor
+        self.engine.commit()
 
     # -- one event --------------------------------------------------------------------------
 
