@@ -12,14 +12,18 @@ differs, or that the engine does not produce, is the divergence.
 from __future__ import annotations
 
 import json
+import tempfile
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from adapters.replay.log import StoredEvent, stored_events
+from adapters.replay.scratch import FACTORY_TOPIC
 from engine.agents import Agent
 from engine.application import WRITER_CACHE_ENV, TapeApplication
 from engine.config import AgentConfig
@@ -35,6 +39,7 @@ from projections.digest import decision_digest
 
 ANSWER_EVENTS = (Order.OrderAccepted, Order.OrderRejected, Order.OrderFilled, Order.OrderCanceled)
 STOP_LOSS_PREFIX = "stop loss:"
+RECENT_INTENTS = 10_000
 
 
 class ReplayClock:
@@ -126,11 +131,13 @@ class Replayer:
         self.agent = agent
         self.until = until
         # A private in-memory store with one writer: cached aggregates need no fast-forward.
+        # A scratch file, not memory: a long record must not need memory in proportion.
+        self._scratch = tempfile.TemporaryDirectory(prefix="tape-replay-")
         self.app = TapeApplication(
             env={
                 **WRITER_CACHE_ENV,
-                "PERSISTENCE_MODULE": "eventsourcing.popo",
-                "AGGREGATE_CACHE_MAXSIZE": "50000",
+                "PERSISTENCE_MODULE": FACTORY_TOPIC,
+                "SQLITE_DBNAME": str(Path(self._scratch.name) / "replay.db"),
             }
         )
         self.clock = ReplayClock(datetime.fromtimestamp(0).astimezone())
@@ -138,7 +145,9 @@ class Replayer:
         self.engine = TradingEngine(self.app, venues={}, market_data=self.books, clock=self.clock)
         self.inputs: dict[str, int] = {}
         self.last_input = ""  # what the last input fed to the engine was, for messages
-        self.received_at: dict[UUID, int] = {}
+        # where each recent intent was received, for messages (bounded: a decision follows
+        # its intent closely)
+        self.received_at: OrderedDict[UUID, int] = OrderedDict()
 
     def run(self) -> VerifyResult:
         """Replay the whole record."""
@@ -177,6 +186,8 @@ class Replayer:
         result.inputs = self.inputs
         result.recorded_digest = decision_digest(self.recorded).hexdigest
         result.replayed_digest = decision_digest(self.app).hexdigest
+        self.app.close()
+        self._scratch.cleanup()
         return result
 
     def _recorded_events(self) -> Iterator[StoredEvent]:
@@ -232,6 +243,8 @@ class Replayer:
     def _receive(self, stored: StoredEvent, _: _Lookahead) -> None:
         event = stored.event
         self.received_at[stored.originator_id] = stored.position
+        if len(self.received_at) > RECENT_INTENTS:
+            self.received_at.popitem(last=False)
         self.engine.receive(parse_intent(event.intent), feed=event.feed, line_no=event.line_no)
 
     def _decide(self, stored: StoredEvent, _: _Lookahead) -> None:
