@@ -30,6 +30,9 @@ from engine.service import TradingEngine
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PAPER_URL_ENV = "TAPE_PAPER_URL"
 PAPER_ONLY_ENV = "TAPE_PAPER_ONLY"
+IN_PROCESS_KEEP_CLOSED = 1000
+"""Closed orders the in-process paper venue remembers (it ends with the engine, which asks
+again only about orders it holds open): its memory stays flat over a long day."""
 
 
 @dataclass
@@ -77,7 +80,9 @@ def build(
         paper = None
         note = f"paper venue process at {url}"
     else:
-        paper_venues = paper = PaperVenues(fee_rate=config.paper_fee_rate)
+        paper_venues = paper = PaperVenues(
+            fee_rate=config.paper_fee_rate, keep_closed=IN_PROCESS_KEEP_CLOSED
+        )
         note = "in-process paper venue"
     live = {} if paper_only or env.get(PAPER_ONLY_ENV) else live_venues(env)
     venues = RoutedVenues(paper_venues, live)

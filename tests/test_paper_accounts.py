@@ -650,3 +650,28 @@ def test_a_generated_day_when_split_across_workers_then_each_agent_gets_the_same
     assert len(agents) == 3
     assert got == expected
     assert all(reports for _, reports in expected.values())  # resting orders did trade
+
+
+def test_in_process_venue_keeping_few_closed_orders_forgets_the_oldest_only() -> None:
+    def buy(client_order_id: str) -> OrderRequest:
+        return OrderRequest(
+            client_order_id=client_order_id,
+            venue="polymarket",
+            market_id="m",
+            token_id=TOKEN,
+            side=Side.BUY,
+            order_type=OrderType.FAK,
+            price=Decimal("0.52"),
+            size=Decimal("10"),
+            account="a",
+        )
+
+    venue = PaperVenue("polymarket", keep_closed=2)
+    venue.on_book(a_book(asks=[("0.52", "5000")]))
+    reports = [venue.submit(buy(f"c{n}")) for n in range(4)]
+
+    assert all(r.closed for r in reports)
+    assert venue.order_status("c0") is None  # forgotten: the engine holds it closed
+    assert venue.order_status("c1") is None
+    assert venue.order_status("c3") == reports[3]  # the recent ones are still answered
+    assert venue.submit(buy("c2")) == reports[2]  # a recent one is never filled twice

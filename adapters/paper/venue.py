@@ -137,11 +137,18 @@ class PaperVenue:
     durable = False
     """It lives and dies with the engine's process (see ``engine.ports.VenuePort``)."""
 
-    def __init__(self, name: str, *, fee_rate: Decimal = Decimal(0)) -> None:
+    def __init__(
+        self, name: str, *, fee_rate: Decimal = Decimal(0), keep_closed: int | None = None
+    ) -> None:
         self.name = name
         self.fee_rate = fee_rate
         self.books: dict[str, Book] = {}  # token -> its latest recorded book
         self.ledger: dict[str, PaperOrder] = {}
+        # keep_closed: how many closed orders the ledger keeps (None: all). The engine asks a
+        # venue again only about orders it holds open, and an in-process venue ends with the
+        # engine, so the most recent closed orders are all it can be asked about.
+        self.keep_closed = keep_closed
+        self._closed: dict[str, None] = {}  # closed client order ids, oldest first
         # token -> account -> the token's book after what that account's orders took from it
         self._taken: dict[str, dict[str, Book]] = {}
         # token -> open GTC orders of every account, in arrival order
@@ -163,6 +170,7 @@ class PaperVenue:
                 self._reports.append((order.request.account, order.report()))
             if order.status != "OPEN":
                 del resting[client_order_id]
+                self._note_closed(client_order_id)
 
     def book(
         self, venue: str, token_id: str, *, at: datetime | None = None, account: str = ""
@@ -183,6 +191,12 @@ class PaperVenue:
         known = self.ledger.get(request.client_order_id)
         if known is not None:
             return known.report()
+        report = self._submit(request, at)
+        if report.closed:
+            self._note_closed(request.client_order_id)
+        return report
+
+    def _submit(self, request: OrderRequest, at: datetime | None) -> VenueReport:
         order = PaperOrder(request, venue_order_id(request.client_order_id), "OPEN", at=at)
         self.ledger[request.client_order_id] = order
         book = self._view(request.token_id, request.account)
@@ -233,7 +247,17 @@ class PaperVenue:
         if order.status == "OPEN":
             order.status, order.close_reason = "CANCELED", "canceled on request"
             self._resting.get(order.request.token_id, {}).pop(client_order_id, None)
+            self._note_closed(client_order_id)
         return order.report()
+
+    def _note_closed(self, client_order_id: str) -> None:
+        if self.keep_closed is None:
+            return
+        self._closed[client_order_id] = None
+        while len(self._closed) > self.keep_closed:
+            oldest = next(iter(self._closed))
+            del self._closed[oldest]
+            self.ledger.pop(oldest, None)
 
     def restore(self, order: PaperOrder) -> None:
         """Put an order read back from a durable ledger into the ledger as it was, so it is
@@ -320,12 +344,13 @@ def _consumed(book: Book, side: Side, taken: list[Decimal]) -> Book:
 class PaperVenues(dict[str, PaperVenue]):
     """Paper venues by name, made on first use: every venue is paper until it has credentials."""
 
-    def __init__(self, *, fee_rate: Decimal = Decimal(0)) -> None:
+    def __init__(self, *, fee_rate: Decimal = Decimal(0), keep_closed: int | None = None) -> None:
         super().__init__()
         self.fee_rate = fee_rate
+        self.keep_closed = keep_closed
 
     def __missing__(self, name: str) -> PaperVenue:
-        venue = PaperVenue(name, fee_rate=self.fee_rate)
+        venue = PaperVenue(name, fee_rate=self.fee_rate, keep_closed=self.keep_closed)
         self[name] = venue
         return venue
 
