@@ -29,7 +29,7 @@ class TapeApplication(Application[UUID]):
 
     name = "Tape"
     log_section_size = 1000
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Agent: 200}
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Agent: 1000}
 
     def get_or_none(self, aggregate_id: UUID) -> Any:
         """The aggregate with that id, or None if it was never created."""

@@ -98,12 +98,28 @@ class UnitOfWork:
         until this engine creates it, so it is not looked up in the store again."""
         if aggregate_id in self._absent:
             return None
-        found = self.get_or_none(aggregate_id)
-        if found is None:
+        if not self._held(aggregate_id) and not self.app.recorder.select_events(
+            aggregate_id, limit=1
+        ):
+            # One query says it is new (the repository would also ask for a snapshot).
             if len(self._absent) >= self.MAX_ABSENT:
                 self._absent.clear()
             self._absent.add(aggregate_id)
-        return found
+            return None
+        return self.get_or_none(aggregate_id)
+
+    def _held(self, aggregate_id: UUID) -> bool:
+        # Whether the step, the uncommitted steps or the cache have the aggregate.
+        if aggregate_id in self._loaded or aggregate_id in self._pending.aggregates:
+            return True
+        cache = self.app.repository.cache
+        if cache is None:
+            return False
+        try:
+            cache.get(aggregate_id)
+        except KeyError:
+            return False
+        return True
 
     def refresh(self, aggregate_id: UUID) -> Any:
         """The aggregate with any events another process stored since it was cached (``tape

@@ -651,7 +651,7 @@ def test_store_when_reopened_then_every_aggregate_equals_the_live_one(
 
 def test_agent_when_rebuilt_through_a_snapshot_then_equals_the_live_one(rig: EngineRig) -> None:
     agent = agent_of(rig)
-    for n in range(1, 230):
+    for n in range(1, 1030):
         agent.commit_order(
             order_id=f"o{n}",
             day="2026-01-30",
@@ -664,12 +664,12 @@ def test_agent_when_rebuilt_through_a_snapshot_then_equals_the_live_one(rig: Eng
             at=T0,
         )
     rig.app.save(agent)
-    assert agent.version > 200
+    assert agent.version > 1000
 
     fresh = TapeApplication(env=sqlite_env(rig.path))
     try:
         assert fresh.snapshots is not None
-        assert list(fresh.snapshots.get(agent.id))  # a snapshot was taken at version 200
+        assert list(fresh.snapshots.get(agent.id))  # a snapshot was taken at version 1000
         assert fresh.repository.get(agent.id) == agent
     finally:
         fresh.close()
