@@ -38,6 +38,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from adapters.sqlite_sync import FACTORY_TOPIC, SYNCHRONOUS_ENV
 from bench.figures import RESULT_MARK
 from bench.report import evaluate_targets, render_markdown
 from bench.workload import (
@@ -58,7 +59,7 @@ from bench.workload import (
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-NORMAL_FACTORY = "bench.sqlite_normal:NormalSyncSQLiteFactory"
+NORMAL_SYNC = {"PERSISTENCE_MODULE": FACTORY_TOPIC, SYNCHRONOUS_ENV: "NORMAL"}
 
 
 @dataclass(frozen=True)
@@ -525,9 +526,9 @@ AS_IS = "as is (measured again, next to its variants)"
 WHAT_IFS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     (AS_IS, "intake", {}),
     (
-        "SQLite `synchronous=NORMAL`: no fsync per commit (bench/sqlite_normal.py)",
+        "SQLite `synchronous=NORMAL`: no fsync per commit (adapters/sqlite_sync.py)",
         "intake",
-        {"env_overrides": {"PERSISTENCE_MODULE": NORMAL_FACTORY}},
+        {"env_overrides": NORMAL_SYNC},
     ),
     (
         "a durable venue: one write-ahead commit before each order (as `tape paper-venue` or a "

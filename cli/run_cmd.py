@@ -24,6 +24,7 @@ from adapters.scaleout.ingest import IngestLog
 from adapters.storage import tape_home
 from cli.errors import TapeUsageError
 from cli.render import counts, money
+from cli.scaleout_cmd import record_only_option
 from cli.scaleout_run import run_with_workers
 from cli.wiring import (
     Tape,
@@ -234,14 +235,7 @@ def run(
     help="Tail FILE as it grows (e.g. from tape monitor --out) until SIGINT/SIGTERM, resuming "
     "after the last line handled (offset in $TAPE_HOME/tail).",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    envvar="TAPE_WORKERS",
-    default=None,
-    help="Scale-out: only record the intents in the ingest log on TAPE_DATABASE_URL; N "
-    "`tape worker` processes decide them (default: $TAPE_WORKERS).",
-)
+@record_only_option
 def ingest(file: Path, config_path: Path | None, follow: bool, workers: int | None) -> None:
     """Take tape.intent/1 lines from FILE (one JSON object per line) into the engine."""
     config = load_config(config_path)

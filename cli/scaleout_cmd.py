@@ -35,6 +35,16 @@ from engine.partition import INGEST_APP_NAME, Partition, PartitionFormatError, w
 
 WORKERS_ENV = "TAPE_WORKERS"
 
+record_only_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    envvar=WORKERS_ENV,
+    default=None,
+    help="Scale-out: only record intents in the ingest log on TAPE_DATABASE_URL; N `tape "
+    f"worker` processes decide them (default: ${WORKERS_ENV}).",
+)
+"""The ``--workers`` of the intake commands (``tape serve``, ``tape ingest``)."""
+
 
 def _report(message: str) -> None:
     click.echo(f"tape: {message}", err=True)

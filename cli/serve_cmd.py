@@ -12,6 +12,7 @@ import click
 from adapters.config_file import load_config
 from adapters.scaleout.ingest import IngestLog
 from cli.errors import TapeUsageError
+from cli.scaleout_cmd import record_only_option
 from cli.wiring import build, live_clock, open_ingest_app, require_postgres
 
 TOKEN_ENV = "TAPE_API_TOKEN"  # noqa: S105 - the variable's name, not a token
@@ -48,14 +49,7 @@ def _is_loopback(host: str) -> bool:
     show_default=True,
     help="Largest request body in bytes (413 above).",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    envvar="TAPE_WORKERS",
-    default=None,
-    help="Scale-out: only record intents in the ingest log on TAPE_DATABASE_URL; N `tape "
-    "worker` processes decide them (default: $TAPE_WORKERS).",
-)
+@record_only_option
 def serve(  # noqa: PLR0917 - click passes each option positionally
     host: str,
     port: int,

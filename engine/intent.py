@@ -199,3 +199,12 @@ def parse_intent(data: Any) -> TradeIntent:
         return TradeIntent.model_validate(data)
     except ValidationError as error:
         raise IntentFormatError(describe_validation_error(error)) from None
+
+
+def redelivery_stand_in(intent: TradeIntent, *, same_payload: bool) -> TradeIntent:
+    """The intent to record a redelivery with when only its fact was stored (replay, and a
+    worker following the ingest log): the intent itself, or, when the redelivered payload
+    differed, another payload (what was stored is only that it differed)."""
+    if same_payload:
+        return intent
+    return intent.model_copy(update={"outcome": intent.outcome + " (redelivered)"})

@@ -22,9 +22,9 @@ from adapters.paper.venue import PaperVenues
 from engine.application import WRITER_CACHE_ENV, TapeApplication
 from engine.config import AgentConfig
 from engine.intent import TradeIntent, format_utc, parse_intent
-from engine.ports import MarketData, VenuePort
+from engine.ports import MarketData, OrderRequest, VenuePort
 from engine.service import Receipt, TradingEngine
-from engine.values import Book, Level
+from engine.values import Book, Level, OrderType, Side
 
 # -- fixed values ---------------------------------------------------------------------------
 
@@ -105,6 +105,30 @@ def a_book(
         min_size=D(min_size),
         size_step=D(size_step),
         market_id=market_id,
+    )
+
+
+def an_order_request(
+    size: str = "80",
+    price: str = "0.53",
+    *,
+    client_order_id: str = "tape-1",
+    account: str = "",
+    side: Side = Side.BUY,
+    order_type: OrderType = OrderType.FAK,
+    token_id: str = TOKEN,
+) -> OrderRequest:
+    """An order as a venue receives it (on the builders' venue and market)."""
+    return OrderRequest(
+        client_order_id=client_order_id,
+        venue=VENUE,
+        market_id=MARKET,
+        token_id=token_id,
+        side=side,
+        order_type=order_type,
+        price=D(price),
+        size=D(size),
+        account=account,
     )
 
 

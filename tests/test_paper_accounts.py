@@ -28,7 +28,15 @@ from adapters.sample_day import write_day
 from engine.intent import format_utc
 from engine.ports import OrderRequest, VenueReport
 from engine.values import Book, OrderType, Side
-from tests.conftest import MARKET, OTHER_TOKEN, TOKEN, VENUE, a_book, levels
+from tests.conftest import (
+    MARKET,
+    OTHER_TOKEN,
+    TOKEN,
+    VENUE,
+    a_book,
+    an_order_request,
+    levels,
+)
 from tests.crash_harness import PaperVenueProcess
 
 D = Decimal
@@ -46,16 +54,14 @@ def an_order(
     side: Side = Side.BUY,
     token_id: str = TOKEN,
 ) -> OrderRequest:
-    return OrderRequest(
+    return an_order_request(
+        size,
+        price,
         client_order_id=client_order_id,
-        venue=VENUE,
-        market_id=MARKET,
-        token_id=token_id,
+        account=account,
         side=side,
         order_type=order_type,
-        price=D(price),
-        size=D(size),
-        account=account,
+        token_id=token_id,
     )
 
 
@@ -653,25 +659,12 @@ def test_a_generated_day_when_split_across_workers_then_each_agent_gets_the_same
 
 
 def test_in_process_venue_keeping_few_closed_orders_forgets_the_oldest_only() -> None:
-    def buy(client_order_id: str) -> OrderRequest:
-        return OrderRequest(
-            client_order_id=client_order_id,
-            venue="polymarket",
-            market_id="m",
-            token_id=TOKEN,
-            side=Side.BUY,
-            order_type=OrderType.FAK,
-            price=Decimal("0.52"),
-            size=Decimal("10"),
-            account="a",
-        )
-
-    venue = PaperVenue("polymarket", keep_closed=2)
+    venue = PaperVenue(VENUE, keep_closed=2)
     venue.on_book(a_book(asks=[("0.52", "5000")]))
-    reports = [venue.submit(buy(f"c{n}")) for n in range(4)]
+    reports = [venue.submit(an_order(f"c{n}", "a", "10", "0.52")) for n in range(4)]
 
     assert all(r.closed for r in reports)
     assert venue.order_status("c0") is None  # forgotten: the engine holds it closed
     assert venue.order_status("c1") is None
     assert venue.order_status("c3") == reports[3]  # the recent ones are still answered
-    assert venue.submit(buy("c2")) == reports[2]  # a recent one is never filled twice
+    assert venue.submit(an_order("c2", "a", "10", "0.52")) == reports[2]  # never filled twice

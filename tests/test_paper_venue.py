@@ -9,30 +9,12 @@ import pytest
 from adapters.paper.venue import PaperVenue, PaperVenues
 from engine.ports import OrderRequest, VenueFill
 from engine.values import Level, OrderType, Side
-from tests.conftest import MARKET, OTHER_TOKEN, TOKEN, VENUE, a_book, levels
+from tests.conftest import OTHER_TOKEN, TOKEN, VENUE, a_book, an_order_request, levels
 
 D = Decimal
 
 
-def an_order(
-    size: str,
-    price: str,
-    *,
-    side: Side = Side.BUY,
-    order_type: OrderType = OrderType.FAK,
-    client_order_id: str = "tape-1",
-    token_id: str = TOKEN,
-) -> OrderRequest:
-    return OrderRequest(
-        client_order_id=client_order_id,
-        venue=VENUE,
-        market_id=MARKET,
-        token_id=token_id,
-        side=side,
-        order_type=order_type,
-        price=D(price),
-        size=D(size),
-    )
+an_order = an_order_request
 
 
 def a_venue(

@@ -29,6 +29,7 @@ from projections.report import day_report
 from projections.store import open_store
 from projections.tracking import PROJECTION_NAMES, Projector
 from projections.views import LogViews, in_time_order, plain
+from tests.cli_rig import cli_json, run_cli
 from tests.postgres import fresh_schema, postgres_url
 from tests.projection_rig import split_by_agent, sqlite_env
 
@@ -50,20 +51,11 @@ class Tape:
 
     def __call__(self, *args: str) -> tuple[int, str, str]:
         """Run a command; returns (exit code, stdout, stderr)."""
-        self.capsys.readouterr()
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as done:
-            code = int(done.code or 0)
-        captured = self.capsys.readouterr()
-        return code, captured.out, captured.err
+        return run_cli(self.capsys, *args)
 
     def json(self, *args: str) -> Any:
         """A command's ``--json`` output."""
-        code, out, err = self(*args, "--json")
-        assert code == 0, err
-        return json.loads(out)
+        return cli_json(self, *args)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from cli.render import to_json
 from engine.application import TapeApplication
 from projections.audit import find_trail
 from projections.views import LogViews, in_time_order, plain
+from tests.cli_rig import cli_json, run_cli
 from tests.projection_rig import sqlite_env
 
 
@@ -33,20 +34,11 @@ class Tape:
         """Run a command; returns (exit code, stdout, stderr)."""
         self.monkeypatch.setenv("TAPE_HOME", str(self.home))
         self.monkeypatch.delenv("TAPE_DATABASE_URL", raising=False)
-        self.capsys.readouterr()
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as done:
-            code = int(done.code or 0)
-        captured = self.capsys.readouterr()
-        return code, captured.out, captured.err
+        return run_cli(self.capsys, *args)
 
     def json(self, *args: str) -> Any:
         """A command's ``--json`` output."""
-        code, out, err = self(*args, "--json")
-        assert code == 0, err
-        return json.loads(out)
+        return cli_json(self, *args)
 
 
 @pytest.fixture(scope="module")

@@ -23,12 +23,12 @@ from typing import Any
 from uuid import UUID
 
 from adapters.replay.log import StoredEvent, stored_events
-from adapters.replay.scratch import FACTORY_TOPIC
+from adapters.sqlite_sync import FACTORY_TOPIC, SYNCHRONOUS_ENV
 from engine.agents import Agent
 from engine.application import WRITER_CACHE_ENV, TapeApplication
 from engine.config import AgentConfig
 from engine.feeds import Feed
-from engine.intent import parse_intent
+from engine.intent import parse_intent, redelivery_stand_in
 from engine.intents import Intent
 from engine.orders import Order
 from engine.ports import VenueFill, VenueReport
@@ -137,6 +137,7 @@ class Replayer:
             env={
                 **WRITER_CACHE_ENV,
                 "PERSISTENCE_MODULE": FACTORY_TOPIC,
+                SYNCHRONOUS_ENV: "OFF",  # scratch: lost with the replay, never worth an fsync
                 "SQLITE_DBNAME": str(Path(self._scratch.name) / "replay.db"),
             }
         )
@@ -303,10 +304,9 @@ class Replayer:
     def _redeliver(self, stored: StoredEvent, _: _Lookahead) -> None:
         event = stored.event
         intent_record: Intent = self.app.repository.get(event.originator_id)
-        intent = parse_intent(intent_record.intent)
-        if not event.same_payload:
-            # The differing payload itself is not stored; any other payload reproduces the fact.
-            intent = intent.model_copy(update={"outcome": intent.outcome + " (redelivered)"})
+        intent = redelivery_stand_in(
+            parse_intent(intent_record.intent), same_payload=event.same_payload
+        )
         self.engine.receive(intent, feed=event.feed, line_no=event.line_no)
 
     def _answer(self, first: StoredEvent, recorded: _Lookahead) -> VenueReport:

@@ -24,7 +24,7 @@ from eventsourcing.utils import get_topic
 from engine.application import TapeApplication, TapeWorkerApplication
 from engine.ids import desk_uuid
 from engine.ingest_records import DESK, Desk, MarketResolution
-from engine.intent import parse_intent
+from engine.intent import parse_intent, redelivery_stand_in
 from engine.intents import Intent
 from engine.partition import INGEST_APP_NAME, Partition
 from engine.service import TradingEngine
@@ -207,10 +207,7 @@ class Worker:
         intent = parse_intent(original.intent)
         if not self.partition.owns(intent.agent):
             return False
-        if not event.same_payload:
-            # The ingest log keeps the fact, not the differing payload; any other payload
-            # reproduces it (as replay does).
-            intent = intent.model_copy(update={"outcome": intent.outcome + " (redelivered)"})
+        intent = redelivery_stand_in(intent, same_payload=event.same_payload)
         self._check_lease()
         self.clock.set(event.timestamp)
         self.engine.submit(intent, feed=event.feed, line_no=event.line_no, tracking=tracking)
