@@ -1,4 +1,4 @@
-"""``tape replay --verify``: re-run a store's recorded inputs through a fresh in-memory engine and
+"""``tape replay --verify``: re-run a store's recorded inputs through a fresh engine and
 compare every event it produces with the recorded one, byte for byte.
 
 Inputs are what came from outside: intents as received (and redelivered), unreadable lines,
