@@ -321,14 +321,33 @@ def test_server_when_a_request_comes_at_a_books_time_then_the_book_is_seen(
     ]
 
 
-def test_server_when_an_account_asks_at_an_earlier_time_then_it_never_goes_back(
+def test_server_book_reads_are_as_of_their_time_and_move_nothing(
+    server: tuple[str, PaperVenueService],
+) -> None:
+    # After a crash the engine decides again an intent whose first verdict was not committed:
+    # it must see the book it saw the first time, whatever was read since.
+    url, _ = server
+    venues, _ = client(url)
+    first = asks_of(venues.book(VENUE, TOKEN, at=at(1), account="alice"))
+    venues.book(VENUE, TOKEN, at=at(6), account="alice")
+    venues[VENUE].poll_reports(at=at(6), accounts=frozenset({"alice"}))
+
+    assert asks_of(venues.book(VENUE, TOKEN, at=at(1), account="alice")) == first
+    assert first != [("0.55", "100")]  # the later book is another one
+
+
+def test_server_order_fills_against_the_book_of_its_own_time(
     server: tuple[str, PaperVenueService],
 ) -> None:
     url, _ = server
     venues, _ = client(url)
-    venues.book(VENUE, TOKEN, at=at(6), account="alice")
+    venues[VENUE].poll_reports(at=at(6), accounts=frozenset({"alice"}))  # the account moves on
+    seen = asks_of(venues.book(VENUE, TOKEN, at=at(1), account="alice"))
 
-    assert asks_of(venues.book(VENUE, TOKEN, at=at(1), account="alice")) == [("0.55", "100")]
+    report = venues[VENUE].submit(an_order("late-1", "alice", "50", "0.99"), at=at(1))
+
+    assert report.fills
+    assert str(report.fills[0].price) == seen[0][0]
 
 
 def test_server_reports_when_accounts_advance_apart_then_each_gets_its_own_when_it_passes(

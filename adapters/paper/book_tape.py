@@ -17,6 +17,13 @@ the same time is seen by the tape already at that intent. The generated day does
 after redeliveries and unreadable lines, which never reach the venue, and, on days of fewer
 than 25 intents, when several script steps share a moment.
 
+A book request reads and moves nothing (``PaperAccount.view``), unless the account has resting
+orders on that token, which trade against the books up to the request's time; orders and
+report polls move the account. So a decision the engine makes again after a crash (its first
+verdict was not yet committed) sees the book it saw the first time, and its order fills against
+the book of its own time (``sync(..., at)``), however far report polls had moved the account
+meanwhile.
+
 Advancing is lazy: an account's resting orders are matched against every new book of their
 token it passes, in file order, and any other token is brought up to the account's time when
 the account asks for it (book or order). Applying books one by one or jumping to the latest
@@ -116,6 +123,12 @@ class BookTape:
             index += 1
         return index
 
+    def position_of(self, at: datetime, *, cursor: int) -> int:
+        """The position of time ``at`` on the tape (after every record at or before it),
+        wherever a cursor is: on a sorted tape; on an unsorted one, where ``cursor`` stops."""
+        end = self.end(cursor, at)
+        return bisect_right(self._times, at) if self._sorted else end
+
     def latest(self, key: Key, before: int) -> int | None:
         """The last record of a token before position ``before``, if any."""
         indices = self._by_key.get(key, [])
@@ -173,12 +186,33 @@ class PaperAccount:
         self.cursor, self.time = end, at
         return len(pending)
 
-    def sync(self, venue: str, token_id: str) -> None:
-        """Bring a token's book up to the account's time (the latest record behind it)."""
+    def sync(self, venue: str, token_id: str, at: datetime | None = None) -> None:
+        """Bring a token's book up to ``at`` (default: the account's time): the latest record
+        at or before it, unless the account has that one or a later one already."""
         key = (venue, token_id)
-        index = self.tape.latest(key, self.cursor)
+        before = self.cursor if at is None else self.tape.position_of(at, cursor=self.cursor)
+        index = self.tape.latest(key, before)
         if index is not None and index > self.applied.get(key, -1):
             self._apply(index)
+
+    def view(self, venue: str, token_id: str, at: datetime | None) -> Book | None:
+        """The book of a token at ``at`` as the account sees it, changing nothing: the book it
+        has (with what its own orders took) if no later record is due by then, else that
+        record. A read moves nothing, so a decision made again after the engine crashed sees
+        the book it saw the first time, however far other calls had advanced the account."""
+        key = (venue, token_id)
+        if token_id in self.venues[venue].resting_tokens() and at is not None:
+            # Its resting orders trade against the books up to then: that is a move, not a read.
+            self.advance_to(at)
+            self.sync(venue, token_id, at)
+        before = self.cursor if at is None else self.tape.position_of(at, cursor=self.cursor)
+        index = self.tape.latest(key, before)
+        applied = self.applied.get(key, -1)
+        if index is not None and index > applied:
+            return self.tape.book(index)
+        if applied < 0:
+            return None
+        return self.venues[venue].book(venue, token_id, account=self.name)
 
     def _apply(self, index: int) -> None:
         book = self.tape.book(index)

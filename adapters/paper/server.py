@@ -105,19 +105,22 @@ class PaperVenueService:
             return 503, {"error": "service unavailable (injected)"}, 0.0
         request = request_from_json(body)
         account = self.accounts[request.account]
-        self._advance(account, self._time(body.get("at")))
+        at = self._time(body.get("at"))
+        self._advance(account, at)
         owner = self.owners.get(request.client_order_id)
         if owner is not None:  # known: answered from the ledger of the account that sent it
             known = self.accounts[owner[0]].venues[owner[1]].order_status(request.client_order_id)
-            report = known if known is not None else self._take(account, request)
+            report = known if known is not None else self._take(account, request, at)
         else:
-            report = self._take(account, request)
+            report = self._take(account, request, at)
             self._persist(account, request.venue, request.client_order_id)
         stall = self.faults.get("delay_s", 5.0) if self._take_fault("timeout_after_accept") else 0.0
         return 200, report_to_json(report), stall
 
-    def _take(self, account: PaperAccount, request: OrderRequest) -> VenueReport:
-        account.sync(request.venue, request.token_id)
+    def _take(
+        self, account: PaperAccount, request: OrderRequest, at: datetime | None = None
+    ) -> VenueReport:
+        account.sync(request.venue, request.token_id, at)
         report = account.venues[request.venue].submit(request, at=account.time)
         self.owners[request.client_order_id] = (account.name, request.venue)
         return report
@@ -135,10 +138,7 @@ class PaperVenueService:
         self, venue: str, token_id: str, at: str | None, account: str = ""
     ) -> tuple[int, dict[str, Any]]:
         """The book of a token at a time, as the account sees it."""
-        state = self.accounts[account]
-        self._advance(state, self._time(at))
-        state.sync(venue, token_id)
-        book = state.venues[venue].book(venue, token_id, account=account)
+        book = self.accounts[account].view(venue, token_id, self._time(at))
         if book is None:
             return 404, {"error": f"no book for token {token_id}"}
         return 200, book_to_json(book)
@@ -172,8 +172,9 @@ class PaperVenueService:
                 continue
             request = request_from_json({**body, "venue": row.venue})
             account = self.accounts[request.account]
-            self._advance(account, self._time(body.get("at")), persist=False)
-            self._take(account, request)
+            moment = self._time(body.get("at"))
+            self._advance(account, moment, persist=False)
+            self._take(account, request, moment)
             replayed.append(row)
             if row.at:
                 moment = parse_utc(row.at)
