@@ -30,6 +30,7 @@ from adapters.polymarket_data import (
     StateStore,
 )
 from adapters.polymarket_data.monitor import DEFAULT_INTERVAL_S, DEFAULT_OVERLAP_S
+from adapters.stopping import StopSignal
 from adapters.storage import tape_home
 from cli.errors import TapeUsageError
 from engine.intent import parse_utc
@@ -164,7 +165,7 @@ def monitor(
         raise TapeUsageError("--agent: must not be empty")
     if post is not None and not post.startswith(("http://", "https://")):
         raise TapeUsageError(f"--post: {post!r} is not an http:// or https:// URL")
-    stop = threading.Event()
+    stop = StopSignal()
     backoff = Backoff(base=backoff_base, cap=backoff_cap)
     sink: IntentSink
     if out is not None:

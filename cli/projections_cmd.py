@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
 from typing import Any
 
 import click
 
+from adapters.stopping import StopSignal
 from adapters.storage import Storage, storage_from_env
 from cli.errors import TapeUsageError
 from cli.render import table, to_json
@@ -216,7 +216,7 @@ def project(name: str, follow: bool, poll: float, workers: int | None) -> None:
         read = catch_up(projector)
         click.echo(f"{label}: applied {read} events; {where(projector)}")
         return
-    stop = threading.Event()
+    stop = StopSignal()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()

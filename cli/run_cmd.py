@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import os
 import signal
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from adapters.day_runner import DayRunner, RunStats
 from adapters.dayfile import BadLine, DayRecord, read_day, read_intents
 from adapters.intent_tail import IntentTail, default_offset_path, ingest_following
 from adapters.scaleout.ingest import IngestLog
+from adapters.stopping import StopSignal
 from adapters.storage import tape_home
 from cli.errors import TapeUsageError
 from cli.render import counts, money
@@ -254,7 +254,7 @@ def ingest(file: Path, config_path: Path | None, follow: bool, workers: int | No
         )
     where = "the ingest log" if workers is not None else "the engine"
     if follow:
-        stop = threading.Event()
+        stop = StopSignal()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda _signum, _frame: stop.set())
         tail = IntentTail(file, default_offset_path(tape_home(), file), report=_report)
@@ -266,7 +266,7 @@ def ingest(file: Path, config_path: Path | None, follow: bool, workers: int | No
         return
     # Resume after the last line the store shows was taken in; a stop signal finishes the line
     # at hand first.
-    stop = threading.Event()
+    stop = StopSignal()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda _signum, _frame: stop.set())
     for record in read_intents(_open_lines(file)):

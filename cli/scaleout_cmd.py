@@ -21,6 +21,7 @@ from adapters.scaleout.ingest import DayIngest, IngestLog, IngestStats
 from adapters.scaleout.lease import PartitionLease, connection_kwargs
 from adapters.scaleout.tables import existing_tables
 from adapters.scaleout.worker import InputClock, Worker
+from adapters.stopping import StopSignal
 from adapters.storage import Storage
 from cli.errors import TapeProblem, TapeUsageError
 from cli.render import counts
@@ -51,7 +52,7 @@ def _report(message: str) -> None:
 
 
 def _stop_on_signals() -> threading.Event:
-    stop = threading.Event()
+    stop = StopSignal()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda _signum, _frame: stop.set())
     return stop

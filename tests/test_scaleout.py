@@ -273,3 +273,42 @@ def test_ingest_and_serve_with_workers_only_record_and_the_workers_decide(
         if n.topic.endswith(("IntentAccepted", "IntentDenied"))
     )
     assert decided == 30
+
+
+def test_workers_following_a_live_ingest_end_as_the_single_process(day: Path, schema: str) -> None:
+    reference_digest = single_process_run(day)[0]
+    home = day.parent / "live"
+    env = env_for(home, schema)
+    config = str(day.parent / "tape.toml")
+    tape(["db", "init", "--workers", "2"], env)
+    storage = postgres_storage(postgres_url(), schema=schema)
+    venue = PaperVenueProcess(day, home / "ledger.db")
+    argv = ["--paper-url", venue.url, "--clock", "input", "--config", config, "--poll", "0.05"]
+    workers = [
+        subprocess.Popen(
+            [*TAPE, "worker", "--partition", f"{k}/2", *argv],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for k in (1, 2)
+    ]
+    try:
+        tape(["ingest-day", "--day", str(day), "--config", config], env)  # while they follow
+        ingest = open_named_app("TapeIngest", storage)
+        ingest_end = ingest.recorder.max_notification_id()
+        apps = [open_named_app(f"TapeWorker{k}of2", storage) for k in (1, 2)]
+        deadline = time.monotonic() + 300
+        while any((a.recorder.max_tracking_id("TapeIngest") or 0) < ingest_end for a in apps):
+            assert all(w.poll() is None for w in workers), "a worker stopped"
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        outputs = [worker.communicate(timeout=60) for worker in workers]
+        venue.stop()
+
+    assert [w.returncode for w in workers] == [0, 0], outputs
+    assert workers_digest(schema, 2) == reference_digest

@@ -13,6 +13,7 @@ from adapters.clock import ManualClock
 from adapters.paper.venue import PaperVenues
 from adapters.scaleout.ingest import IngestLog
 from adapters.scaleout.worker import InputClock, LeaseLostError, Worker
+from adapters.stopping import StopSignal
 from engine.application import WRITER_CACHE_ENV, TapeIngestApplication, TapeWorkerApplication
 from engine.ids import client_order_id, intent_uuid, order_uuid
 from engine.partition import INGEST_APP_NAME, Partition, PartitionFormatError, partition_of
@@ -159,3 +160,24 @@ def test_worker_records_a_redelivery_of_an_intent_whose_verdict_is_not_yet_commi
     record = worker.app.get_or_none(intent_uuid("i0"))
     assert record.status == "DENIED"
     assert record.redeliveries == 1
+
+
+def stop_set_while_its_wait_holds_the_lock(stop: threading.Event) -> bool:
+    """Whether ``set`` returns when called, as a signal handler is, by the thread that is
+    inside ``wait`` holding the event's lock (checked on another thread, with a timeout)."""
+
+    def handler_inside_wait() -> None:
+        with stop._cond:  # what Event.wait holds around its wakeups
+            stop.set()
+
+    thread = threading.Thread(target=handler_inside_wait, daemon=True)
+    thread.start()
+    thread.join(timeout=2)
+    return not thread.is_alive()
+
+
+def test_stop_signal_set_from_a_signal_handler_inside_wait_never_deadlocks() -> None:
+    assert not stop_set_while_its_wait_holds_the_lock(threading.Event())  # the hang, shown
+    stop = StopSignal()
+    assert stop_set_while_its_wait_holds_the_lock(stop)
+    assert stop.wait(1)

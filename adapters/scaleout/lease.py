@@ -45,7 +45,8 @@ class PartitionLease:
 
     def __init__(self, env: Mapping[str, str], name: str) -> None:
         self.name = name
-        self.key = lock_key(name)
+        # Advisory locks are per database: the schema keeps two deployments in one apart.
+        self.key = lock_key(f"{env.get('POSTGRES_SCHEMA') or 'public'}/{name}")
         self._conn = psycopg.connect(**connection_kwargs(env))
         self.held = False
 

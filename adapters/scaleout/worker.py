@@ -115,9 +115,12 @@ class Worker:
         return self.ingest.recorder.max_notification_id() or 0
 
     def process_page(self) -> int:
-        """Process the next page of the ingest log; returns how many events it held."""
+        """Process the next page of the ingest log; returns how many events it held. A page
+        that ends the log moves the position to the log's end, past events of topics no
+        worker follows (bad lines), so a caught-up worker is seen at the end."""
+        end = self.ingest_end()  # read first: ids up to it are all committed (one writer)
         page = self.ingest.recorder.select_notifications(
-            start=self.cursor + 1, limit=PAGE, topics=FOLLOWED_TOPICS
+            start=self.cursor + 1, limit=PAGE, stop=end, topics=FOLLOWED_TOPICS
         )
         for notification in page:
             event = self.ingest.mapper.to_domain_event(notification)
@@ -130,6 +133,8 @@ class Worker:
             else:
                 self.stats.skipped += 1
             self.cursor = notification.id
+        if len(page) < PAGE:
+            self.cursor = max(self.cursor, end)
         return len(page)
 
     def run(
