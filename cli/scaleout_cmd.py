@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from cli.errors import TapeProblem, TapeUsageError
 from cli.render import counts
 from cli.wiring import (
     build,
+    live_clock,
     open_ingest_app,
     open_named_app,
     open_worker_app,
@@ -122,7 +122,7 @@ def worker(  # noqa: PLR0917 - click passes each option positionally
             return
         raise TapeProblem(f"partition {partition} is held by another worker")
     try:
-        clock = InputClock(wall=None if clock_mode == "input" else _wall)
+        clock = InputClock(wall=None if clock_mode == "input" else live_clock().now)
         app = open_worker_app(partition.app_name, storage)
         tape = build(config, clock=clock, paper_url=paper_url, app=app)
         ingest = open_ingest_app(storage)
@@ -148,10 +148,6 @@ def worker(  # noqa: PLR0917 - click passes each option positionally
         f"({counts(stats.by_kind.items())}), skipped {stats.skipped} of other partitions; "
         f"at position {runner.cursor}"
     )
-
-
-def _wall() -> datetime:
-    return datetime.now(UTC)
 
 
 def _acquire(
