@@ -26,6 +26,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from adapters.paper.wire import request_from_json
 from engine.grid import on_grid
 from engine.intent import format_utc, parse_utc
 from engine.ports import OrderRequest, VenueFill, VenueReport
@@ -105,17 +106,7 @@ class PaperOrder:
     @classmethod
     def from_json(cls, venue: str, body: dict[str, Any]) -> PaperOrder:
         """A ledger entry read back (entries written before accounts have account "")."""
-        request = OrderRequest(
-            client_order_id=str(body["client_order_id"]),
-            venue=venue,
-            market_id=str(body.get("market_id", "")),
-            token_id=str(body["token_id"]),
-            side=Side(body["side"]),
-            order_type=OrderType(body["order_type"]),
-            price=Decimal(str(body["price"])),
-            size=Decimal(str(body["size"])),
-            account=str(body.get("account", "")),
-        )
+        request = request_from_json({**body, "venue": venue})
         return cls(
             request=request,
             venue_order_id=str(body["venue_order_id"]),
