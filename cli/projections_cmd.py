@@ -15,6 +15,8 @@ from adapters.stopping import StopSignal
 from adapters.storage import Storage, storage_from_env
 from cli.errors import TapeUsageError
 from cli.render import table, to_json
+from cli.scaleout_cmd import WORKERS_ENV
+from cli.scaleout_cmd import workers_option as scaleout_workers_option
 from cli.wiring import open_named_app
 from engine.application import TapeApplication
 from engine.partition import worker_app_names
@@ -30,16 +32,11 @@ from projections.tracking import (
 )
 
 BATCH_ENV = "TAPE_PROJECTION_BATCH"
-WORKERS_ENV = "TAPE_WORKERS"
 DEFAULT_POLL_S = 0.5
 
-workers_option = click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    envvar=WORKERS_ENV,
-    default=None,
-    help="Read the logs of N engine workers (TapeWorker1ofN...) in the PostgreSQL database of "
-    f"TAPE_DATABASE_URL, not the single application's (default: ${WORKERS_ENV}).",
+workers_option = scaleout_workers_option(
+    "Read the logs of N engine workers (TapeWorker1ofN...) in the PostgreSQL database of "
+    "TAPE_DATABASE_URL, not the single application's"
 )
 
 

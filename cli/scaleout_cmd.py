@@ -17,7 +17,12 @@ from adapters.clock import ManualClock
 from adapters.config_file import load_config
 from adapters.dayfile import read_day
 from adapters.scaleout.ingest import DayIngest, IngestLog, IngestStats
-from adapters.scaleout.lease import PartitionLease, connection_kwargs
+from adapters.scaleout.lease import (
+    PartitionLease,
+    connection_kwargs,
+    holder_pid,
+    partition_key,
+)
 from adapters.scaleout.tables import existing_tables
 from adapters.scaleout.worker import InputClock, Worker
 from adapters.stopping import StopSignal
@@ -36,13 +41,21 @@ from engine.partition import INGEST_APP_NAME, Partition, PartitionFormatError, w
 
 WORKERS_ENV = "TAPE_WORKERS"
 
-record_only_option = click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    envvar=WORKERS_ENV,
-    default=None,
-    help="Scale-out: only record intents in the ingest log on TAPE_DATABASE_URL; N `tape "
-    f"worker` processes decide them (default: ${WORKERS_ENV}).",
+
+def workers_option(help_text: str) -> Any:
+    """A command's ``--workers N`` (default ``$TAPE_WORKERS``)."""
+    return click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        envvar=WORKERS_ENV,
+        default=None,
+        help=f"{help_text} (default: ${WORKERS_ENV}).",
+    )
+
+
+record_only_option = workers_option(
+    "Scale-out: only record intents in the ingest log on TAPE_DATABASE_URL; N `tape worker` "
+    "processes decide them"
 )
 """The ``--workers`` of the intake commands (``tape serve``, ``tape ingest``)."""
 
@@ -258,11 +271,7 @@ def deployment_state(storage: Storage, count: int) -> tuple[list[str], list[str]
         for index, name in enumerate(worker_app_names(count), start=1):
             events = _max_id(conn, tables, schema, f"{name.lower()}_events")
             tracked = _tracked(conn, tables, schema, f"{name.lower()}_tracking")
-            holder = PartitionLease(storage.env, name)
-            try:
-                pid = holder.holder_pid()
-            finally:
-                holder.release()
+            pid = holder_pid(conn, partition_key(storage.env, name))
             state = f"held by server pid {pid}" if pid else "not running"
             detail = (
                 f"{events} events; read ingest up to {tracked} of {ingest_end}; "

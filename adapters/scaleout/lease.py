@@ -25,6 +25,23 @@ def lock_key(name: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def partition_key(env: Mapping[str, str], name: str) -> int:
+    """The lock key of a partition: advisory locks are per database, so the schema keeps two
+    deployments in one apart."""
+    return lock_key(f"{env.get('POSTGRES_SCHEMA') or 'public'}/{name}")
+
+
+def holder_pid(conn: psycopg.Connection[Any], key: int) -> int | None:
+    """The server process id of the session holding advisory lock ``key``, if any."""
+    unsigned = key & 0xFFFFFFFFFFFFFFFF  # a bigint key is shown as two oids
+    row = conn.execute(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+        "AND classid::bigint = %s AND objid::bigint = %s",
+        (unsigned >> 32, unsigned & 0xFFFFFFFF),
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
 def connection_kwargs(env: Mapping[str, str]) -> dict[str, Any]:
     """psycopg connection arguments from the library's POSTGRES_* environment."""
     kwargs: dict[str, Any] = {
@@ -45,8 +62,7 @@ class PartitionLease:
 
     def __init__(self, env: Mapping[str, str], name: str) -> None:
         self.name = name
-        # Advisory locks are per database: the schema keeps two deployments in one apart.
-        self.key = lock_key(f"{env.get('POSTGRES_SCHEMA') or 'public'}/{name}")
+        self.key = partition_key(env, name)
         self._conn = psycopg.connect(**connection_kwargs(env))
         self.held = False
 
@@ -59,13 +75,7 @@ class PartitionLease:
 
     def holder_pid(self) -> int | None:
         """The server process id of the session holding the lock, if any."""
-        unsigned = self.key & 0xFFFFFFFFFFFFFFFF  # a bigint key is shown as two oids
-        row = self._conn.execute(
-            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
-            "AND classid::bigint = %s AND objid::bigint = %s",
-            (unsigned >> 32, unsigned & 0xFFFFFFFF),
-        ).fetchone()
-        return int(row[0]) if row else None
+        return holder_pid(self._conn, self.key)
 
     def still_held(self) -> bool:
         """Whether this session still holds the lock (its connection may have dropped)."""
