@@ -1,7 +1,7 @@
 """A fake Polymarket Data API on loopback: real HTTP, the real recorded responses, paging.
 
 It serves ``/activity`` and ``/positions`` for the wallets of the real fixtures in
-``../shared/fixtures/real/`` (``pm_activity_*.json``, ``pm_positions_*.json``), as the Data API
+``tests/fixtures/real/`` (``pm_activity_*.json``, ``pm_positions_*.json``), as the Data API
 v1 does: bare JSON arrays, camelCase, newest first, ``limit`` (at most 500) and ``offset`` (at
 most 10 000), ``type``, ``start`` and ``end`` (unix seconds, inclusive unless told otherwise).
 Tests add trades while it runs, make some of them late (visible only some time after their
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real"
 MAX_LIMIT = 500
 MAX_OFFSET = 10_000
 

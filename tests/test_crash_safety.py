@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -32,6 +31,7 @@ from engine.values import Book, Level, TradingState
 from projections.digest import decision_digest
 from projections.views import LogViews
 from tests.crash_harness import PaperVenueProcess
+from tests.waiting import wait_until
 
 TRADER = "0xa66790e2b0075e73c3781ddaf1d0b875a3aaceb3"
 T0 = datetime(2026, 1, 30, 14, 0, tzinfo=UTC)
@@ -123,7 +123,7 @@ def test_timeout_after_the_venue_accepted_is_uncertain_and_found_by_reconciliati
     engine.submit(parse_intent(an_intent("i0", "2026-01-30T14:00:01Z")), feed="test")
     (order,) = orders_of(engine)
     assert order["status"] == "UNCERTAIN"
-    time.sleep(1.2)  # the venue finishes its stalled answer
+    # the stalled answer is still on its way: the venue's ledger already has the order
     assert engine.reconcile_open_orders() == {"applied": 1}
     (order,) = orders_of(engine)
     assert order["status"] == "FILLED"
@@ -310,7 +310,7 @@ def test_sigterm_during_a_run_exits_0_with_nothing_half_done_and_the_rerun_finis
             stderr=subprocess.PIPE,
             text=True,
         )
-        time.sleep(2.0)
+        wait_until(venue.ledger, timeout=120)  # the run is under way
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=120)
         assert process.returncode == 0, err

@@ -1,4 +1,4 @@
-"""Polymarket parsers on real responses (../shared/fixtures/real/), the amount grid, the
+"""Polymarket parsers on real responses (tests/fixtures/real/), the amount grid, the
 error-string mapping and the rate limiter."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from adapters.polymarket.parsers import (
 from adapters.polymarket.ratelimit import Backoff, RateLimiter
 from engine.values import Book, OrderType, Side
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"
+REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 D = Decimal
 
 
