@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from engine.bounded_json import InputBoundsError, loads_bounded
 from engine.intent import (
     DecimalText,
     IntentFormatError,
@@ -167,11 +168,13 @@ def line_digest(line: str) -> str:
 
 def _decode(line_no: int, line: str) -> dict[str, Any] | BadLine:
     try:
-        data = json.loads(line)
+        data = loads_bounded(line)
     except json.JSONDecodeError as error:
         return BadLine(
             line_no, f"not JSON ({error.msg} at column {error.colno})", line_digest(line)
         )
+    except InputBoundsError as error:
+        return BadLine(line_no, f"out of bounds: {error}", line_digest(line))
     if not isinstance(data, dict):
         return BadLine(line_no, "a record must be a JSON object", line_digest(line))
     return data

@@ -23,6 +23,11 @@ INTENT_SCHEMA = "tape.intent/1"
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
 _DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+MAX_INTEGER_DIGITS = 12
+MAX_FRACTION_DIGITS = 12
+"""Bounds of a decimal on the wire: up to a trillion, to a trillionth. Within them every product
+and quotient the engine forms (notional, size from USDC, grid rounding) stays inside the
+28-digit decimal context, so no input can make arithmetic raise."""
 _RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|\+00:00)$")
 
 
@@ -32,7 +37,12 @@ def decimal_from_text(value: Any) -> Decimal:
     if not isinstance(value, str):
         raise ValueError('must be a decimal string such as "0.52"')  # noqa: TRY004
     if not _DECIMAL.fullmatch(value):
-        raise ValueError(f"{value!r} is not a decimal number")
+        raise ValueError(f"{value[:40]!r} is not a decimal number")
+    whole, _, fraction = value.lstrip("-").partition(".")
+    if len(whole.lstrip("0")) > MAX_INTEGER_DIGITS:
+        raise ValueError(f"has more than {MAX_INTEGER_DIGITS} digits before the point")
+    if len(fraction.rstrip("0")) > MAX_FRACTION_DIGITS:
+        raise ValueError(f"has more than {MAX_FRACTION_DIGITS} digits after the point")
     return Decimal(value)
 
 

@@ -293,9 +293,24 @@ def test_parse_intent_when_size_is_not_a_plain_decimal_string_then_refused(text:
     assert refusal(an_intent(size=text)).startswith("size: ")
 
 
-def test_to_wire_when_price_has_more_than_28_digits_then_it_is_not_rounded() -> None:
-    price = "0.12345678901234567890123456789"
+def test_to_wire_when_price_has_every_digit_allowed_then_it_is_not_rounded() -> None:
+    price = "0.123456789012"
 
     wire = parse_intent(an_intent(price=price)).to_wire()
 
     assert Decimal(wire["price"]) == Decimal(price)
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "reason"),
+    [
+        ("price", "0.12345678901234567890123456789", "more than 12 digits after the point"),
+        ("price", "0." + "0" * 26 + "1", "more than 12 digits after the point"),
+        ("size", "1" + "0" * 12, "more than 12 digits before the point"),
+        ("size", "9" * 5000, "more than 12 digits before the point"),
+    ],
+)
+def test_parse_intent_when_a_decimal_is_beyond_the_bounds_then_refused_before_any_arithmetic(
+    field: str, text: str, reason: str
+) -> None:
+    assert refusal(an_intent(**{field: text})) == f"{field}: has {reason}"
