@@ -21,7 +21,8 @@ from typing import Any
 
 from adapters.config_file import TapeConfig, config_from_toml
 from adapters.dayfile import IntentRecord, parse_day_line
-from adapters.sample_day import DEMO_CONFIG_TOML, write_day
+from adapters.sample_day.agents import DEMO_CONFIG_TOML
+from adapters.sample_day.day import write_day
 from engine.partition import partition_of
 
 SEED = 7

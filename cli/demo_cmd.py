@@ -9,7 +9,8 @@ import tomllib
 import click
 
 from adapters.config_file import config_from_toml
-from adapters.sample_day import DEMO_CONFIG_TOML, write_day
+from adapters.sample_day.agents import DEMO_CONFIG_TOML
+from adapters.sample_day.day import write_day
 from adapters.storage import tape_home
 from cli.errors import TapeUsageError
 from cli.run_cmd import run_day, summary

@@ -26,7 +26,8 @@ from typing import Any
 import requests
 
 from adapters.dayfile import IntentRecord, read_day
-from adapters.sample_day import DEMO_CONFIG_TOML, write_day
+from adapters.sample_day.agents import DEMO_CONFIG_TOML
+from adapters.sample_day.day import write_day
 from engine.application import TapeApplication
 from projections.digest import decision_digest
 from projections.views import LogViews

@@ -16,7 +16,7 @@ from adapters.clock import ManualClock
 from adapters.day_runner import DayRunner, RunStats
 from adapters.dayfile import BadLine, DayRecord, read_day
 from adapters.paper.venue import PaperVenues
-from adapters.sample_day import demo_agent_configs
+from adapters.sample_day.agents import demo_agent_configs
 from engine.agents import Agent
 from engine.application import TapeApplication
 from engine.config import AgentConfig

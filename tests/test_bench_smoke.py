@@ -14,9 +14,14 @@ from typing import Any
 import pytest
 
 from adapters.dayfile import BadLine, read_day
+from bench.harness import Bench
+from bench.options import parse_args
+from bench.phases.scaleout import measure_scaleout
+from bench.postgres import postgres_version
 from bench.profiling import FrameView, summarize
-from bench.report import evaluate_targets, render_markdown
-from bench.run import Bench, measure_scaleout, parse_args, postgres_version, run
+from bench.report.render import render_markdown
+from bench.report.targets import evaluate_targets
+from bench.run import run
 from bench.workload import Workload, copy_of, spread_agents, write_workload
 from tests.postgres import postgres_url
 

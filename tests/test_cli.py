@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.sample_day import DEMO_CONFIG_TOML, write_day
+from adapters.sample_day.agents import DEMO_CONFIG_TOML
+from adapters.sample_day.day import write_day
 from tests.postgres import fresh_schema, postgres_url
 
 TAPE = [sys.executable, "-m", "cli.main"]

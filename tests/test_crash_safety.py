@@ -20,7 +20,8 @@ import requests
 from adapters.clock import ManualClock
 from adapters.paper.http_venue import HttpPaperVenues
 from adapters.paper.venue import PaperVenues
-from adapters.sample_day import DEMO_CONFIG_TOML, write_day
+from adapters.sample_day.agents import DEMO_CONFIG_TOML
+from adapters.sample_day.day import write_day
 from engine.application import TapeApplication
 from engine.config import AgentConfig
 from engine.intent import parse_intent

@@ -24,7 +24,7 @@ from adapters.paper.ledger import LedgerFile
 from adapters.paper.server import LedgerMismatchError, PaperVenueService, make_server
 from adapters.paper.venue import PaperVenue, PaperVenues
 from adapters.paper.wire import book_to_json, report_to_json, request_to_json
-from adapters.sample_day import write_day
+from adapters.sample_day.day import write_day
 from engine.intent import format_utc
 from engine.ports import OrderRequest, VenueReport
 from engine.values import Book, OrderType, Side

@@ -34,7 +34,8 @@ from adapters.clock import ManualClock
 from adapters.config_file import TapeConfig, load_config
 from adapters.day_runner import DayRunner
 from adapters.dayfile import BadLine, BookRecord, DayRecord, read_day
-from adapters.sample_day import DEMO_CONFIG_TOML, write_day
+from adapters.sample_day.agents import DEMO_CONFIG_TOML
+from adapters.sample_day.day import write_day
 from cli.run_cmd import run_day
 from cli.wiring import Tape, build, day_clock
 from engine.values import Book

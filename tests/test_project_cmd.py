@@ -17,7 +17,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from adapters.sample_day import DEMO_CONFIG_TOML, write_day
+from adapters.sample_day.agents import DEMO_CONFIG_TOML
+from adapters.sample_day.day import write_day
 from adapters.storage import postgres_storage
 from cli.main import main
 from cli.render import to_json

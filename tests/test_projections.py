@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.sample_day import iter_day
+from adapters.sample_day.day import iter_day
 from projections.store import Index, SqliteProjectionStore
 from projections.tracking import PROJECTION_NAMES, Projector, UnknownProjectionError
 from projections.views import LogViews

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.dayfile import BadLine, parse_day_line
-from adapters.sample_day import iter_day
+from adapters.sample_day.day import iter_day
 from cli.main import main
 from projections.views import LogViews
 from tests.projection_rig import DayRun, run_sqlite_day

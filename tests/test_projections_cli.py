@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from adapters.sample_day import DEMO_CONFIG_TOML, write_day
+from adapters.sample_day.agents import DEMO_CONFIG_TOML
+from adapters.sample_day.day import write_day
 from cli.main import main
 from cli.render import to_json
 from engine.application import TapeApplication

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.sample_day import iter_day
+from adapters.sample_day.day import iter_day
 from projections.store import SqliteProjectionStore
 from projections.tracking import Projector, all_projections
 from tests.projection_rig import CrashAfter, DayRun, run_sqlite_day

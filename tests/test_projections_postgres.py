@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.sample_day import iter_day
+from adapters.sample_day.day import iter_day
 from adapters.storage import postgres_storage
 from cli.main import main
 from projections.store import PostgresProjectionStore, open_store

@@ -14,7 +14,7 @@ from eventsourcing.persistence import Notification, StoredEvent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.sample_day import iter_day
+from adapters.sample_day.day import iter_day
 from projections.audit import find_trail
 from projections.digest import EXCLUDED_TOPICS, DigestOrderError, decision_digest
 from projections.logs import Upstream, notifications, read_log

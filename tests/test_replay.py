@@ -18,7 +18,8 @@ from adapters.config_file import TapeConfig
 from adapters.replay.counterfactual import counterfactual
 from adapters.replay.export import export_day
 from adapters.replay.verify import verify
-from adapters.sample_day import demo_agent_configs, write_day
+from adapters.sample_day.agents import demo_agent_configs
+from adapters.sample_day.day import write_day
 from cli.run_cmd import run_day
 from cli.wiring import build, day_clock
 from engine.application import TapeApplication

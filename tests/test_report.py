@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.sample_day import iter_day
+from adapters.sample_day.day import iter_day
 from cli.main import main
 from cli.report_cmd import render_report, write_chart
 from engine.application import TapeApplication

@@ -28,14 +28,9 @@ from adapters.dayfile import (
     read_day,
 )
 from adapters.paper.venue import PaperVenues
-from adapters.sample_day import (
-    DEMO_CONFIG_TOML,
-    DEMO_TRADERS,
-    demo_agent_configs,
-    iter_day,
-    market_id,
-    write_day,
-)
+from adapters.sample_day.agents import DEMO_CONFIG_TOML, DEMO_TRADERS, demo_agent_configs
+from adapters.sample_day.day import iter_day, write_day
+from adapters.sample_day.ids import market_id
 from engine.application import TapeApplication
 from engine.service import TradingEngine
 

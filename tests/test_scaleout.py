@@ -18,7 +18,8 @@ import pytest
 import requests
 
 from adapters.dayfile import IntentRecord, read_day
-from adapters.sample_day import DEMO_CONFIG_TOML, write_day
+from adapters.sample_day.agents import DEMO_CONFIG_TOML
+from adapters.sample_day.day import write_day
 from adapters.scaleout.lease import PartitionLease
 from adapters.storage import postgres_storage
 from cli.wiring import open_named_app

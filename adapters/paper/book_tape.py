@@ -10,7 +10,7 @@ in time order, since one worker owns it.
 **Same-time rule.** A request at time ``t`` sees every book record at or before ``t``
 (``record.at <= t``): the cursor stops at the first record after ``t``. The single-process
 run (``adapters/day_runner.py``) feeds the in-process venue the day's records in file order,
-each book before the records after it; the generated day (``adapters/sample_day.py``) writes
+each book before the records after it; the generated day (``adapters/sample_day/``) writes
 the books a trade moved at the trade's time, just before its intent, so the intent's decision
 has seen them, and ``<=`` is what it saw. A book record that a file puts after an intent of
 the same time is seen by the tape already at that intent. The generated day does that only

@@ -1,0 +1,151 @@
+"""The targets of issue 8, evaluated on a run's results, and the Markdown report.
+
+Targets (reported, never asserted):
+
+- intake at least 3x the naive baseline (Tape's stored events per second during intake,
+  against the library saving the same events one ``save()`` each);
+- ``replay --verify`` at least half the speed of the raw read of the log;
+- p99 latency (intent arrival to venue call) under 5 times the median single-row SQLite commit;
+- memory flat in the number of events: each Tape figure's peak RSS on the largest workload
+  within :data:`FLAT_GROWTH` of its peak on the smallest (events grow 10x between them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.report.cells import amount, ran, times
+
+INTAKE_TARGET = 3.0
+
+
+REPLAY_TARGET = 0.5
+
+
+LATENCY_TARGET = 5.0
+
+
+FLAT_GROWTH = 1.2
+
+
+MEMORY_FIGURES = {
+    "intake_sqlite": "intake (SQLite)",
+    "replay": "replay --verify",
+    "rebuild": "projections rebuild",
+    "recovery": "recovery",
+}
+
+
+def _sizes(results: dict[str, Any]) -> list[str]:
+    return list(results.get("runs", {}))
+
+
+def _target(
+    ident: str, target: str, parts: list[str], met: list[bool], detail: str = ""
+) -> dict[str, Any]:
+    return {
+        "id": ident,
+        "target": target,
+        "measured": "; ".join(parts) if parts else "not measured",
+        "met": all(met) if met else None,
+        "detail": detail,
+    }
+
+
+def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target with what was measured and whether it is met (None: not measured)."""
+    runs = results.get("runs", {})
+    targets = []
+
+    parts, met = [], []
+    for size, run in runs.items():
+        tape, naive = run.get("intake_sqlite"), run.get("naive_sqlite")
+        if ran(tape) and ran(naive) and naive["events_per_s"]:
+            ratio = tape["events_per_s"] / naive["events_per_s"]
+            met.append(ratio >= INTAKE_TARGET)
+            parts.append(
+                f"{size}: {times(ratio)} ({amount(tape['events_per_s'])} vs "
+                f"{amount(naive['events_per_s'])} events/s)"
+            )
+    targets.append(
+        _target(
+            "intake",
+            f"intake >= {INTAKE_TARGET:g}x the naive baseline (SQLite, events/s)",
+            parts,
+            met,
+        )
+    )
+
+    parts, met = [], []
+    for size, run in runs.items():
+        tape, raw = run.get("replay"), run.get("raw_read")
+        if ran(tape) and ran(raw) and raw["rows_per_s"]:
+            ratio = tape["events_per_s"] / raw["rows_per_s"]
+            met.append(ratio >= REPLAY_TARGET and bool(tape.get("ok")))
+            parts.append(
+                f"{size}: {times(ratio)} ({amount(tape['events_per_s'])} vs "
+                f"{amount(raw['rows_per_s'])} events/s)"
+            )
+    targets.append(
+        _target(
+            "replay",
+            f"replay --verify >= {REPLAY_TARGET:g}x the raw read of the log",
+            parts,
+            met,
+        )
+    )
+
+    latency = results.get("single", {}).get("latency")
+    commit_stats = commit_unit(results)
+    parts, met = [], []
+    if ran(latency) and commit_stats and latency["to_venue"].get("samples"):
+        p99, commit = latency["to_venue"]["p99_ms"], commit_stats["p50_ms"]
+        met.append(p99 < LATENCY_TARGET * commit)
+        parts.append(
+            f"p99 {p99:.2f} ms vs {LATENCY_TARGET:g} x {commit:.2f} ms = "
+            f"{LATENCY_TARGET * commit:.2f} ms ({times(p99 / commit)} the commit)"
+        )
+    targets.append(
+        _target(
+            "latency",
+            f"p99 intent-to-venue latency < {LATENCY_TARGET:g}x the median single-row commit",
+            parts,
+            met,
+        )
+    )
+
+    parts, met = [], []
+    sizes = _sizes(results)
+    if len(sizes) >= 2:
+        first, last = runs[sizes[0]], runs[sizes[-1]]
+        for key, label in MEMORY_FIGURES.items():
+            a, b = first.get(key), last.get(key)
+            if ran(a) and ran(b):
+                growth = b["peak_rss_mb"] / a["peak_rss_mb"]
+                met.append(growth <= FLAT_GROWTH)
+                parts.append(
+                    f"{label} {a['peak_rss_mb']:.0f} -> {b['peak_rss_mb']:.0f} MB ({times(growth)})"
+                )
+    targets.append(
+        _target(
+            "memory",
+            f"memory flat: peak RSS on {sizes[-1] if sizes else '?'} within "
+            f"{times(FLAT_GROWTH)} of {sizes[0] if sizes else '?'}",
+            parts,
+            met,
+        )
+    )
+    return targets
+
+
+def commit_unit(results: dict[str, Any]) -> dict[str, Any] | None:
+    """The single-row commits the latency target is stated in: those timed in the idle gaps
+    of the latency run (same moment, same disk), else the back-to-back probe."""
+    single = results.get("single", {})
+    latency, probe = single.get("latency"), single.get("commit_probe")
+    if ran(latency) and latency.get("commit", {}).get("samples"):
+        commit: dict[str, Any] = latency["commit"]
+        return commit
+    if ran(probe) and probe.get("samples"):
+        return probe
+    return None
