@@ -21,7 +21,8 @@ from adapters.clock import ManualClock
 from adapters.dayfile import BookRecord, IntentRecord, read_day
 from adapters.paper.http_venue import HttpPaperVenues
 from adapters.paper.ledger import LedgerFile
-from adapters.paper.server import LedgerMismatchError, PaperVenueService, make_server
+from adapters.paper.routes import make_server
+from adapters.paper.server import LedgerMismatchError, PaperVenueService
 from adapters.paper.venue import PaperVenue, PaperVenues
 from adapters.paper.wire import book_to_json, report_to_json, request_to_json
 from adapters.sample_day import write_day

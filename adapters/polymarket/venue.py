@@ -159,6 +159,9 @@ class PolymarketVenue:
     """``engine.ports.VenuePort`` on the Polymarket CLOB V2 (submit, order_status,
     poll_reports, cancel)."""
 
+    durable = True
+    """The CLOB keeps our orders whatever happens to our process."""
+
     def __init__(
         self,
         exchange: ExchangeClient,
@@ -479,8 +482,9 @@ class PolymarketVenue:
                 reports.append(report)
         return reports
 
-    def cancel(self, client_order_id: str) -> VenueReport | None:
-        """Cancel a resting order (DELETE /order by its hash); its report after the cancel."""
+    def cancel(self, client_order_id: str, *, at: datetime | None = None) -> VenueReport | None:
+        """Cancel a resting order (DELETE /order by its hash); its report after the cancel
+        (None: never sent)."""
         entry = self.journal.get(client_order_id)
         if entry is None:
             return None
