@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from adapters.polymarket.clob_client import ClobV2ExchangeClient
 from adapters.polymarket.config import PolymarketConfig, config_from_env
-from adapters.polymarket.exchange import ClobV2ExchangeClient, ExchangeClient
+from adapters.polymarket.exchange import ExchangeClient
 from adapters.polymarket.journal import OrderJournal
 from adapters.polymarket.market_data import GammaClient, PolymarketMarketData
 from adapters.polymarket.ratelimit import Backoff, RateLimiter

@@ -48,7 +48,7 @@ def polymarket_health(
     for line in config.describe():
         yield f"    {line}"
     if exchange_factory is None:
-        from adapters.polymarket.exchange import ClobV2ExchangeClient  # noqa: PLC0415
+        from adapters.polymarket.clob_client import ClobV2ExchangeClient  # noqa: PLC0415
 
         exchange_factory = ClobV2ExchangeClient
     yield from _venue_checks(config, exchange_factory(config), web3)
