@@ -4,8 +4,9 @@ The pieces, each replaceable on its own:
 
 - :mod:`.config`: configuration from the environment (keys as :class:`engine.secrets.Secret`).
 - :mod:`.amounts`: prices and sizes to integer micro-units on the market's grids (Decimal only).
-- :mod:`.exchange`: the ``ExchangeClient`` boundary and its py-clob-client-v2 implementation.
-- :mod:`.venue`: :class:`PolymarketVenue`, the ``engine.ports.VenuePort``.
+- :mod:`.exchange`: the ``ExchangeClient`` boundary; :mod:`.clob_client`: it on py-clob-client-v2.
+- :mod:`.venue`: :class:`PolymarketVenue`, the ``engine.ports.VenuePort``; :mod:`.preflight`
+  (checks before sending) and :mod:`.tracked` (orders sent, read back) serve it.
 - :mod:`.market_data`: :class:`PolymarketMarketData`, the ``engine.ports.MarketData``.
 - :mod:`.chain`: collateral balance and allowances with web3, for ``tape health``.
 - :mod:`.factory`: :func:`polymarket_from_env`, the live adapter from the mapping handed in.
