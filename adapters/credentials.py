@@ -1,19 +1,21 @@
-"""Venue credentials from the environment, held as Secrets from the moment they are read."""
+"""Venue credentials from the mapping handed in, held as Secrets from the moment they are read.
+
+Which variables hold a venue's key is the venue's own declaration (``VenueSpec.key_variables``
+in the registry); this module only reads them.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from adapters.venues.registry import market_venues
 from engine.secrets import Secret
 
-# venue -> the variables that hold its signing key (the first one set is used)
-KEY_VARIABLES: dict[str, tuple[str, ...]] = {
-    "polymarket": ("POLYMARKET_PRIVATE_KEY",),
-    "kalshi": ("KALSHI_PRIVATE_KEY",),
-    "limitless": ("LIMITLESS_PRIVATE_KEY",),
-}
+
+def key_variables() -> dict[str, tuple[str, ...]]:
+    """venue -> the variables that hold its signing key (the first one set is used)."""
+    return {spec.name: spec.key_variables for spec in market_venues()}
 
 
 @dataclass(frozen=True)
@@ -24,38 +26,44 @@ class VenueCredentials:
     key: Secret
 
 
-def credentials_from_env(environ: Mapping[str, str] | None = None) -> dict[str, VenueCredentials]:
-    """The venues whose keys are in the environment."""
-    env = os.environ if environ is None else environ
+def credentials_from_env(environ: Mapping[str, str]) -> dict[str, VenueCredentials]:
+    """The venues whose keys are in ``environ``."""
     found = {}
-    for venue, names in KEY_VARIABLES.items():
-        for name in names:
-            if env.get(name):
-                found[venue] = VenueCredentials(venue, Secret(name, env[name]))
-                break
+    for spec in market_venues():
+        name = spec.key_in(environ)
+        if name is not None:
+            found[spec.name] = VenueCredentials(spec.name, Secret(name, environ[name]))
     return found
 
 
 def venue_modes(
-    environ: Mapping[str, str] | None = None,
+    environ: Mapping[str, str],
     *,
     live: set[str] | None = None,
     paper_only: bool = False,
 ) -> list[str]:
     """One line per venue saying how Tape trades there, for the run summary and health."""
-    creds = credentials_from_env(environ)
-    live = live or set()
-    lines = []
-    for venue in sorted(KEY_VARIABLES):
-        if venue in live:
-            lines.append(f"{venue}: live ({creds[venue].key.name} is set)")
-        elif venue in creds and paper_only:
-            lines.append(f"{venue}: {creds[venue].key.name} is set, but paper only was asked")
-        elif venue in creds:
-            lines.append(
-                f"{venue}: {creds[venue].key.name} is set, but the live {venue} adapter is not "
-                "built yet: trading on paper"
-            )
-        else:
-            lines.append(f"{venue}: no key: trading on paper")
-    return lines
+    return [
+        venue_mode(spec.name, environ, live=live, paper_only=paper_only) for spec in market_venues()
+    ]
+
+
+def venue_mode(
+    venue: str,
+    environ: Mapping[str, str],
+    *,
+    live: set[str] | None = None,
+    paper_only: bool = False,
+) -> str:
+    """The line saying how Tape trades on one venue."""
+    creds = credentials_from_env(environ).get(venue)
+    if venue in (live or set()):
+        return f"{venue}: live ({creds.key.name} is set)" if creds else f"{venue}: live"
+    if creds is not None and paper_only:
+        return f"{venue}: {creds.key.name} is set, but paper only was asked"
+    if creds is not None:
+        return (
+            f"{venue}: {creds.key.name} is set, but the live {venue} adapter is not "
+            "built yet: trading on paper"
+        )
+    return f"{venue}: no key: trading on paper"

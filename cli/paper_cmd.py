@@ -10,7 +10,8 @@ from types import FrameType
 
 import click
 
-from adapters.paper.server import LedgerMismatchError, PaperVenueService, make_server
+from adapters.paper.routes import make_server
+from adapters.paper.server import LedgerMismatchError, PaperVenueService
 from cli.errors import TapeUsageError
 
 

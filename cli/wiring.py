@@ -10,13 +10,11 @@ from typing import Any
 
 from adapters.clock import ManualClock, SystemClock
 from adapters.config_file import TapeConfig
-from adapters.credentials import venue_modes
 from adapters.paper.http_venue import HttpPaperVenues
 from adapters.paper.venue import PaperVenues
-from adapters.polymarket import polymarket_from_env
-from adapters.routing import RoutedVenues
 from adapters.scaleout.tables import missing_tables
 from adapters.storage import Storage, StorageConfigError, storage_from_env
+from adapters.venues import wire_venues
 from engine.application import (
     WRITER_CACHE_ENV,
     TapeApplication,
@@ -84,20 +82,12 @@ def build(
             fee_rate=config.paper_fee_rate, keep_closed=IN_PROCESS_KEEP_CLOSED
         )
         note = "in-process paper venue"
-    live = {} if paper_only or env.get(PAPER_ONLY_ENV) else live_venues(env)
-    venues = RoutedVenues(paper_venues, live)
-    engine = TradingEngine(app, venues=venues, market_data=venues, clock=clock)
-    modes = venue_modes(env, live=set(live), paper_only=bool(paper_only or env.get(PAPER_ONLY_ENV)))
-    return Tape(app, engine, paper, storage, f"{note}; {'; '.join(modes)}", set(live))
-
-
-def live_venues(environ: Mapping[str, str]) -> dict[str, tuple[Any, Any]]:
-    """The live venue adapters the environment has credentials for."""
-    live: dict[str, tuple[Any, Any]] = {}
-    polymarket = polymarket_from_env(environ)
-    if polymarket is not None:
-        live["polymarket"] = polymarket
-    return live
+    wired = wire_venues(
+        env, paper=paper_venues, paper_only=bool(paper_only or env.get(PAPER_ONLY_ENV))
+    )
+    engine = TradingEngine(app, venues=wired.routed, market_data=wired.routed, clock=clock)
+    note = f"{note}; {'; '.join(wired.mode_lines)}"
+    return Tape(app, engine, paper, storage, note, set(wired.live_names))
 
 
 def day_clock() -> ManualClock:

@@ -8,7 +8,10 @@ Venue contract (what an adapter must do):
 | order_status    | yes      | what the venue knows of a client order id (None: never seen)     |
 | poll_reports    | yes      | reports that arrived since the last call (fills of resting orders)|
 |                 |          | of the accounts asked for (None: all)                            |
-| cancel          | optional | cancel a resting order                                           |
+| cancel          | yes      | cancel a resting order; its report after (None: never seen)      |
+| durable         | yes      | a declared attribute: whether its orders outlive our process     |
+
+``adapters/venue_template/`` shows the minimum; ``tests/venue_contract/`` checks it.
 """
 
 from __future__ import annotations
@@ -81,14 +84,15 @@ class VenueUncertainError(Exception):
 class VenuePort(Protocol):
     """One trading venue.
 
-    A venue may say ``durable = False`` (read with ``getattr``, default True): it keeps nothing
-    once the engine's process is gone (the in-process paper venue). An order to such a venue
-    needs no write-ahead commit of its own, since a crash loses the venue's side with the
-    engine's; under group commit the engine then commits in batches. Every real venue, and the
-    paper venue process, is durable.
+    ``durable`` is declared by every venue: False when it keeps nothing once the engine's
+    process is gone (the in-process paper venue). An order to such a venue needs no
+    write-ahead commit of its own, since a crash loses the venue's side with the engine's;
+    under group commit the engine then commits in batches. Every real venue, and the paper
+    venue process, is durable.
     """
 
     name: str
+    durable: bool
 
     def submit(self, request: OrderRequest, *, at: datetime | None = None) -> VenueReport:
         """Send an order at the engine's time ``at``. Raises VenueUncertainError when the
@@ -106,6 +110,12 @@ class VenuePort(Protocol):
     ) -> list[VenueReport]:
         """Reports that arrived since the last call (fills of resting orders, cancels), of
         orders of those accounts (None: every account); a worker asks for its own agents'."""
+        ...
+
+    def cancel(self, client_order_id: str, *, at: datetime | None = None) -> VenueReport | None:
+        """Cancel a resting order at the engine's time ``at``; the order's report after it
+        (closed when it was canceled; as it was when it had already closed), or None if the
+        venue never received it. Raises VenueUncertainError when the outcome is unknown."""
         ...
 
 

@@ -26,12 +26,13 @@ from engine.application import TapeApplication
 from engine.config import AgentConfig
 from engine.intent import parse_intent
 from engine.orders import Order
-from engine.ports import OrderRequest, VenueReport, VenueUncertainError
+from engine.ports import OrderRequest, VenueReport
 from engine.service import TradingEngine
 from engine.values import Book, Level, TradingState
 from projections.digest import decision_digest
 from projections.views import LogViews
 from tests.crash_harness import PaperVenueProcess
+from tests.fakes.venues import UnreachableVenue
 from tests.waiting import wait_until
 
 TRADER = "0xa66790e2b0075e73c3781ddaf1d0b875a3aaceb3"
@@ -241,23 +242,6 @@ def test_crash_between_receipt_and_decision_is_decided_at_restart(tmp_path: Path
     assert row["reason"] == "book"
 
 
-class AlwaysTimesOut:
-    name = "polymarket"
-
-    def submit(self, request: OrderRequest, *, at: datetime | None = None) -> VenueReport:
-        raise VenueUncertainError("timed out")
-
-    def order_status(
-        self, client_order_id: str, *, at: datetime | None = None
-    ) -> VenueReport | None:
-        raise VenueUncertainError("timed out")
-
-    def poll_reports(
-        self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
-    ) -> list[VenueReport]:
-        return []
-
-
 def test_five_venue_failures_in_a_row_trip_the_breaker_and_activate_resumes(tmp_path: Path) -> None:
     paper = PaperVenues()
     paper.on_book(
@@ -276,7 +260,10 @@ def test_five_venue_failures_in_a_row_trip_the_breaker_and_activate_resumes(tmp_
         env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "t.db")}
     )
     engine = TradingEngine(
-        app, venues={"polymarket": AlwaysTimesOut()}, market_data=paper, clock=clock
+        app,
+        venues={"polymarket": UnreachableVenue("timed out", numbered=False)},
+        market_data=paper,
+        clock=clock,
     )
     engine.register_agents([AGENT])
     for n in range(6):

@@ -25,7 +25,7 @@ from engine.application import TapeApplication
 from engine.ids import agent_uuid, intent_uuid, order_id_of_client_order_id, position_uuid
 from engine.intents import Intent
 from engine.orders import Order, OrderStatus
-from engine.ports import Books, OrderRequest, VenueFill, VenueReport, VenueUncertainError
+from engine.ports import Books, OrderRequest, VenueFill, VenueReport
 from engine.positions import Position
 from engine.service import UnknownOrderError
 from engine.values import Side, TradingState
@@ -45,6 +45,7 @@ from tests.conftest import (
     sqlite_env,
     stored_events,
 )
+from tests.fakes.venues import AcceptingVenue, FakeVenue, UnreachableVenue
 
 D = Decimal
 POSITION = position_uuid(AGENT, VENUE, "7132")
@@ -65,12 +66,12 @@ def agent_of(rig: EngineRig) -> Agent:
 # -- fakes ------------------------------------------------------------------------------------
 
 
-class RecordingVenue:
+class RecordingVenue(FakeVenue):
     """A venue that, when called, reads the store through a second application on the same
     file, records what it found, and fills the whole order at its limit price."""
 
     def __init__(self, path: Path) -> None:
-        self.name = VENUE
+        super().__init__(name=VENUE)
         self.reader = TapeApplication(env=sqlite_env(path))
         self.requests: list[OrderRequest] = []
         self.found: list[tuple[str, list[str]]] = []
@@ -93,34 +94,6 @@ class RecordingVenue:
             fills=(VenueFill("t1", request.price, request.size),),
             closed=True,
         )
-
-    def order_status(self, client_order_id: str, *, at: datetime | None = None) -> None:
-        return None
-
-    def poll_reports(
-        self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
-    ) -> list[VenueReport]:
-        return []
-
-
-class UnreachableVenue:
-    """A venue whose every call times out."""
-
-    def __init__(self) -> None:
-        self.name = VENUE
-        self.calls = 0
-
-    def submit(self, request: OrderRequest, *, at: datetime | None = None) -> VenueReport:
-        self.calls += 1
-        raise VenueUncertainError(f"timeout #{self.calls}")
-
-    def order_status(self, client_order_id: str, *, at: datetime | None = None) -> None:
-        raise VenueUncertainError("timeout")
-
-    def poll_reports(
-        self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
-    ) -> list[VenueReport]:
-        return []
 
 
 @pytest.fixture
@@ -230,25 +203,6 @@ def test_submit_when_venue_rejects_then_order_rejected_and_commitment_released(
     assert "OrderRejected" in rig.event_names()
     assert agent_of(rig).commitments == {}
     assert rig.app.get_or_none(POSITION) is None
-
-
-class AcceptingVenue:
-    """A venue that takes every order and reports no fill yet (a resting order)."""
-
-    name = VENUE
-
-    def submit(self, request: OrderRequest, *, at: datetime | None = None) -> VenueReport:
-        return VenueReport(
-            client_order_id=request.client_order_id, accepted=True, venue_order_id="rest-1"
-        )
-
-    def order_status(self, client_order_id: str, *, at: datetime | None = None) -> None:
-        return None
-
-    def poll_reports(
-        self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
-    ) -> list[VenueReport]:
-        return []
 
 
 def rig_with(path: Path, venues: dict[str, Any], **config: Any) -> EngineRig:

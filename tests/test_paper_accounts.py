@@ -21,7 +21,8 @@ from adapters.clock import ManualClock
 from adapters.dayfile import BookRecord, IntentRecord, read_day
 from adapters.paper.http_venue import HttpPaperVenues
 from adapters.paper.ledger import LedgerFile
-from adapters.paper.server import LedgerMismatchError, PaperVenueService, make_server
+from adapters.paper.routes import make_server
+from adapters.paper.server import LedgerMismatchError, PaperVenueService
 from adapters.paper.venue import PaperVenue, PaperVenues
 from adapters.paper.wire import book_to_json, report_to_json, request_to_json
 from adapters.sample_day.day import write_day
@@ -687,3 +688,28 @@ def test_in_process_venue_keeping_few_closed_orders_forgets_the_oldest_only() ->
     assert venue.order_status("c1") is None
     assert venue.order_status("c3") == reports[3]  # the recent ones are still answered
     assert venue.submit(an_order("c2", "a", "10", "0.52")) == reports[2]  # never filled twice
+
+
+def test_a_restarted_venue_when_orders_were_canceled_then_they_are_canceled_at_their_times(
+    tmp_path: Path,
+) -> None:
+    day = a_day(tmp_path / "day.jsonl")
+    service = PaperVenueService(day, tmp_path / "ledger.db")
+    gtc = OrderType.GTC
+    trade(service, an_order("a-1", "alice", "600", "0.50", order_type=gtc), 1)
+    trade(service, an_order("b-1", "bob", "100", "0.50", order_type=gtc), 1)
+    assert service.cancel("b-1", format_utc(at(3)))[1]["closed"]  # before the 14:10 book
+    service.poll(0, format_utc(at(11)), None)  # a-1 takes 500 of the 14:10 book
+    status, canceled = service.cancel("a-1", format_utc(at(12)))
+    assert status == 200
+    assert canceled["closed"]
+    assert sum(Decimal(f["size"]) for f in canceled["fills"]) == Decimal(500)
+    before = service.ledger.orders()
+    service.ledger.close()
+
+    after = PaperVenueService(day, tmp_path / "ledger.db")
+
+    assert after.ledger.orders() == before
+    assert after.order("a-1")[1] == canceled
+    assert after.order("b-1")[1]["fills"] == []
+    assert after.cancel("never-sent", format_utc(at(12)))[0] == 404

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from eth_account import Account
 from web3 import EthereumTesterProvider, Web3
 
+from adapters.polymarket import health as polymarket_health
 from adapters.polymarket.chain import chain_checks, read_chain_state
 from adapters.polymarket.contracts import Contracts, contracts_for
-from cli import health_cmd
 from cli.health_cmd import run_health
 from cli.main import cli
 from tests.fake_clob import FakeClob
@@ -340,7 +340,7 @@ def test_health_reports_every_check_and_what_is_missing(
 def test_tape_health_exits_1_on_a_failure_and_0_when_ready(
     chain: Chain, clob: FakeClob, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(health_cmd, "connect_rpc", lambda url: chain.w3)
+    monkeypatch.setattr(polymarket_health, "connect_rpc", lambda url: chain.w3)
     env = health_env(chain, clob, tmp_path)
     runner = CliRunner()
     failing = runner.invoke(cli, ["health"], env=env)

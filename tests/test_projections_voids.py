@@ -3,60 +3,19 @@ voided sell gives back the lots it consumed; every projection still says what th
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 from engine.ids import order_uuid
-from engine.ports import OrderRequest, VenueFill, VenueReport
 from projections.report import day_report
 from projections.store import SqliteProjectionStore
 from projections.tracking import Projector
 from projections.views import LogViews
 from tests.conftest import VENUE, a_book, a_source, make_rig
+from tests.fakes.venues import ProvisionalVenue
 from tests.projection_rig import assert_projections_match_aggregates, assert_trails_match_the_log
 
 D = Decimal
-
-
-class ProvisionalVenue:
-    """A venue that fills every order at once, provisionally, and closes it."""
-
-    name = VENUE
-
-    def __init__(self) -> None:
-        self.requests: dict[str, OrderRequest] = {}
-
-    def submit(self, request: OrderRequest, *, at: datetime | None = None) -> VenueReport:
-        """Take an order: filled, provisionally."""
-        self.requests[request.client_order_id] = request
-        return self.report(request.client_order_id, provisional=True)
-
-    def report(self, client_id: str, *, provisional: bool, voided: bool = False) -> VenueReport:
-        """What the venue says of an order now."""
-        request = self.requests[client_id]
-        fill = VenueFill(f"t-{client_id}", request.price, request.size, D("0.01"), provisional)
-        return VenueReport(
-            client_order_id=client_id,
-            accepted=True,
-            venue_order_id=f"v-{client_id}",
-            fills=(fill,),
-            closed=True,
-            close_reason="FAK remainder",
-            voided_fills=(f"t-{client_id}",) if voided else (),
-        )
-
-    def order_status(
-        self, client_order_id: str, *, at: datetime | None = None
-    ) -> VenueReport | None:
-        """Nothing to reconcile."""
-        return None
-
-    def poll_reports(
-        self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
-    ) -> list[VenueReport]:
-        """Nothing resting."""
-        return []
 
 
 def test_confirmed_and_voided_fills_in_every_read_model(tmp_path: Path) -> None:

@@ -3,53 +3,16 @@ venue reports the trade failed, voided with the position and the risk book resto
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 from engine.ids import agent_uuid, order_uuid, position_uuid
-from engine.ports import OrderRequest, VenueFill, VenueReport
 from tests.conftest import AGENT, TOKEN, VENUE, EngineRig, a_book, make_rig
+from tests.fakes.venues import ProvisionalVenue
 
 
-class ScriptedVenue:
-    """A venue that answers the first order with a provisional fill of all of it."""
-
-    name = VENUE
-
-    def __init__(self) -> None:
-        self.request: OrderRequest | None = None
-
-    def submit(self, request: OrderRequest, *, at: datetime | None = None) -> VenueReport:
-        self.request = request
-        return self.report(provisional=True)
-
-    def report(self, *, provisional: bool, voided: bool = False) -> VenueReport:
-        assert self.request is not None
-        fill = VenueFill("trade-1", self.request.price, self.request.size, Decimal(0), provisional)
-        return VenueReport(
-            client_order_id=self.request.client_order_id,
-            accepted=True,
-            venue_order_id="0xhash",
-            fills=(fill,),
-            closed=True,
-            close_reason="FAK remainder",
-            voided_fills=("trade-1",) if voided else (),
-        )
-
-    def order_status(
-        self, client_order_id: str, *, at: datetime | None = None
-    ) -> VenueReport | None:
-        return None
-
-    def poll_reports(
-        self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
-    ) -> list[VenueReport]:
-        return []
-
-
-def _rig(tmp_path: Path) -> tuple[EngineRig, ScriptedVenue]:
-    venue = ScriptedVenue()
+def _rig(tmp_path: Path) -> tuple[EngineRig, ProvisionalVenue]:
+    venue = ProvisionalVenue(fee=Decimal(0), fill_id="trade-1", venue_order_id="0xhash")
     rig = make_rig(tmp_path / "t.db", venues={VENUE: venue})
     rig.paper.on_book(a_book())
     rig.engine.market_data = rig.paper

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -29,6 +28,7 @@ from tests.conftest import (
     at_offset,
     sqlite_env,
 )
+from tests.fakes.venues import FakeVenue
 
 MINE, THEIRS = "follow-whales", "tiered"  # partitions 1 and 2 of 2
 
@@ -109,27 +109,9 @@ def test_worker_without_its_lease_stops_before_the_next_step(tmp_path: Path) -> 
     assert (worker.app.recorder.max_notification_id() or 0) == 0
 
 
-class AllAgentsVenue:
-    """A live-like venue that cannot filter its reports by agent (as Polymarket's adapter)."""
-
-    name = "polymarket"
-
-    def __init__(self, reports: list[VenueReport]) -> None:
-        self.reports = reports
-
-    def submit(self, request: Any, *, at: Any = None) -> VenueReport:
-        raise AssertionError("not called")
-
-    def order_status(self, client_order_id: str, *, at: Any = None) -> None:
-        return None
-
-    def poll_reports(self, *, at: Any = None, accounts: Any = None) -> list[VenueReport]:
-        return self.reports
-
-
 def test_worker_polling_a_venue_keeps_only_its_own_orders_reports(tmp_path: Path) -> None:
     another_workers_order = client_order_id(order_uuid("someone-elses-intent", 0))
-    venue = AllAgentsVenue([VenueReport(client_order_id=another_workers_order, accepted=True)])
+    venue = FakeVenue(reports=[VenueReport(client_order_id=another_workers_order, accepted=True)])
     app = TapeWorkerApplication("TapeWorker1of2", env=sqlite_env(tmp_path / "w.db"))
     engine = TradingEngine(
         app, venues={"polymarket": venue}, market_data=Books(), clock=InputClock()

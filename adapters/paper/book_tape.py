@@ -200,6 +200,8 @@ class PaperAccount:
         has (with what its own orders took) if no later record is due by then, else that
         record. A read moves nothing, so a decision made again after the engine crashed sees
         the book it saw the first time, however far other calls had advanced the account."""
+        if not self.venues.knows(venue):
+            return None
         key = (venue, token_id)
         if token_id in self.venues[venue].resting_tokens() and at is not None:
             # Its resting orders trade against the books up to then: that is a move, not a read.

@@ -19,6 +19,7 @@ from typing import Any
 import requests
 
 from adapters.paper.wire import book_from_json, report_from_json, request_to_json
+from adapters.venues.named import RegisteredVenues
 from engine.intent import format_utc
 from engine.ports import Clock, OrderRequest, VenueReport, VenueUncertainError
 from engine.values import Book
@@ -32,6 +33,9 @@ class MarketDataUnavailableError(RuntimeError):
 
 class HttpPaperVenue:
     """One venue name served by a ``tape paper-venue`` process."""
+
+    durable = True
+    """The process keeps its ledger in a file: orders outlive the engine's process."""
 
     def __init__(
         self,
@@ -107,6 +111,25 @@ class HttpPaperVenue:
             return None
         return report_from_json(response.json())
 
+    def cancel(self, client_order_id: str, *, at: datetime | None = None) -> VenueReport | None:
+        """Cancel a resting order at the engine's time; its report (None: never received).
+        Any failure without an answer is uncertain."""
+        try:
+            response = self.session.delete(
+                f"{self.base_url}/orders/{client_order_id}",
+                params={"at": self._at(at)},
+                timeout=self.timeout_s,
+            )
+        except requests.RequestException as error:
+            raise VenueUncertainError(
+                f"paper venue did not answer: {type(error).__name__}"
+            ) from None
+        if response.status_code >= 500:
+            raise VenueUncertainError(f"paper venue answered HTTP {response.status_code}")
+        if response.status_code == 404:
+            return None
+        return report_from_json(response.json())
+
     def poll_reports(
         self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
     ) -> list[VenueReport]:
@@ -148,8 +171,8 @@ class HttpPaperVenue:
         return body
 
 
-class HttpPaperVenues(dict[str, HttpPaperVenue]):
-    """Every venue name served by one paper venue process (made on first use)."""
+class HttpPaperVenues(RegisteredVenues[HttpPaperVenue]):
+    """Every registered venue, served by one paper venue process (made on first use)."""
 
     def __init__(self, base_url: str, *, clock: Clock, timeout_s: float = 2.0) -> None:
         super().__init__()
@@ -158,19 +181,17 @@ class HttpPaperVenues(dict[str, HttpPaperVenue]):
         self.timeout_s = timeout_s
         self.session = requests.Session()
 
-    def __missing__(self, name: str) -> HttpPaperVenue:
-        venue = HttpPaperVenue(
+    def make(self, name: str) -> HttpPaperVenue:
+        """The client of the process for one venue."""
+        return HttpPaperVenue(
             name, self.base_url, clock=self.clock, session=self.session, timeout_s=self.timeout_s
         )
-        self[name] = venue
-        return venue
-
-    def get(self, name: str, default: Any = None) -> HttpPaperVenue:
-        """The venue of that name."""
-        return self[name]
 
     def book(
         self, venue: str, token_id: str, *, at: datetime | None = None, account: str = ""
     ) -> Book | None:
-        """The book of a token, as the account sees it (MarketData port)."""
+        """The book of a token, as the account sees it (MarketData port; None on a venue that
+        is not registered)."""
+        if not self.knows(venue):
+            return None
         return self[venue].book(venue, token_id, at=at, account=account)

@@ -20,6 +20,7 @@ Routes (JSON):
     POST /orders                  an order (OrderRequest fields, account, venue, at) -> report
     GET  /orders                  the whole ledger
     GET  /orders/<client id>      one order's report, 404 when the venue never received it
+    DELETE /orders/<client id>?at=   cancel a resting order at that time -> its report
     GET  /book?venue=&token_id=&at=&account=   the book at that time, as the account sees it
     GET  /reports?after=N&at=&account=A&account=B   reports of resting orders that traded,
                                   after sequence N, of those accounts (none named: all), the
@@ -32,20 +33,16 @@ Routes (JSON):
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
-import time
 from datetime import datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 from adapters.paper.book_tape import BookTape, PaperAccount, PaperAccounts
 from adapters.paper.ledger import LedgerFile, LedgerRow
-from adapters.paper.venue import PaperOrder
+from adapters.paper.venue import CANCELED_ON_REQUEST, PaperOrder
 from adapters.paper.wire import book_to_json, report_to_json, request_from_json
 from engine.intent import format_utc, parse_utc
 from engine.ports import OrderRequest, VenueReport
@@ -134,6 +131,19 @@ class PaperVenueService:
                 return 200, report_to_json(report)
         return 404, {"error": f"unknown order {client_order_id}"}
 
+    def cancel(self, client_order_id: str, at: str | None) -> tuple[int, dict[str, Any]]:
+        """Cancel a resting order at a time (its account first advanced to it)."""
+        owner = self.owners.get(client_order_id)
+        if owner is None:
+            return 404, {"error": f"unknown order {client_order_id}"}
+        account = self.accounts[owner[0]]
+        self._advance(account, self._time(at))
+        report = account.venues[owner[1]].cancel(client_order_id)
+        if report is None:
+            return 404, {"error": f"unknown order {client_order_id}"}
+        self._persist(account, owner[1], client_order_id)
+        return 200, report_to_json(report)
+
     def book(
         self, venue: str, token_id: str, at: str | None, account: str = ""
     ) -> tuple[int, dict[str, Any]]:
@@ -159,10 +169,27 @@ class PaperVenueService:
 
     # -- restart --------------------------------------------------------------------------
 
+    def _replay_cancels(
+        self,
+        account: PaperAccount,
+        cancels: dict[str, list[tuple[datetime, str, str]]],
+        *,
+        until: datetime | None,
+    ) -> None:
+        """Cancel again, at their times, the account's orders canceled up to ``until``."""
+        pending = cancels.get(account.name, [])
+        while pending and (until is None or pending[0][0] <= until):
+            moment, venue, client_order_id = pending.pop(0)
+            self._advance(account, moment, persist=False)
+            account.venues[venue].cancel(client_order_id)
+        if not pending:
+            cancels.pop(account.name, None)
+
     def _restore(self, rows: list[LedgerRow]) -> None:
         """Rebuild the accounts from the ledger file by replaying their orders."""
         replayed: list[LedgerRow] = []
         last: dict[str, datetime] = {}
+        cancels = _cancels(rows)
         for row in rows:
             body = row.order
             if "account" not in body:  # written before accounts: known, not replayed
@@ -173,12 +200,15 @@ class PaperVenueService:
             request = request_from_json({**body, "venue": row.venue})
             account = self.accounts[request.account]
             moment = self._time(body.get("at"))
+            self._replay_cancels(account, cancels, until=moment)
             self._advance(account, moment, persist=False)
             self._take(account, request, moment)
             replayed.append(row)
             if row.at:
                 moment = parse_utc(row.at)
                 last[request.account] = max(moment, last.get(request.account, moment))
+        for name in list(cancels):
+            self._replay_cancels(self.accounts[name], cancels, until=None)
         for name, moment in last.items():
             self._advance(self.accounts[name], moment, persist=False)
         for row in replayed:
@@ -193,80 +223,15 @@ class PaperVenueService:
                 )
 
 
-def _handler(service: PaperVenueService) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            return
-
-        def _send(self, status: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _body(self) -> dict[str, Any]:
-            length = int(self.headers.get("Content-Length") or 0)
-            data = json.loads(self.rfile.read(length) or b"{}")
-            if not isinstance(data, dict):
-                raise ValueError("body must be a JSON object")  # noqa: TRY004  answered as a 400
-            return data
-
-        def do_GET(self) -> None:
-            url = urlparse(self.path)
-            query = {k: v[0] for k, v in parse_qs(url.query).items()}
-            with service.lock:
-                if url.path == "/health":
-                    self._send(200, {"status": "ok"})
-                elif url.path == "/orders":
-                    self._send(200, service.ledger.orders())
-                elif url.path.startswith("/orders/"):
-                    self._send(*service.order(url.path.removeprefix("/orders/")))
-                elif url.path == "/book":
-                    venue = query.get("venue", "paper")
-                    token_id, at = query.get("token_id", ""), query.get("at")
-                    self._send(*service.book(venue, token_id, at, query.get("account", "")))
-                elif url.path == "/reports":
-                    after = int(query.get("after", "0"))
-                    named = parse_qs(url.query, keep_blank_values=True).get("account")
-                    accounts = frozenset(named) if named is not None else None
-                    self._send(*service.poll(after, query.get("at"), accounts))
-                else:
-                    self._send(404, {"error": f"no route {url.path}"})
-
-        def do_POST(self) -> None:
-            url = urlparse(self.path)
-            try:
-                body = self._body()
-            except ValueError as error:
-                self._send(400, {"error": str(error)})
-                return
-            if url.path == "/orders":
-                try:
-                    with service.lock:
-                        status, answer, stall = service.submit(body)
-                except (KeyError, ValueError, ArithmeticError) as error:
-                    self._send(400, {"error": f"bad order: {error}"})
-                    return
-                if stall:
-                    time.sleep(stall)  # the answer is late; the order is already in the ledger
-                self._send(status, answer)
-            elif url.path == "/_faults":
-                with service.lock:
-                    service.faults.update({k: float(v) for k, v in body.items()})
-                self._send(200, service.faults)
-            else:
-                self._send(404, {"error": f"no route {url.path}"})
-
-    return Handler
-
-
-def make_server(
-    service: PaperVenueService, port: int, host: str = "127.0.0.1"
-) -> ThreadingHTTPServer:
-    """An HTTP server for the service on loopback (port 0 picks a free one)."""
-    return ThreadingHTTPServer((host, port), _handler(service))
+def _cancels(rows: list[LedgerRow]) -> dict[str, list[tuple[datetime, str, str]]]:
+    """The orders canceled on request, by account: (when, venue, client order id), in time
+    order (a canceled order's row was last written at its cancel)."""
+    found: dict[str, list[tuple[datetime, str, str]]] = {}
+    for row in rows:
+        body = row.order
+        if body.get("close_reason") == CANCELED_ON_REQUEST and row.at and "account" in body:
+            entry = (parse_utc(row.at), row.venue, str(body["client_order_id"]))
+            found.setdefault(row.account, []).append(entry)
+    for entries in found.values():
+        entries.sort()
+    return found

@@ -21,105 +21,23 @@ order in which orders arrived.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from adapters.paper.wire import request_from_json
+from adapters.paper.order import (
+    CANCELED_ON_REQUEST,
+    PaperOrder,
+    consumed,
+    crossing,
+    venue_order_id,
+)
+from adapters.venues.named import RegisteredVenues
+from adapters.venues.registry import venue_spec
+from adapters.venues.spec import PROPORTIONAL, FeeModel
 from engine.grid import on_grid
-from engine.intent import format_utc, parse_utc
 from engine.ports import OrderRequest, VenueFill, VenueReport
-from engine.values import Book, Level, OrderType, Side, dec_str
-
-
-def venue_order_id(client_order_id: str) -> str:
-    """The paper venue's id of an order: its client order id's, whoever sent it and when."""
-    return f"paper-{client_order_id}"
-
-
-@dataclass
-class PaperOrder:
-    """One order in the paper venue's ledger."""
-
-    request: OrderRequest
-    venue_order_id: str
-    status: str  # OPEN, FILLED, CANCELED, REJECTED
-    fills: list[VenueFill] = field(default_factory=list)
-    reject_code: str = ""
-    reject_message: str = ""
-    close_reason: str = ""
-    at: datetime | None = None  # when the venue took it (its account's time)
-
-    @property
-    def filled(self) -> Decimal:
-        """Size filled so far."""
-        return sum((f.size for f in self.fills), Decimal(0))
-
-    def reject(self, code: str, message: str) -> VenueReport:
-        """Refuse the order; returns its report."""
-        self.status, self.reject_code, self.reject_message = "REJECTED", code, message
-        return self.report()
-
-    def report(self) -> VenueReport:
-        """The order as the venue reports it."""
-        return VenueReport(
-            client_order_id=self.request.client_order_id,
-            accepted=self.status != "REJECTED",
-            venue_order_id=self.venue_order_id if self.status != "REJECTED" else None,
-            reject_code=self.reject_code,
-            reject_message=self.reject_message,
-            fills=tuple(self.fills),
-            closed=self.status in ("FILLED", "CANCELED", "REJECTED"),
-            close_reason=self.close_reason,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The ledger entry as JSON (everything :meth:`from_json` needs to restore it)."""
-        req = self.request
-        return {
-            "client_order_id": req.client_order_id,
-            "venue_order_id": self.venue_order_id,
-            "account": req.account,
-            "market_id": req.market_id,
-            "token_id": req.token_id,
-            "side": req.side.value,
-            "order_type": req.order_type.value,
-            "price": dec_str(req.price),
-            "size": dec_str(req.size),
-            "at": format_utc(self.at) if self.at is not None else None,
-            "status": self.status,
-            "reject_code": self.reject_code,
-            "reject_message": self.reject_message,
-            "close_reason": self.close_reason,
-            "fills": [
-                {
-                    "id": f.venue_fill_id,
-                    "price": dec_str(f.price),
-                    "size": dec_str(f.size),
-                    "fee": dec_str(f.fee),
-                }
-                for f in self.fills
-            ],
-        }
-
-    @classmethod
-    def from_json(cls, venue: str, body: dict[str, Any]) -> PaperOrder:
-        """A ledger entry read back (entries written before accounts have account "")."""
-        request = request_from_json({**body, "venue": venue})
-        return cls(
-            request=request,
-            venue_order_id=str(body["venue_order_id"]),
-            status=str(body["status"]),
-            fills=[
-                VenueFill(str(f["id"]), Decimal(f["price"]), Decimal(f["size"]), Decimal(f["fee"]))
-                for f in body.get("fills", [])
-            ],
-            reject_code=str(body.get("reject_code", "")),
-            reject_message=str(body.get("reject_message", "")),
-            close_reason=str(body.get("close_reason", "")),
-            at=parse_utc(body["at"]) if body.get("at") else None,
-        )
+from engine.values import Book, OrderType, dec_str
 
 
 class PaperVenue:
@@ -129,10 +47,16 @@ class PaperVenue:
     """It lives and dies with the engine's process (see ``engine.ports.VenuePort``)."""
 
     def __init__(
-        self, name: str, *, fee_rate: Decimal = Decimal(0), keep_closed: int | None = None
+        self,
+        name: str,
+        *,
+        fee_rate: Decimal = Decimal(0),
+        keep_closed: int | None = None,
+        fee_model: FeeModel = PROPORTIONAL,
     ) -> None:
         self.name = name
         self.fee_rate = fee_rate
+        self.fee_model = fee_model  # the venue's fee model, charged at fee_rate
         self.books: dict[str, Book] = {}  # token -> its latest recorded book
         self.ledger: dict[str, PaperOrder] = {}
         # keep_closed: how many closed orders the ledger keeps (None: all). The engine asks a
@@ -197,7 +121,7 @@ class PaperVenue:
         if problem is not None:
             return order.reject(*problem)
         if request.order_type is OrderType.FOK:
-            fillable = sum((lv.size for lv in _crossing(book, request)), Decimal(0))
+            fillable = sum((lv.size for lv in crossing(book, request)), Decimal(0))
             if fillable < request.size:
                 return order.reject(
                     "FOK_NOT_FILLED",
@@ -230,13 +154,13 @@ class PaperVenue:
             self._reports = [entry for entry in self._reports if entry[0] not in accounts]
         return [report for _, report in taken]
 
-    def cancel(self, client_order_id: str) -> VenueReport | None:
-        """Cancel a resting order."""
+    def cancel(self, client_order_id: str, *, at: datetime | None = None) -> VenueReport | None:
+        """Cancel a resting order; its report (None: never seen)."""
         order = self.ledger.get(client_order_id)
         if order is None:
             return None
         if order.status == "OPEN":
-            order.status, order.close_reason = "CANCELED", "canceled on request"
+            order.status, order.close_reason = "CANCELED", CANCELED_ON_REQUEST
             self._resting.get(order.request.token_id, {}).pop(client_order_id, None)
             self._note_closed(client_order_id)
         return order.report()
@@ -290,18 +214,18 @@ class PaperVenue:
             return False
         left = request.size - order.filled
         taken: list[Decimal] = []  # size taken from each level, best first
-        for level in _crossing(book, request):
+        for level in crossing(book, request):
             if left <= 0:
                 break
             size = min(left, level.size)
-            fee = (level.price * size * self.fee_rate).quantize(Decimal("0.000001"))
+            fee = self.fee_model.fee(level.price, size, self.fee_rate)
             fill_id = f"{request.client_order_id}:{len(order.fills) + 1}"
             order.fills.append(VenueFill(fill_id, level.price, size, fee))
             taken.append(size)
             left -= size
         if not taken:
             return False
-        after = _consumed(book, request.side, taken)
+        after = consumed(book, request.side, taken)
         self._taken.setdefault(request.token_id, {})[request.account] = after
         if left <= 0:
             order.status = "FILLED"
@@ -312,42 +236,23 @@ class PaperVenue:
         return [order.to_json() for order in self.ledger.values()]
 
 
-def _crossing(book: Book, request: OrderRequest) -> tuple[Level, ...]:
-    if request.side is Side.BUY:
-        return tuple(lv for lv in book.asks if lv.price <= request.price)
-    return tuple(lv for lv in book.bids if lv.price >= request.price)
-
-
-def _consumed(book: Book, side: Side, taken: list[Decimal]) -> Book:
-    # The levels crossed are the first ones of the side (best first): take from each in turn.
-    def after(levels: tuple[Level, ...]) -> tuple[Level, ...]:
-        kept = (
-            Level(lv.price, lv.size - (taken[i] if i < len(taken) else Decimal(0)))
-            for i, lv in enumerate(levels)
-        )
-        return tuple(lv for lv in kept if lv.size > 0)
-
-    if side is Side.BUY:
-        return replace(book, asks=after(book.asks))
-    return replace(book, bids=after(book.bids))
-
-
-class PaperVenues(dict[str, PaperVenue]):
-    """Paper venues by name, made on first use: every venue is paper until it has credentials."""
+class PaperVenues(RegisteredVenues[PaperVenue]):
+    """Paper venues by name, made on first use for every registered venue (an unknown name is
+    an UnknownVenueError); each charges its venue's fee model at the configured rate."""
 
     def __init__(self, *, fee_rate: Decimal = Decimal(0), keep_closed: int | None = None) -> None:
         super().__init__()
         self.fee_rate = fee_rate
         self.keep_closed = keep_closed
 
-    def __missing__(self, name: str) -> PaperVenue:
-        venue = PaperVenue(name, fee_rate=self.fee_rate, keep_closed=self.keep_closed)
-        self[name] = venue
-        return venue
-
-    def get(self, name: str, default: Any = None) -> PaperVenue:
-        """The paper venue of that name, made if needed."""
-        return self[name]
+    def make(self, name: str) -> PaperVenue:
+        """A new paper venue for a registered venue."""
+        return PaperVenue(
+            name,
+            fee_rate=self.fee_rate,
+            keep_closed=self.keep_closed,
+            fee_model=venue_spec(name).fee_model,
+        )
 
     def on_book(self, book: Book) -> None:
         """A new book for the venue it belongs to (every account sees it)."""
@@ -357,5 +262,7 @@ class PaperVenues(dict[str, PaperVenue]):
         self, venue: str, token_id: str, *, at: datetime | None = None, account: str = ""
     ) -> Book | None:
         """The current book of a token on a paper venue, as the account sees it (MarketData
-        port)."""
+        port; None on a venue that is not registered)."""
+        if not self.knows(venue):
+            return None
         return self[venue].book(venue, token_id, account=account)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from adapters.polymarket.contracts import Contracts
+from adapters.venues.spec import Check
 from engine.values import dec_str
 
 if TYPE_CHECKING:
@@ -57,19 +58,6 @@ ERC1155_ABI: list[dict[str, Any]] = [
 ]
 
 COLLATERAL = "pUSD"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One health check: its name, whether it passed, and the sentence that says so.
-
-    ``fatal=False`` is a warning: printed, but the check still passes.
-    """
-
-    name: str
-    ok: bool
-    message: str
-    fatal: bool = True
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,14 @@
-"""Build the Polymarket venue and market data from the environment (the composition root's
-entry point). Nothing is sent over the network here: API credentials are derived on the first
+"""Build the Polymarket venue and market data from the mapping handed in (the venue spec's
+``build``). Nothing is sent over the network here: API credentials are derived on the first
 trading call."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 
+from adapters.polymarket.clob_client import ClobV2ExchangeClient
 from adapters.polymarket.config import PolymarketConfig, config_from_env
-from adapters.polymarket.exchange import ClobV2ExchangeClient, ExchangeClient
+from adapters.polymarket.exchange import ExchangeClient
 from adapters.polymarket.journal import OrderJournal
 from adapters.polymarket.market_data import GammaClient, PolymarketMarketData
 from adapters.polymarket.ratelimit import Backoff, RateLimiter
@@ -47,14 +47,14 @@ def build_polymarket(
 
 
 def polymarket_from_env(
-    environ: Mapping[str, str] | None = None,
+    environ: Mapping[str, str],
 ) -> tuple[PolymarketVenue, PolymarketMarketData] | None:
     """The live Polymarket venue and market data, or None when no key is configured.
 
     Raises :class:`adapters.polymarket.config.PolymarketConfigError` (a ``ConfigError``) when
     the configuration is set but cannot be used.
     """
-    config = config_from_env(os.environ if environ is None else environ)
+    config = config_from_env(environ)
     if config is None:
         return None
     return build_polymarket(config)
