@@ -29,27 +29,47 @@ class OrderStatus(StrEnum):
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
     FILLED = "FILLED"
     CANCELED = "CANCELED"
-    REJECTED = "REJECTED"
+    REJECTED = "REJECTED"  # the venue refused it
+    DENIED = "DENIED"  # we refused to send it (no adapter for its venue, adapter's own check)
     EXPIRED = "EXPIRED"
 
 
 TERMINAL = frozenset(
-    {OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
+    {
+        OrderStatus.FILLED,
+        OrderStatus.CANCELED,
+        OrderStatus.REJECTED,
+        OrderStatus.DENIED,
+        OrderStatus.EXPIRED,
+    }
 )
 
 # status -> the events it may be followed by
 TRANSITIONS: dict[OrderStatus, frozenset[str]] = {
     OrderStatus.PLACED: frozenset(
-        {"OrderAccepted", "OrderRejected", "OrderSubmissionUncertain", "OrderExpired"}
+        {
+            "OrderAccepted",
+            "OrderRejected",
+            "OrderDenied",
+            "OrderSubmissionUncertain",
+            "OrderExpired",
+        }
     ),
     OrderStatus.UNCERTAIN: frozenset(
-        {"OrderAccepted", "OrderRejected", "OrderSubmissionUncertain", "OrderExpired"}
+        {
+            "OrderAccepted",
+            "OrderRejected",
+            "OrderDenied",
+            "OrderSubmissionUncertain",
+            "OrderExpired",
+        }
     ),
     OrderStatus.ACCEPTED: frozenset({"OrderFilled", "OrderCanceled", "OrderExpired"}),
     OrderStatus.PARTIALLY_FILLED: frozenset({"OrderFilled", "OrderCanceled", "OrderExpired"}),
     OrderStatus.FILLED: frozenset(),
     OrderStatus.CANCELED: frozenset(),
     OrderStatus.REJECTED: frozenset(),
+    OrderStatus.DENIED: frozenset(),
     OrderStatus.EXPIRED: frozenset(),
 }
 
@@ -125,6 +145,17 @@ class Order(TapeAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.status = OrderStatus.REJECTED.value
             aggregate.reason = f"{self.code}: {self.message}"
+
+    class OrderDenied(TapeAggregate.Event):
+        """We refused to send the order: no adapter for its venue, or the adapter refused it
+        before sending anything (``engine.ports.VenueRequestDenied``)."""
+
+        reason: str
+        detail: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = OrderStatus.DENIED.value
+            aggregate.reason = f"{self.reason}: {self.detail}"
 
     class OrderSubmissionUncertain(TapeAggregate.Event):
         """The venue call failed without a proof of a no (timeout, connection, 5xx)."""
@@ -293,6 +324,10 @@ class Order(TapeAggregate):
     def reject(self, *, code: str, message: str, at: datetime) -> None:
         """Record the venue's refusal."""
         self._transition(self.OrderRejected, code=code, message=message, timestamp=at)
+
+    def deny(self, *, reason: str, detail: str, at: datetime) -> None:
+        """Record our refusal to send the order."""
+        self._transition(self.OrderDenied, reason=reason, detail=detail, timestamp=at)
 
     def mark_uncertain(self, *, error: str, at: datetime) -> None:
         """Record a venue call whose outcome is unknown."""

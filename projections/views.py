@@ -124,6 +124,8 @@ class OrdersView:
             row["status"], row["venue_order_id"] = "ACCEPTED", event.venue_order_id
         elif isinstance(event, Order.OrderRejected):
             row["status"], row["reason"] = "REJECTED", f"{event.code}: {event.message}"
+        elif isinstance(event, Order.OrderDenied):
+            row["status"], row["reason"] = "DENIED", f"{event.reason}: {event.detail}"
         elif isinstance(event, Order.OrderSubmissionUncertain):
             row["status"], row["reason"] = "UNCERTAIN", event.error
         elif isinstance(event, Order.OrderCanceled):

@@ -257,7 +257,7 @@ def rig_with(path: Path, venues: dict[str, Any], **config: Any) -> EngineRig:
     return make_rig(path, venues=venues, market_data=books, agents=[an_agent_config(**config)])
 
 
-def test_execute_when_no_adapter_for_the_venue_then_rejected_and_commitment_released(
+def test_execute_when_no_adapter_for_the_venue_then_denied_and_commitment_released(
     tmp_path: Path,
 ) -> None:
     rig = rig_with(tmp_path / "t.db", venues={})
@@ -265,7 +265,7 @@ def test_execute_when_no_adapter_for_the_venue_then_rejected_and_commitment_rele
         receipt = rig.submit()
 
         order = order_of(rig, receipt.intent_id)
-        assert order.status == OrderStatus.REJECTED
+        assert order.status == OrderStatus.DENIED  # our refusal (issue #14), not the venue's
         assert order.reason is not None
         assert order.reason.startswith("NO_VENUE")
         assert agent_of(rig).commitments == {}
