@@ -25,8 +25,10 @@ from uuid import UUID
 
 from engine.agents import Agent
 from engine.intents import Intent
-from engine.orders import TERMINAL, Order
-from engine.positions import COST_QUANTUM, Position
+from engine.lots import COST_QUANTUM
+from engine.order_states import TERMINAL
+from engine.orders import Order
+from engine.positions import Position
 from engine.values import Book, Side, dec_str
 from projections.logs import (
     LogSource,

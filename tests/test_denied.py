@@ -21,7 +21,8 @@ from engine.commands import Command, SubmitIntent
 from engine.feeds import LEGACY_INPUT_REJECTED_TOPIC, Feed
 from engine.handlers import ROUTES
 from engine.ids import agent_uuid
-from engine.orders import IllegalOrderTransitionError, Order, OrderStatus
+from engine.order_states import IllegalOrderTransitionError, OrderStatus
+from engine.orders import Order
 from engine.ports import Books, OrderRequest, VenueReport, VenueRequestDenied
 from engine.recovery import find_pending_work
 from projections.digest import decision_digest

@@ -24,7 +24,8 @@ from engine.aggregate import WallClockForbiddenError
 from engine.application import TapeApplication
 from engine.ids import agent_uuid, intent_uuid, order_id_of_client_order_id, position_uuid
 from engine.intents import Intent
-from engine.orders import Order, OrderStatus
+from engine.order_states import OrderStatus
+from engine.orders import Order
 from engine.ports import Books, OrderRequest, VenueFill, VenueReport, VenueUncertainError
 from engine.positions import Position
 from engine.service import UnknownOrderError

@@ -9,7 +9,8 @@ from engine.agents import Agent
 from engine.commands import ApplyVenueReport, DenyOrder, ExecuteOrder, RecordUncertain
 from engine.handlers.context import EngineContext
 from engine.ids import agent_uuid
-from engine.orders import Order, OrderStatus
+from engine.order_states import OrderStatus
+from engine.orders import Order
 from engine.ports import OrderRequest, VenuePort, VenueRequestDenied, VenueUncertainError
 from engine.values import OrderType, Side
 

@@ -13,7 +13,8 @@ from engine.commands import ApplyVenueReport, ExpireOrder, ReconcileOpenOrders, 
 from engine.handlers.context import EngineContext
 from engine.handlers.execution import count_failure, send
 from engine.ids import agent_uuid, reconciliation_uuid
-from engine.orders import Order, OrderStatus
+from engine.order_states import OrderStatus
+from engine.orders import Order
 from engine.ports import VenuePort, VenueUncertainError
 from engine.reconciliations import Reconciliation
 

@@ -11,7 +11,8 @@ from engine.agents import Agent
 from engine.commands import ApplyVenueReport, PollVenue
 from engine.handlers.context import EngineContext
 from engine.ids import agent_uuid, fill_uuid, order_id_of_client_order_id, position_uuid
-from engine.orders import Order, OrderStatus
+from engine.order_states import OrderStatus
+from engine.orders import Order
 from engine.ports import VenueFill, VenueReport
 from engine.positions import Position
 from engine.values import Side
