@@ -51,8 +51,12 @@ class EngineContext:
         route = self.routes[type(command)]
         if not route.step:
             return cast(R, route.handler(self, command))
-        with self.step():
-            return cast(R, route.handler(self, command))
+        try:  # what step() does, without a generator per command
+            with self.unit.step():
+                return cast(R, route.handler(self, command))
+        except BaseException:
+            self._reopen_discarded_orders()
+            raise
 
     @contextlib.contextmanager
     def step(self, tracking: Tracking | None = None) -> Iterator[None]:
