@@ -49,13 +49,14 @@ def decide_intent(ctx: EngineContext, command: DecideIntent) -> list[UUID]:
     )
     to_save: list[Any] = [record]
     if _observes_trader(decision, intent):
-        holding = holding or TraderHolding.first_seen(
-            agent=intent.agent,
-            venue=intent.venue,
-            trader=intent.source.trader or "",
-            token_id=intent.token_id,
-            at=now,
-        )
+        if holding is None:
+            holding = TraderHolding.first_seen(
+                agent=intent.agent,
+                venue=intent.venue,
+                trader=intent.source.trader or "",
+                token_id=intent.token_id,
+                at=now,
+            )
         holding.observe(
             intent_id=intent.intent_id,
             side=intent.side,
