@@ -14,26 +14,27 @@ from types import FrameType
 
 import click
 
-from adapters.clock import ManualClock
-from adapters.config_file import TapeConfig, load_config
-from adapters.day_runner import DayRunner, RunStats
-from adapters.dayfile import BadLine, DayRecord, read_day, read_intents
-from adapters.intent_tail import IntentTail, default_offset_path, ingest_following
-from adapters.scaleout.ingest import IngestLog
-from adapters.stopping import StopSignal
-from adapters.storage import tape_home
-from cli.errors import TapeUsageError
-from cli.render import counts, money
-from cli.scaleout_cmd import record_only_option
-from cli.scaleout_run import run_with_workers
-from cli.wiring import (
+from adapters.bootstrap import (
     Tape,
     build,
     day_clock,
+    ingest_log,
     live_clock,
     open_ingest_app,
     require_postgres,
 )
+from adapters.clock import ManualClock
+from adapters.config_file import TapeConfig
+from adapters.day_runner import DayRunner, RunStats
+from adapters.dayfile import BadLine, DayRecord, read_day, read_intents
+from adapters.intent_tail import IntentTail, default_offset_path, ingest_following
+from adapters.settings import Settings
+from adapters.stopping import StopSignal
+from cli.context import pass_settings
+from cli.errors import TapeUsageError
+from cli.render import counts, money
+from cli.scaleout_cmd import record_only_option
+from cli.scaleout_run import run_with_workers
 from engine.service import Recovery
 from engine.values import Book
 from projections.digest import decision_digest
@@ -200,7 +201,9 @@ def summary(tape: Tape, run: DayRun, source: str) -> str:
     help="Scale out on TAPE_DATABASE_URL (PostgreSQL): the day into the ingest log, then N "
     "`tape worker` processes, a `tape paper-venue` and two `tape project` processes.",
 )
-def run(
+@pass_settings
+def run(  # noqa: PLR0917 - click passes each option positionally
+    settings: Settings,
     day: Path,
     config_path: Path | None,
     paper_url: str | None,
@@ -212,7 +215,8 @@ def run(
     if workers is not None:
         click.echo(
             run_with_workers(
-                storage=require_postgres(),
+                settings,
+                storage=require_postgres(settings),
                 day=day,
                 config_path=config_path,
                 workers=workers,
@@ -220,8 +224,8 @@ def run(
             )
         )
         return
-    config = load_config(config_path)
-    tape = build(config, clock=day_clock(), paper_url=paper_url, paper_only=paper_only)
+    config = settings.with_config(config_path).tape_config()
+    tape = build(settings, config, clock=day_clock(), paper_url=paper_url, paper_only=paper_only)
     result = run_day(tape, config, day)
     click.echo(summary(tape, result, str(day)))
 
@@ -236,16 +240,19 @@ def run(
     "after the last line handled (offset in $TAPE_HOME/tail).",
 )
 @record_only_option
-def ingest(file: Path, config_path: Path | None, follow: bool, workers: int | None) -> None:
+@pass_settings
+def ingest(
+    settings: Settings, file: Path, config_path: Path | None, follow: bool, workers: int | None
+) -> None:
     """Take tape.intent/1 lines from FILE (one JSON object per line) into the engine."""
-    config = load_config(config_path)
+    config = settings.with_config(config_path).tape_config()
     receipts: Counter[str] = Counter()
     if workers is not None:
-        log = IngestLog(open_ingest_app(require_postgres()), live_clock())
+        log = ingest_log(open_ingest_app(require_postgres(settings)), live_clock())
         log.configure(list(config.agents))
         engine, taken, decide = log.recorder, log.taken_in(file.name), False
     else:
-        tape = build(config, clock=live_clock())
+        tape = build(settings, config, clock=live_clock())
         tape.engine.register_agents(config.agents)
         engine, taken, decide = (
             tape.engine,
@@ -257,7 +264,7 @@ def ingest(file: Path, config_path: Path | None, follow: bool, workers: int | No
         stop = StopSignal()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda _signum, _frame: stop.set())
-        tail = IntentTail(file, default_offset_path(tape_home(), file), report=_report)
+        tail = IntentTail(file, default_offset_path(settings.home, file), report=_report)
         _report(f"following {file} into {where} from line {tail.position.line_no + 1}")
         receipts = ingest_following(
             engine, tail, feed=file.name, stop=stop, report=_report, decide=decide

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from adapters.bootstrap import replay_engine
 from adapters.replay.log import StoredEvent, stored_events
-from adapters.sqlite_sync import FACTORY_TOPIC, SYNCHRONOUS_ENV
 from engine.agents import Agent
-from engine.application import WRITER_CACHE_ENV, TapeApplication
+from engine.application import TapeApplication
 from engine.config import AgentConfig
 from engine.feeds import Feed
 from engine.intent import parse_intent, redelivery_stand_in
@@ -33,7 +33,6 @@ from engine.intents import Intent
 from engine.orders import Order
 from engine.ports import VenueFill, VenueReport
 from engine.positions import Position
-from engine.service import TradingEngine
 from engine.values import Book, TradingState
 from projections.digest import decision_digest
 
@@ -130,20 +129,14 @@ class Replayer:
         self.recorded = recorded
         self.agent = agent
         self.until = until
-        # A private in-memory store with one writer: cached aggregates need no fast-forward.
         # A scratch file, not memory: a long record must not need memory in proportion.
         self._scratch = tempfile.TemporaryDirectory(prefix="tape-replay-")
-        self.app = TapeApplication(
-            env={
-                **WRITER_CACHE_ENV,
-                "PERSISTENCE_MODULE": FACTORY_TOPIC,
-                SYNCHRONOUS_ENV: "OFF",  # scratch: lost with the replay, never worth an fsync
-                "SQLITE_DBNAME": str(Path(self._scratch.name) / "replay.db"),
-            }
-        )
         self.clock = ReplayClock(datetime.fromtimestamp(0).astimezone())
         self.books = RecordedBooks()
-        self.engine = TradingEngine(self.app, venues={}, market_data=self.books, clock=self.clock)
+        self.engine = replay_engine(
+            Path(self._scratch.name) / "replay.db", market_data=self.books, clock=self.clock
+        )
+        self.app = self.engine.app
         self.inputs: dict[str, int] = {}
         self.last_input = ""  # what the last input fed to the engine was, for messages
         # where each recent intent was received, for messages (bounded: a decision follows
