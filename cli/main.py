@@ -20,13 +20,14 @@ from cli.db_cmd import db
 from cli.demo_cmd import demo
 from cli.errors import TapeProblem, TapeUsageError
 from cli.health_cmd import health
+from cli.ingest_cmd import ingest
 from cli.monitor_cmd import monitor
 from cli.paper_cmd import paper_venue
 from cli.projections_cmd import project, projections
 from cli.read_cmd import balances, intents, orders, positions, purchases, why
 from cli.replay_cmd import export_day_command, replay
 from cli.report_cmd import report
-from cli.run_cmd import ingest, run
+from cli.run_cmd import run
 from cli.scaleout_cmd import ingest_day, worker
 from cli.serve_cmd import serve
 
