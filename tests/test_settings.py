@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+from click.testing import CliRunner
 
 from adapters.settings import Settings, SettingsError
+from cli.main import cli
 from tests.cli_rig import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -129,3 +131,14 @@ def test_only_settings_reads_the_environment() -> None:
             if ENVIRONMENT_READ.search(path.read_text(encoding="utf-8")):
                 readers.append(name)
     assert readers == []
+
+
+def test_a_command_runs_on_the_settings_it_is_given_not_the_process_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TAPE_HOME", str(tmp_path / "from-the-process"))
+    given = Settings.load({"TAPE_HOME": str(tmp_path / "given")})
+    result = CliRunner().invoke(cli, ["orders", "--json"], obj=given)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "given" / "tape.db").is_file()
+    assert not (tmp_path / "from-the-process").exists()
