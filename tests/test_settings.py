@@ -116,7 +116,7 @@ def test_the_command_line_says_it_in_one_line_and_exits_2(
     assert SECRET not in err
 
 
-ENVIRONMENT_READ = re.compile(r"\bos\.environ\b|\bgetenv\(|envvar=")
+ENVIRONMENT_READ = re.compile(r"(?<!`)\bos\.environ\b|\bgetenv\(|envvar=")  # not ``docs``
 VENUE_HELPERS_FILES = ("adapters/polymarket/", "adapters/paper/", "adapters/credentials.py")
 CHILD_PROCESS_ENVIRONMENT = ("bench/",)  # the bench helper's; listed in the report
 
