@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
-from adapters.config_file import CONFIG_ENV, DEFAULT_CONFIG, TapeConfig, load_config
+from adapters.config_file import CONFIG_ENV, DEFAULT_CONFIG, ConfigError, TapeConfig, load_config
 from adapters.polymarket_data.client import DATA_URL_ENV, DEFAULT_DATA_URL
 from adapters.storage import Storage, storage_at
 from engine.secrets import Secret
@@ -56,6 +56,7 @@ class Settings:
     projection_batch: int | None
     monitor: DataApiSettings
     config_path: Path | None  # None: the copy-trading variables define one agent
+    config_from_variable: bool  # config_path is $TAPE_CONFIG's (an error must not show it)
     debug: bool
     venue_environ: Mapping[str, str]  # read-only; venue factories read their own variables
 
@@ -79,6 +80,7 @@ class Settings:
             projection_batch=_count(env, BATCH_ENV),
             monitor=DataApiSettings(data_url=_text(env, DATA_URL_ENV) or DEFAULT_DATA_URL),
             config_path=_config_path(env, config_path),
+            config_from_variable=config_path is None and bool(_text(env, CONFIG_ENV)),
             debug=bool(env.get(DEBUG_ENV)),
             venue_environ=env,
         )
@@ -90,10 +92,14 @@ class Settings:
 
     def with_config(self, path: Path | None) -> Settings:
         """These settings with a command's ``--config`` file, when it gives one."""
-        return self if path is None else replace(self, config_path=path)
+        if path is None:
+            return self
+        return replace(self, config_path=path, config_from_variable=False)
 
     def tape_config(self) -> TapeConfig:
         """The agents and the paper venue's settings (read when a command needs them)."""
+        if self.config_from_variable and not (self.config_path and self.config_path.is_file()):
+            raise ConfigError(f"{CONFIG_ENV} names no configuration file")
         return load_config(self.config_path, self.venue_environ)
 
 

@@ -103,6 +103,12 @@ def test_a_secret_pasted_into_the_wrong_variable_is_refused_without_showing_it(
     assert "\n" not in message
 
 
+def test_a_secret_pasted_into_tape_config_is_not_shown(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="TAPE_CONFIG") as refused:
+        Settings.load({"TAPE_HOME": str(tmp_path), "TAPE_CONFIG": SECRET}).tape_config()
+    assert SECRET not in str(refused.value)
+
+
 def test_the_command_line_says_it_in_one_line_and_exits_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
