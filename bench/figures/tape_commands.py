@@ -74,15 +74,17 @@ def replay(params: Params) -> dict[str, Any]:
 def rebuild(params: Params) -> dict[str, Any]:
     """``tape projections rebuild`` of every projection from an empty projection store;
     ``projection_batch`` (a what-if) sets ``TAPE_PROJECTION_BATCH``, events per transaction."""
-    if params.get("projection_batch"):
-        os.environ["TAPE_PROJECTION_BATCH"] = str(params["projection_batch"])
     home = Path(params["home"])
+    environ = {"TAPE_HOME": str(home)}
+    if params.get("projection_batch"):
+        environ["TAPE_PROJECTION_BATCH"] = str(params["projection_batch"])
+    settings = Settings.load(environ)
     for suffix in ("", "-wal", "-shm"):
         (home / f"projections.db{suffix}").unlink(missing_ok=True)
-    app, storage = open_app(Settings.load({"TAPE_HOME": str(home)}))
+    app, storage = open_app(settings)
     events = event_count(app)
     start = time.perf_counter()
-    projector = open_projector(app, storage)
+    projector = open_projector(app, storage, settings=settings)
     read = projector.rebuild()
     seconds = time.perf_counter() - start
     rows = {f"{s.name}.{table}": n for s in projector.status() for table, n in s.rows.items()}
