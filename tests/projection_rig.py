@@ -17,6 +17,7 @@ from adapters.clock import ManualClock
 from adapters.day_runner import DayRunner, RunStats
 from adapters.dayfile import BadLine, DayRecord, read_day
 from adapters.paper.venue import PaperVenues
+from adapters.readstore import SqliteProjectionStore
 from adapters.sample_day.agents import demo_agent_configs
 from engine.agents import Agent
 from engine.application import TapeApplication
@@ -28,10 +29,11 @@ from engine.positions import Position
 from engine.reconciliations import Reconciliation
 from engine.traders import TraderHolding
 from projections.audit import find_trail
-from projections.logs import Upstream, notifications
-from projections.store import ProjectionStore, SqliteProjectionStore
+from projections.logs import Upstream, notifications, read_log
+from projections.readstore import ProjectionStore
+from projections.rows import pair_key
 from projections.tracking import Projector, TrackedProjection
-from projections.views import LogViews, pair_key, read_log
+from projections.views import LogViews
 
 
 def sqlite_env(path: Path) -> dict[str, str]:
@@ -236,7 +238,7 @@ def assert_trails_match_the_log(app: TapeApplication, projector: Projector, limi
                     assert again.to_json() == expected.to_json()
 
 
-class CrashAfter(TrackedProjection):
+class CrashAfter:
     """A projection that does what another does, then raises (or acts) at its n-th event:
     the process dying between two events of a page."""
 
@@ -245,9 +247,13 @@ class CrashAfter(TrackedProjection):
         self.after = after
         self.crash = crash
         self.seen = 0
-        self.name = inner.name  # type: ignore[misc]
-        self.version = inner.version  # type: ignore[misc]
-        self.tables = inner.tables  # type: ignore[misc]
+        self.name = inner.name
+        self.version = inner.version
+        self.tables = inner.tables
+
+    def describe(self) -> str:
+        """What the wrapped projection holds."""
+        return self.inner.describe()
 
     def apply(self, event: Any, notification: Any, tables: Any) -> None:
         """Apply, then crash once ``after`` events went through."""

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from adapters.readstore import SqliteProjectionStore
 from adapters.sample_day.day import iter_day
-from projections.store import SqliteProjectionStore
 from projections.tracking import Projector, all_projections
 from tests.projection_rig import CrashAfter, DayRun, run_sqlite_day
 
@@ -61,7 +61,7 @@ KILLED_CATCH_UP = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
     from engine.application import TapeApplication
-    from projections.store import SqliteProjectionStore
+    from adapters.readstore import SqliteProjectionStore
     from projections.tracking import Projector, all_projections
     from tests.projection_rig import CrashAfter, sqlite_env
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from adapters.readstore import SqliteProjectionStore
 from engine.ids import order_uuid
 from projections.report import day_report
-from projections.store import SqliteProjectionStore
 from projections.tracking import Projector
 from projections.views import LogViews
 from tests.conftest import VENUE, a_book, a_source, make_rig

@@ -14,19 +14,21 @@ from eventsourcing.persistence import Notification, StoredEvent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adapters.readstore import SqliteProjectionStore
 from adapters.sample_day.day import iter_day
 from projections.audit import find_trail
 from projections.digest import EXCLUDED_TOPICS, DigestOrderError, decision_digest
 from projections.logs import Upstream, notifications, read_log
 from projections.report import day_report
-from projections.store import SqliteProjectionStore
+from projections.rows import in_time_order
 from projections.tracking import (
     PROJECTION_NAMES,
     ForeignUpstreamError,
     Projector,
     tracking_key,
 )
-from projections.views import LogViews, MarksView, in_time_order
+from projections.views import LogViews
+from projections.views.marks import MarksView
 from tests.projection_rig import DayRun, memory_log, run_sqlite_day, split_by_agent
 
 VIEWS = ("orders", "intents", "positions", "marks", "purchases")
