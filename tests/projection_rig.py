@@ -1,15 +1,23 @@
 """Shared helpers of the read-model tests: run a day through the engine with the projections
-following it, and compare the projections with what the aggregates say."""
+following it, and compare the projections with what the aggregates say.
+
+:func:`backend` is the backend contract fixture: every projection test that takes it runs once
+on SQLite (a real file) and once on PostgreSQL (the real server, a fresh schema per store). The
+event log stays a SQLite file on both: the read-model store is the backend under test.
+"""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import pytest
 from eventsourcing.persistence import StoredEvent
 
 from adapters.bootstrap import assemble_engine
@@ -17,8 +25,9 @@ from adapters.clock import ManualClock
 from adapters.day_runner import DayRunner, RunStats
 from adapters.dayfile import BadLine, DayRecord, read_day
 from adapters.paper.venue import PaperVenues
-from adapters.readstore import SqliteProjectionStore
+from adapters.readstore import SqliteProjectionStore, open_store
 from adapters.sample_day.agents import demo_agent_configs
+from adapters.storage import postgres_storage
 from engine.agents import Agent
 from engine.application import TapeApplication
 from engine.config import AgentConfig
@@ -34,6 +43,7 @@ from projections.readstore import ProjectionStore
 from projections.rows import pair_key
 from projections.tracking import Projector, TrackedProjection
 from projections.views import LogViews
+from tests.postgres import fresh_schema, postgres_url
 
 
 def sqlite_env(path: Path) -> dict[str, str]:
@@ -94,6 +104,68 @@ def run_sqlite_day(folder: Path, lines: Iterable[str], **kw: Any) -> DayRun:
         store=SqliteProjectionStore(folder / "projections.db"),
         **kw,
     )
+    run.folder = folder
+    return run
+
+
+class Backend:
+    """A read-model store backend under test: :meth:`store` opens a store by name (the same
+    name, the same store: a SQLite file in ``folder``, or a fresh PostgreSQL schema), each
+    closed (and its schema dropped) when the fixture ends."""
+
+    def __init__(self, kind: str, folder: Path, stack: ExitStack) -> None:
+        self.kind = kind
+        self.folder = folder
+        self.stack = stack
+        self._schemas: dict[str, str] = {}
+        self._names = itertools.count(1)
+
+    def unique_name(self) -> str:
+        """A store name no other store of this fixture has."""
+        return f"store{next(self._names)}"
+
+    def locate(self, name: str) -> str:
+        """Where the store of this name lives: a file path, or a schema (made on first use)."""
+        if self.kind == "sqlite":
+            return str(self.folder / f"{name}.db")
+        if name not in self._schemas:
+            self._schemas[name] = self.stack.enter_context(fresh_schema())
+        return self._schemas[name]
+
+    def store(self, name: str | None = None) -> ProjectionStore:
+        """The store of this name (a new one without a name)."""
+        opened = open_test_store(self.kind, self.locate(name or self.unique_name()))
+        self.stack.callback(opened.close)
+        return opened
+
+
+def open_test_store(kind: str, where: str) -> ProjectionStore:
+    """A store of a test backend: a SQLite file at ``where``, or the PostgreSQL schema
+    ``where`` (also from a child process the test starts)."""
+    if kind == "sqlite":
+        return SqliteProjectionStore(Path(where))
+    storage = postgres_storage(postgres_url(), schema=where)
+    return open_store(storage.kind, storage.location, storage.env)
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
+    """The backend contract fixture: the tests that take it run on SQLite and on PostgreSQL."""
+    with ExitStack() as stack:
+        yield Backend(request.param, tmp_path_factory.mktemp(request.param), stack)
+
+
+def run_backend_day(backend: Backend, lines: Iterable[str], **kw: Any) -> DayRun:
+    """:func:`run_day` with its events in a SQLite file of its own and its projections in a
+    new store of the backend."""
+    name = backend.unique_name()
+    folder = backend.folder / name
+    folder.mkdir(parents=True)
+    run = run_day(lines, app_env=sqlite_env(folder / "tape.db"), store=backend.store(name), **kw)
     run.folder = folder
     return run
 
