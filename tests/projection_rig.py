@@ -9,14 +9,16 @@ event log stays a SQLite file on both: the read-model store is the backend under
 from __future__ import annotations
 
 import itertools
+import os
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import pytest
 from eventsourcing.persistence import StoredEvent
 
@@ -43,7 +45,7 @@ from projections.readstore import ProjectionStore
 from projections.rows import pair_key
 from projections.tracking import Projector, TrackedProjection
 from projections.views import LogViews
-from tests.postgres import fresh_schema, postgres_url
+from tests.postgres import postgres_url
 
 
 def sqlite_env(path: Path) -> dict[str, str]:
@@ -110,15 +112,17 @@ def run_sqlite_day(folder: Path, lines: Iterable[str], **kw: Any) -> DayRun:
 
 class Backend:
     """A read-model store backend under test: :meth:`store` opens a store by name (the same
-    name, the same store: a SQLite file in ``folder``, or a fresh PostgreSQL schema), each
-    closed (and its schema dropped) when the fixture ends."""
+    name, the same store: a SQLite file in ``folder``, or a fresh PostgreSQL schema). A store
+    a test opens is closed when the test ends, one a module fixture opens when the module ends;
+    the schemas are dropped then. A schema is made on a connection of its own, closed at once,
+    so a module holds no more connections than stores it has open."""
 
-    def __init__(self, kind: str, folder: Path, stack: ExitStack) -> None:
+    def __init__(self, kind: str, folder: Path) -> None:
         self.kind = kind
         self.folder = folder
-        self.stack = stack
         self._schemas: dict[str, str] = {}
         self._names = itertools.count(1)
+        self._opened: list[ProjectionStore] = []
 
     def unique_name(self) -> str:
         """A store name no other store of this fixture has."""
@@ -129,14 +133,43 @@ class Backend:
         if self.kind == "sqlite":
             return str(self.folder / f"{name}.db")
         if name not in self._schemas:
-            self._schemas[name] = self.stack.enter_context(fresh_schema())
+            schema = f"tape_test_{uuid.uuid4().hex[:12]}"
+            with _admin_connection() as conn:
+                conn.execute(f'CREATE SCHEMA "{schema}"')
+            self._schemas[name] = schema
         return self._schemas[name]
 
     def store(self, name: str | None = None) -> ProjectionStore:
         """The store of this name (a new one without a name)."""
         opened = open_test_store(self.kind, self.locate(name or self.unique_name()))
-        self.stack.callback(opened.close)
+        self._opened.append(opened)
+        OPEN_STORES.append(opened)
         return opened
+
+    def close(self) -> None:
+        """Close every store still open and drop the schemas."""
+        for opened in self._opened:
+            opened.close()  # (again, for those a test closed: closing twice is harmless)
+        OPEN_STORES[:] = [s for s in OPEN_STORES if all(s is not o for o in self._opened)]
+        if self._schemas:
+            with _admin_connection() as conn:
+                for schema in self._schemas.values():
+                    conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+OPEN_STORES: list[ProjectionStore] = []
+"""The stores the backend fixture opened and nobody has closed yet, in the order opened."""
+
+
+def _admin_connection() -> psycopg.Connection[Any]:
+    # A short connection to the test server (required in CI, else its absence skips).
+    url = postgres_url()
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {url} is required in CI: {error}")
+        pytest.skip(f"no PostgreSQL at {url}")
 
 
 def open_test_store(kind: str, where: str) -> ProjectionStore:
@@ -155,8 +188,21 @@ def backend(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Backend]:
     """The backend contract fixture: the tests that take it run on SQLite and on PostgreSQL."""
-    with ExitStack() as stack:
-        yield Backend(request.param, tmp_path_factory.mktemp(request.param), stack)
+    made = Backend(request.param, tmp_path_factory.mktemp(request.param))
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+@pytest.fixture(autouse=True)
+def close_the_stores_a_test_opened() -> Iterator[None]:
+    """Close the backend stores a test opened when it ends (module fixtures, set up before it,
+    keep theirs)."""
+    before = len(OPEN_STORES)
+    yield
+    while len(OPEN_STORES) > before:
+        OPEN_STORES.pop().close()
 
 
 def run_backend_day(backend: Backend, lines: Iterable[str], **kw: Any) -> DayRun:
