@@ -69,9 +69,16 @@ until_option = click.option(
 def read_models(as_of: datetime | None, workers: int | None = None) -> ReadModels:
     """Where a read command reads: the log folded up to ``as_of``, or the projections caught
     up with it (over the workers' logs with ``workers``)."""
-    apps, storage = open_upstreams(workers)
     if as_of is not None:
+        apps, _ = open_upstreams(workers)
         return FoldedReadModels(apps, until=as_of)
+    return tracked_read_models(workers)
+
+
+def tracked_read_models(workers: int | None = None) -> TrackedReadModels:
+    """The projections of the store the environment names, each read catching up first (a
+    projection folded from other logs being a usage error)."""
+    apps, storage = open_upstreams(workers)
     projector = open_projector(apps, storage)
     return TrackedReadModels(projector, catch_up=lambda names: catch_up(projector, names))
 
@@ -273,7 +280,7 @@ def purchases(
 def why(ident: str, workers: int | None, as_json: bool) -> None:
     """Why an order or intent happened: every check with its values, sizing, book, venue
     answers and fills. IDENT is an order id, an intent id, or a client or venue order id."""
-    trail = queries.why(read_models(None, workers), ident)
+    trail = queries.why(tracked_read_models(workers), ident)
     if trail is None:
         raise TapeUsageError(f"no order or intent with id {ident!r} in the store")
     click.echo(to_json(trail.to_json()) if as_json else why_tree(trail))

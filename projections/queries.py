@@ -59,9 +59,6 @@ class ReadModels(Protocol):
     def views(self, names: Sequence[str], query: Query) -> LogViews:
         """The named views, narrowed by ``query`` where a view's tables allow it."""
 
-    def trail(self, ident: str) -> Trail | None:
-        """The audit trail of the intent ``ident`` names, or None."""
-
 
 @dataclass
 class TrackedReadModels:
@@ -100,10 +97,6 @@ class FoldedReadModels:
     def views(self, names: Sequence[str], query: Query) -> LogViews:
         """Every view, folded from the log (the query is applied by the caller's filters)."""
         return LogViews.build(self.logs, until=self.until)
-
-    def trail(self, ident: str) -> Trail | None:
-        """Trails are read from the audit projection only."""
-        raise NotImplementedError("the why trail is read from the audit projection")
 
 
 def _keep(rows: list[dict[str, Any]], query: Query, index: IndexOf) -> list[dict[str, Any]]:
@@ -159,9 +152,10 @@ def purchases(
     return rows
 
 
-def why(models: ReadModels, ident: str) -> Trail | None:
+def why(models: TrackedReadModels, ident: str) -> Trail | None:
     """The trail of the intent an id names (intent id, order id, client or venue order id):
-    every check with its values, sizing, book, venue answers and fills."""
+    every check with its values, sizing, book, venue answers and fills, from the audit
+    projection (None when no such id was recorded)."""
     return models.trail(ident)
 
 
