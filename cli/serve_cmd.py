@@ -4,15 +4,30 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import click
 
-from adapters.bootstrap import build, ingest_log, live_clock, open_ingest_app, require_postgres
+from adapters.bootstrap import (
+    Tape,
+    build,
+    ingest_log,
+    live_clock,
+    open_ingest_app,
+    require_postgres,
+)
 from adapters.settings import TOKEN_ENV, Settings
 from cli.context import pass_settings
 from cli.errors import TapeUsageError
+from cli.projections_cmd import open_projector, open_upstreams
 from cli.scaleout_cmd import record_only_option
+from projections.queries import TrackedReadModels
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB
@@ -31,6 +46,28 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _service_app(settings: Settings, tape: Tape, token: str | None, max_body: int) -> FastAPI:
+    """The intake with the API and the dashboard mounted, sharing one engine lock."""
+    from adapters.api.app import mount_service  # noqa: PLC0415
+    from adapters.http_ingest import create_app  # noqa: PLC0415
+
+    lock = threading.Lock()
+    app = create_app(tape.engine, token, max_body=max_body, report=_report, lock=lock)
+    logs, storage = open_upstreams(None, settings)
+    projector = open_projector(logs, storage, settings=settings)
+    mount_service(
+        app,
+        tape.engine,
+        token=token,
+        lock=lock,
+        read_models=TrackedReadModels(projector),
+        logs=logs,
+        venue_environ=settings.venue_environ,
+        live=frozenset(tape.live),
+    )
+    return app
+
+
 @click.command()
 @click.option("--host", default=LOOPBACK, show_default=True, help="Address to bind.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True)
@@ -47,6 +84,12 @@ def _is_loopback(host: str) -> bool:
     show_default=True,
     help="Largest request body in bytes (413 above).",
 )
+@click.option(
+    "--open",
+    "open_url",
+    is_flag=True,
+    help="Print the dashboard's URL with the token (in the #fragment: never sent or logged).",
+)
 @record_only_option
 @pass_settings
 def serve(  # noqa: PLR0917 - click passes each option positionally
@@ -56,10 +99,12 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
     config_path: Path | None,
     insecure_local: bool,
     max_body: int,
+    open_url: bool,
     workers: int | None,
 ) -> None:
-    """Serve POST /intents (one intent or a batch, bearer token from $TAPE_API_TOKEN),
-    GET /health and /openapi.json. An intent is acknowledged only once it is recorded."""
+    """Serve POST /intents (one intent or a batch, bearer token from $TAPE_API_TOKEN), the
+    API under /api/v1, the dashboard at /, GET /health and /openapi.json. An intent is
+    acknowledged only once it is recorded; every API write is an engine command."""
     token = settings.api_token.reveal() if settings.api_token is not None else None
     if token is None and not insecure_local:
         raise TapeUsageError(
@@ -88,7 +133,7 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
         if recovery.decided:
             _report(f"decided {recovery.decided} intent(s) received before the last stop")
         app_store, where = tape.app, f"store {tape.storage.kind} {tape.storage.location}"
-        app = create_app(tape.engine, token, max_body=max_body, report=_report)
+        app = _service_app(settings, tape, token, max_body)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -100,6 +145,9 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
     bound = sock.getsockname()[1]
     auth = "bearer token" if token else "NO AUTH (--insecure-local)"
     _report(f"listening on http://{host}:{bound} ({auth}; {where})")
+    if open_url:
+        fragment = f"#token={quote(token, safe='')}" if token else ""
+        _report(f"dashboard: http://{host if ':' not in host else f'[{host}]'}:{bound}/{fragment}")
     try:
         serve_app(app, sock)
     finally:
