@@ -46,7 +46,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _service_app(settings: Settings, tape: Tape, token: str | None, max_body: int) -> FastAPI:
+def service_app(settings: Settings, tape: Tape, token: str | None, max_body: int) -> FastAPI:
     """The intake with the API and the dashboard mounted, sharing one engine lock."""
     from adapters.api.app import mount_service  # noqa: PLC0415
     from adapters.http_ingest import create_app  # noqa: PLC0415
@@ -133,7 +133,7 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
         if recovery.decided:
             _report(f"decided {recovery.decided} intent(s) received before the last stop")
         app_store, where = tape.app, f"store {tape.storage.kind} {tape.storage.location}"
-        app = _service_app(settings, tape, token, max_body)
+        app = service_app(settings, tape, token, max_body)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
