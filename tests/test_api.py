@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,16 @@ from schemathesis.generation import GenerationMode
 
 from adapters.api.app import mount_service
 from adapters.http_ingest import create_app
+from adapters.paper.venue import PaperVenues
 from adapters.readstore import open_store
 from adapters.settings import Settings
 from cli.main import cli
+from engine.ports import VenueReport
 from projections.queries import TrackedReadModels
 from projections.tracking import Projector
 from tests.api_rig import AUTH, TOKEN, Service, open_service, run_demo, serving
-from tests.conftest import AGENT, EngineRig, a_book, an_agent_config, an_intent, make_rig
+from tests.conftest import AGENT, VENUE, EngineRig, a_book, an_agent_config, an_intent, make_rig
+from tests.fakes.venues import AcceptingVenue
 
 API_ROUTES = [
     ("GET", "/api/v1/agents"),
@@ -332,3 +336,37 @@ def test_schemathesis_finds_no_server_error_on_the_api(demo: Service) -> None:
                     check()
                 except Unsatisfiable:  # nothing to make invalid (no parameters, no body)
                     assert mode == GenerationMode.NEGATIVE
+
+
+class CancellingVenue(AcceptingVenue):
+    """Rests every order, and cancels one when asked."""
+
+    def cancel(self, client_order_id: str, *, at: datetime | None = None) -> VenueReport | None:
+        """Closed, nothing filled."""
+        return VenueReport(
+            client_order_id=client_order_id,
+            accepted=True,
+            venue_order_id="rest-1",
+            closed=True,
+            close_reason="canceled on request",
+        )
+
+
+def test_halt_cancels_the_agents_resting_orders(tmp_path: Path) -> None:
+    paper = PaperVenues()
+    rig = make_rig(
+        tmp_path / "tape.db", agents=[], venues={VENUE: CancellingVenue()}, market_data=paper
+    )
+    try:
+        client = TestClient(rig_app(rig), headers=AUTH)
+        client.post("/api/v1/agents", json=an_agent_config().to_record())
+        paper[VENUE].on_book(a_book())
+        rig.clock.set(rig.clock.now().replace(minute=3, second=12))
+        assert client.post("/intents", json=an_intent()).status_code == 200
+        assert [o["status"] for o in client.get("/api/v1/orders").json()] == ["ACCEPTED"]
+        halted = client.post(f"/api/v1/agents/{AGENT}/halt").json()
+        assert halted["canceled"] == {"canceled": 1}
+        assert [o["status"] for o in client.get("/api/v1/orders").json()] == ["CANCELED"]
+        assert client.post(f"/api/v1/agents/{AGENT}/halt").json()["canceled"] == {}
+    finally:
+        rig.app.close()

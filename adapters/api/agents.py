@@ -18,6 +18,7 @@ from engine.agents import Agent
 from engine.config import AgentConfig
 from engine.ids import agent_uuid
 from engine.intent import describe_validation_error
+from engine.service import TradingEngine
 from engine.values import TradingState
 from projections import queries
 from projections.queries import Filters
@@ -118,10 +119,14 @@ def router(ctx: ApiContext) -> APIRouter:
     def switch(name: str, action: str, reason: str | None) -> dict[str, Any]:
         state, default_reason = SWITCHES[action]
         find(name)
-        changed = ctx.command(
-            lambda e: e.handle(c.SetTradingState(name, state, reason or default_reason))
-        )
-        return {**summary(find(name)), "changed": changed}
+
+        def run(engine: TradingEngine) -> tuple[bool, dict[str, int]]:
+            changed = engine.handle(c.SetTradingState(name, state, reason or default_reason))
+            halted = state is TradingState.HALTED
+            return changed, engine.handle(c.CancelAgentOrders(name)) if halted else {}
+
+        changed, canceled = ctx.command(run)
+        return {**summary(find(name)), "changed": changed, "canceled": canceled}
 
     def status(name: str) -> dict[str, Any]:
         agent = find(name)
