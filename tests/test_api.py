@@ -4,6 +4,7 @@ as engine events that ``tape why`` explains, the reads equal to the CLI's, SSE, 
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -34,6 +35,7 @@ from projections.tracking import Projector
 from tests.api_rig import AUTH, TOKEN, Service, open_service, run_demo, serving
 from tests.conftest import AGENT, VENUE, EngineRig, a_book, an_agent_config, an_intent, make_rig
 from tests.fakes.venues import AcceptingVenue
+from tests.test_http_ingest import TAPE, free_port, serve_env
 
 API_ROUTES = [
     ("GET", "/api/v1/agents"),
@@ -370,3 +372,26 @@ def test_halt_cancels_the_agents_resting_orders(tmp_path: Path) -> None:
         assert client.post(f"/api/v1/agents/{AGENT}/halt").json()["canceled"] == {}
     finally:
         rig.app.close()
+
+
+def test_tape_serve_open_prints_the_dashboard_url_with_the_token(tmp_path: Path) -> None:
+    run_demo(tmp_path)
+    port = free_port()
+    process = subprocess.Popen(  # the real command, in its own process
+        [*TAPE, "serve", "--port", str(port), "--config", str(tmp_path / "demo.toml"), "--open"],
+        env=serve_env(tmp_path, TAPE_API_TOKEN=TOKEN),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        lines = iter(process.stderr.readline, "")
+        url = next(line for line in lines if "dashboard:" in line).split("dashboard: ")[1].strip()
+        assert url == f"http://127.0.0.1:{port}/#token={TOKEN}"
+        assert "Tape" in httpx.get(url.split("#")[0]).text
+        agents = httpx.get(f"http://127.0.0.1:{port}/api/v1/agents", headers=AUTH).json()
+        assert {a["name"] for a in agents} == {"follow-whales", "tiered", "tight-risk"}
+    finally:
+        process.kill()
+        process.wait(timeout=10)
