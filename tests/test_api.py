@@ -7,7 +7,8 @@ import json
 import subprocess
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,13 @@ from click.testing import CliRunner
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 
 from adapters.api.app import mount_service
+from adapters.api.reads import BUCKETS, bucketed
 from adapters.http_ingest import create_app
 from adapters.paper.venue import PaperVenues
 from adapters.readstore import open_store
@@ -395,3 +398,27 @@ def test_tape_serve_open_prints_the_dashboard_url_with_the_token(tmp_path: Path)
     finally:
         process.kill()
         process.wait(timeout=10)
+
+
+@given(
+    steps=st.lists(
+        st.tuples(st.integers(0, 7200), st.integers(-10_000, 10_000)), min_size=1, max_size=40
+    ),
+    bucket=st.sampled_from(["1m", "5m", "15m", "1h", "1d"]),
+)
+def test_a_bucketed_series_is_the_pnl_as_it_stood_at_each_bucket_end(
+    steps: list[tuple[int, int]], bucket: str
+) -> None:
+    start = datetime(2026, 1, 30, 14, 0, 7, tzinfo=UTC)
+    moments = sorted({s for s, _ in steps})
+    points = [
+        (start + timedelta(seconds=s), Decimal(v) / 100)
+        for s, (_, v) in zip(moments, steps, strict=False)
+    ]
+    out = bucketed(points, BUCKETS[bucket])
+    ends = [t for t, _ in out]
+    assert ends == sorted(set(ends))
+    assert out[-1][1] == points[-1][1]
+    for end, value in out:
+        assert int(end.timestamp()) % BUCKETS[bucket] == 0
+        assert value == [v for t, v in points if t <= end][-1]
