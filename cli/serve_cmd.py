@@ -22,7 +22,7 @@ from adapters.bootstrap import (
 from adapters.settings import TOKEN_ENV, Settings
 from cli.context import pass_settings
 from cli.errors import TapeUsageError
-from cli.projections_cmd import open_projector, open_upstreams
+from cli.projections_cmd import open_projector
 from cli.scaleout_cmd import record_only_option
 from projections.queries import TrackedReadModels
 
@@ -53,8 +53,8 @@ def service_app(settings: Settings, tape: Tape, token: str | None, max_body: int
 
     lock = threading.Lock()
     app = create_app(tape.engine, token, max_body=max_body, report=_report, lock=lock)
-    logs, storage = open_upstreams(None, settings)
-    projector = open_projector(logs, storage, settings=settings)
+    logs = [tape.app]  # the engine's own log: no second connection to close
+    projector = open_projector(logs, tape.storage, settings=settings)
     mount_service(
         app,
         tape.engine,
