@@ -23,7 +23,6 @@ from pydantic import (
 from engine.intent import MAX_INTEGER_DIGITS, decimal_from_text
 from engine.values import OrderType, dec_str
 
-
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 

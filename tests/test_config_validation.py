@@ -65,8 +65,10 @@ def test_an_unusable_agent_setting_is_refused_naming_table_and_key(
     with pytest.raises(ConfigError) as caught:
         load_config(path, {})
     message = str(caught.value)
-    assert "agents.tight-risk" in message and named in message
-    assert "\n" not in message and SECRET not in message
+    assert "agents.tight-risk" in message
+    assert named in message
+    assert "\n" not in message
+    assert SECRET not in message
 
 
 @pytest.mark.parametrize(
@@ -90,7 +92,8 @@ def test_a_fee_outside_zero_to_one_or_an_unknown_paper_key_is_refused(
     path.write_text(DEMO_CONFIG_TOML + f"\n[paper]\n{paper}\n", encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         load_config(path, {})
-    assert named in str(caught.value) and SECRET not in str(caught.value)
+    assert named in str(caught.value)
+    assert SECRET not in str(caught.value)
 
 
 def test_valid_values_still_load() -> None:
@@ -159,17 +162,26 @@ def mutated_config(draw: st.DrawFn) -> str:
     kind = draw(st.sampled_from(["value", "paper", "table", "truncate", "insert"]))
     value = draw(st.sampled_from(HOSTILE_TOML_VALUES))
     if kind == "value":
-        table = draw(st.sampled_from(["agents.follow-whales", "agents.tight-risk", "agents.tiered"]))
+        table = draw(
+            st.sampled_from(["agents.follow-whales", "agents.tight-risk", "agents.tiered"])
+        )
         text = demo_with(draw(st.sampled_from(KEYS)), value, table) + VALID_PAPER
     elif kind == "paper":
-        text = DEMO_CONFIG_TOML + f"\n[paper]\n{draw(st.sampled_from(['fee_rate', 'x']))} = {value}\n"
+        text = (
+            DEMO_CONFIG_TOML + f"\n[paper]\n{draw(st.sampled_from(['fee_rate', 'x']))} = {value}\n"
+        )
     elif kind == "table":
-        text = base + f"\n[{draw(st.sampled_from(['notify', 'agents.x', 'paper.sub']))}]\nk = {value}\n"
+        text = (
+            base
+            + f"\n[{draw(st.sampled_from(['notify', 'agents.x', 'paper.sub']))}]\nk = {value}\n"
+        )
     elif kind == "truncate":
         text = base[: draw(st.integers(0, len(base)))]
     else:
         at = draw(st.integers(0, len(base)))
-        stray = draw(st.text(alphabet=st.sampled_from(list("=[]{}\"'\\\n#.\x00\ud800é")), max_size=4))
+        stray = draw(
+            st.text(alphabet=st.sampled_from(list("=[]{}\"'\\\n#.\x00\ud800é")), max_size=4)
+        )
         text = base[:at] + stray + base[at:]
     return text
 
@@ -201,8 +213,10 @@ def test_any_mutated_config_runs_or_is_refused_in_one_line_with_exit_2(
     config = home.parent / f"tape-{abs(hash(text))}.toml"
     config.write_text(text, encoding="utf-8", errors="surrogatepass")
     code, out, err = run_cli(capsys, "run", "--day", str(tiny_day), "--config", str(config))
-    assert "Traceback" not in err and SECRET not in out + err
+    assert "Traceback" not in err
+    assert SECRET not in out + err
     if code != 0:
         assert code == 2, err
-        assert err.count("\n") == 1 and err.startswith("tape: "), err
+        assert err.count("\n") == 1, err
+        assert err.startswith("tape: "), err
         assert "error:" not in err  # a refusal, not an exception's name

@@ -22,7 +22,7 @@ from engine.intents import Intent
 from tests.cli_rig import run_cli
 from tests.conftest import a_book, a_trade_intent, make_rig
 
-SECRET_TEXT = "0xdeadbeef-private-message"  # an exception's message: never recorded
+SECRET_TEXT = "0xdeadbeef-private-message"  # noqa: S105 - an exception's message, never recorded
 
 
 def poisoned(intent_id: str) -> bool:
@@ -64,7 +64,8 @@ def test_a_day_whose_deciding_raises_runs_to_the_end_and_replay_reproduces_the_d
     code, out, err = run_cli(capsys, "intents", "--json")
     assert code == 0, err
     rows = json.loads(out)
-    assert rows and all(row["verdict"] != "RECEIVED" for row in rows)
+    assert rows
+    assert all(row["verdict"] != "RECEIVED" for row in rows)
     internal = [row for row in rows if row.get("reason") == INTERNAL_ERROR]
     assert internal, "some intents reached sizing and raised"
     assert all(poisoned(row["intent_id"]) for row in internal)
@@ -72,7 +73,8 @@ def test_a_day_whose_deciding_raises_runs_to_the_end_and_replay_reproduces_the_d
 
     code, out, err = run_cli(capsys, "why", internal[0]["intent_id"], "--json")
     assert code == 0, err
-    assert INTERNAL_ERROR in out and "ZeroDivisionError" in out
+    assert INTERNAL_ERROR in out
+    assert "ZeroDivisionError" in out
     assert SECRET_TEXT not in out
 
     code, out, err = run_cli(capsys, "replay", "--verify")

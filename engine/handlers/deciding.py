@@ -45,7 +45,7 @@ def decide_intent(ctx: EngineContext, command: DecideIntent) -> list[UUID]:
     try:
         with ctx.unit.savepoint(record, agent, holding):
             return _verdict(ctx, intent, gathered)
-    except Exception as error:  # noqa: BLE001 - any failure of deciding is a verdict, never a stop
+    except Exception as error:
         _deny_internal_error(ctx, gathered, error)
         return []
 
@@ -130,7 +130,7 @@ def decide_pending(ctx: EngineContext, command: DecidePending) -> list[UUID]:
         return []
     try:
         intent = parse_intent(record.intent)
-    except Exception as error:  # noqa: BLE001 - a stored intent that no longer reads is denied
+    except Exception as error:
         now = ctx.after(record.modified_on)
         _deny_internal_error(ctx, _Gathered(record, None, None, None, None, now), error)
         return []
@@ -146,7 +146,9 @@ def _deny_internal_error(ctx: EngineContext, gathered: _Gathered, error: Excepti
     record.deny(
         reason=INTERNAL_ERROR,
         detail=f"deciding raised {name}",
-        checks=[check(INTERNAL_ERROR, False, f"deciding raised {name}", exception=name).to_record()],
+        checks=[
+            check(INTERNAL_ERROR, False, f"deciding raised {name}", exception=name).to_record()
+        ],
         sizing=None,
         book=gathered.book.to_record() if gathered.book is not None else None,
         at=gathered.now,
