@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from engine.ids import intent_uuid
 from engine.intents import Intent
 from tests.cli_rig import run_cli
 from tests.conftest import a_book, a_trade_intent, make_rig
+from tests.test_http_ingest import CONFIG_TOML, free_port, serve_process, stored_intents
 
 SECRET_TEXT = "0xdeadbeef-private-message"  # noqa: S105 - an exception's message, never recorded
 
@@ -147,3 +149,26 @@ def test_a_raise_after_the_verdict_began_leaves_no_half_written_verdict(
     assert fresh.get(intent_uuid("raises-mid-verdict")).status == "DENIED"
     fresh.app.close()
     rig.app.close()
+
+
+def test_tape_serve_starts_again_over_an_acknowledged_intent_that_cannot_be_decided(
+    tmp_path: Path,
+) -> None:
+    home, port = tmp_path / "home", free_port()
+    home.mkdir()
+    config = tmp_path / "tape.toml"
+    config.write_text(CONFIG_TOML, encoding="utf-8")
+    # Acknowledged by an older Tape that read a price no bound held back; today's cannot parse it.
+    store = make_rig(home / "tape.db")
+    poison = a_trade_intent(intent_id="acknowledged-poison").model_copy(
+        update={"price": Decimal("1E-27")}
+    )
+    store.engine.receive(poison, feed="http")
+    store.app.close()
+    for _ in range(2):
+        with serve_process(home, port, config):
+            record = stored_intents(home / "tape.db")["acknowledged-poison"]
+            assert record.status == "DENIED"
+    denials = [e for e in make_rig(home / "tape.db").events() if isinstance(e, Intent.IntentDenied)]
+    assert [d.reason for d in denials] == [INTERNAL_ERROR]
+    assert denials[0].checks[0]["values"] == {"exception": "IntentFormatError"}
