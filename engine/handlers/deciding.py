@@ -45,7 +45,7 @@ def decide_intent(ctx: EngineContext, command: DecideIntent) -> list[UUID]:
     try:
         with ctx.unit.savepoint(record, agent, holding):
             return _verdict(ctx, intent, gathered)
-    except Exception as error:
+    except Exception as error:  # whatever deciding raises is a verdict, never a stop
         _deny_internal_error(ctx, gathered, error)
         return []
 
@@ -63,14 +63,8 @@ class _Gathered:
 
 def _verdict(ctx: EngineContext, intent: TradeIntent, gathered: _Gathered) -> list[UUID]:
     # The decision and what it writes; anything in here that raises is an ``internal_error``.
-    record, agent, position, holding, book, now = (
-        gathered.record,
-        gathered.agent,
-        gathered.position,
-        gathered.holding,
-        gathered.book,
-        gathered.now,
-    )
+    record, agent, book, now = gathered.record, gathered.agent, gathered.book, gathered.now
+    position, holding = gathered.position, gathered.holding
     decision = decide(
         DecisionInput(
             intent=intent,
@@ -130,7 +124,7 @@ def decide_pending(ctx: EngineContext, command: DecidePending) -> list[UUID]:
         return []
     try:
         intent = parse_intent(record.intent)
-    except Exception as error:
+    except Exception as error:  # stored by an older Tape, unreadable now: denied, not retried
         now = ctx.after(record.modified_on)
         _deny_internal_error(ctx, _Gathered(record, None, None, None, None, now), error)
         return []
