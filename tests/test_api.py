@@ -30,6 +30,7 @@ from adapters.api.reads import BUCKETS, bucketed
 from adapters.http_ingest import create_app
 from adapters.paper.venue import PaperVenues
 from adapters.readstore import open_store
+from adapters.replay.verify import verify
 from adapters.settings import Settings
 from cli.main import cli
 from engine.ports import VenueReport
@@ -373,6 +374,8 @@ def test_halt_cancels_the_agents_resting_orders(tmp_path: Path) -> None:
         assert halted["canceled"] == {"canceled": 1}
         assert [o["status"] for o in client.get("/api/v1/orders").json()] == ["CANCELED"]
         assert client.post(f"/api/v1/agents/{AGENT}/halt").json()["canceled"] == {}
+        # what the API did replays byte for byte (registration, switch and cancel included)
+        assert verify(rig.app).ok
     finally:
         rig.app.close()
 
