@@ -83,7 +83,11 @@ def build(
         )
         note = "in-process paper venue"
     wired = wire_venues(
-        env, paper=paper_venues, paper_only=bool(paper_only or env.get(PAPER_ONLY_ENV))
+        env,
+        paper=paper_venues,
+        paper_only=bool(paper_only or env.get(PAPER_ONLY_ENV)),
+        # a live run on in-process paper: books come from the venues' public market data
+        live_books=paper is not None and isinstance(clock, SystemClock),
     )
     engine = TradingEngine(app, venues=wired.routed, market_data=wired.routed, clock=clock)
     note = f"{note}; {'; '.join(wired.mode_lines)}"

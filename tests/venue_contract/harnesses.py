@@ -3,6 +3,7 @@
 - ``paper``: the in-process paper venue (no server: it is its own venue).
 - ``paper-process``: ``tape paper-venue`` in its own process, through ``HttpPaperVenues``.
 - ``polymarket``: ``PolymarketVenue`` -> py-clob-client-v2 -> the fake CLOB.
+- ``kalshi``: ``KalshiVenue`` -> httpx, RSA-PSS signed -> the fake Kalshi (V2 orders).
 
 To add a venue: a harness class and a branch in ``open_harness``.
 """
@@ -200,7 +201,68 @@ class PolymarketOnFakeClob:
         self.clob.stop()
 
 
-VENUES = ("paper", "paper-process", "polymarket")
+class KalshiOnFake:
+    """The real Kalshi adapter, signing with an RSA key, on the fake Kalshi."""
+
+    token = "KXRAIN-26JAN30-PARIS:yes"  # noqa: S105 - a token id, not a password
+    supports = Supports(stalled_answers=True)
+    durable = True
+    fee_rate = D(0)
+
+    def __init__(self, folder: Path) -> None:
+        from adapters.kalshi.client import Retries  # noqa: PLC0415
+        from adapters.kalshi.config import config_from_env  # noqa: PLC0415
+        from adapters.kalshi.factory import build_kalshi, signed_client  # noqa: PLC0415
+        from tests.fake_kalshi import FakeKalshi  # noqa: PLC0415
+        from tests.fake_kalshi.keys import KEY_ID, pem, rsa_key  # noqa: PLC0415
+
+        self.fake = FakeKalshi().start()
+        ticker = self.token.split(":")[0]
+        self.fake.add_market(ticker)
+        # the standard book: YES asks are implied by NO bids (a NO bid at q is a YES ask at 1-q)
+        no_bids = [(str(1 - D(price)), size) for price, size in ASKS]
+        self.fake.set_book(ticker, yes=list(BIDS), no=no_bids)
+        self.fake.register_key(KEY_ID, rsa_key().public_key(), balance="10000")
+        config = config_from_env(
+            {
+                "KALSHI_API_KEY_ID": KEY_ID,
+                "KALSHI_PRIVATE_KEY": pem(rsa_key()),
+                "KALSHI_API_URL": self.fake.url,
+                "KALSHI_TIMEOUT_S": "0.4",
+                "KALSHI_STATE_DIR": str(folder / "kalshi"),
+            }
+        )
+        assert config is not None
+        client = signed_client(config)
+        client.retries = Retries(first_delay=0.01)
+        self.venue: VenuePort = build_kalshi(config, client)[0]
+
+    def expected_fee(self, price: Decimal, size: Decimal) -> Decimal:
+        """Kalshi's taker fee, computed here from the schedule (ceil to the cent)."""
+        from decimal import ROUND_CEILING  # noqa: PLC0415
+
+        raw = D("0.07") * size * price * (1 - price)
+        return raw.quantize(D("0.01"), rounding=ROUND_CEILING)
+
+    def stall_next_submit(self) -> None:
+        """The fake takes the next order, then answers after the client's timeout."""
+        self.fake.fault("POST", "/portfolio/events/orders", delay_s=1.0)
+
+    def fill_resting(self, report: VenueReport, size: Decimal) -> None:
+        """Another trader takes ``size`` of our resting order."""
+        assert report.venue_order_id is not None
+        self.fake.hit_resting(report.venue_order_id, str(size))
+
+    def settle(self, report: VenueReport, *, failed: bool) -> None:
+        """Kalshi's fills are final at once."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop the fake server."""
+        self.fake.stop()
+
+
+VENUES = ("paper", "paper-process", "polymarket", "kalshi")
 
 
 def open_harness(name: str, folder: Path) -> Any:
@@ -211,4 +273,6 @@ def open_harness(name: str, folder: Path) -> Any:
         return PaperProcess(folder)
     if name == "polymarket":
         return PolymarketOnFakeClob(folder)
+    if name == "kalshi":
+        return KalshiOnFake(folder)
     raise ValueError(name)
