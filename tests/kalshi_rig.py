@@ -60,7 +60,7 @@ def leg_book(
         tick_size=D("0.01"),
         min_size=ONE,
         size_step=ONE,
-        market_id=token_id.split(":")[0],
+        market_id=token_id.split(":", maxsplit=1)[0],
     )
 
 

@@ -64,7 +64,9 @@ AGENTS = [an_agent_config(venues=["kalshi"], order_type="FAK", max_intent_usdc="
 def outcome(rig: EngineRig) -> dict[str, Any]:
     """The verdicts, orders, positions and cash a run ends with."""
     views = LogViews.build(rig.app)
-    intents = sorted((r["intent_id"], r["verdict"], r["reason"]) for r in views.intents.rows.values())
+    intents = sorted(
+        (r["intent_id"], r["verdict"], r["reason"]) for r in views.intents.rows.values()
+    )
     orders = sorted(
         (r["intent_id"], r["side"], r["price"], r["size"], r["status"], r["filled"])
         for r in views.orders.rows.values()
@@ -110,13 +112,21 @@ class CrashAfterAccept:
         return getattr(self.venue, name)
 
 
-def run_live(fake: FakeKalshi, folder: Path, day: list[tuple[Book, dict[str, Any]]], *, crash_at: int | None = None) -> EngineRig:  # noqa: E501
+def run_live(
+    fake: FakeKalshi,
+    folder: Path,
+    day: list[tuple[Book, dict[str, Any]]],
+    *,
+    crash_at: int | None = None,
+) -> EngineRig:
     """The day on the fake through the real adapter; with ``crash_at``, the process dies after
     Kalshi accepted that order and a new one (same store, same journal) recovers and goes on."""
     folder.mkdir(parents=True, exist_ok=True)
     venue, market_data = live_kalshi(fake, folder)
     wrapped: Any = venue if crash_at is None else CrashAfterAccept(venue, crash_at)
-    rig = make_rig(folder / "live.db", agents=AGENTS, venues={"kalshi": wrapped}, market_data=market_data)
+    rig = make_rig(
+        folder / "live.db", agents=AGENTS, venues={"kalshi": wrapped}, market_data=market_data
+    )
     for index, (book, fields) in enumerate(day):
         put_on_fake(fake, book)
         try:
@@ -124,7 +134,9 @@ def run_live(fake: FakeKalshi, folder: Path, day: list[tuple[Book, dict[str, Any
         except Crash:
             rig.app.close()
             venue, market_data = live_kalshi(fake, folder)  # a new process: journal re-read
-            rig = make_rig(folder / "live.db", agents=AGENTS, venues={"kalshi": venue}, market_data=market_data)  # noqa: E501
+            rig = make_rig(
+                folder / "live.db", agents=AGENTS, venues={"kalshi": venue}, market_data=market_data
+            )
             rig.clock.set(at_offset(index * 60 + 1))
             recovery = rig.engine.recover()
             assert recovery.decided == 0
@@ -168,7 +180,8 @@ def test_a_generated_day_on_the_fake_equals_the_exchange_and_paper(
 def assert_equal_to_exchange(fake: FakeKalshi, result: dict[str, Any]) -> None:
     """Every order V2 and signed, none twice; positions, fees and cash as the exchange has them."""
     posts = fake.create_orders()
-    assert posts and {path for path, _ in posts} == {"/trade-api/v2/portfolio/events/orders"}
+    assert posts
+    assert {path for path, _ in posts} == {"/trade-api/v2/portfolio/events/orders"}
     cids = [body["client_order_id"] for _, body in posts]
     assert len(cids) == len(set(cids)) == len(fake.orders)
     assert all(m != "POST" or p.endswith("/portfolio/events/orders") for m, p in fake.signed)

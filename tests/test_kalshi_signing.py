@@ -49,7 +49,9 @@ def test_our_signature_is_the_sdks_recipe_and_verifies(path: str, method: str, t
     sdk = SdkAuth(KEY_ID, pem(rsa_key()))
     sdk_headers = sdk.create_auth_headers(method, path)
     # the SDK signs the same text (timestamp, upper-case method, path without the query)
-    sdk_text = f"{sdk_headers['KALSHI-ACCESS-TIMESTAMP']}{method}{path.split('?')[0]}".encode()
+    sdk_text = (
+        f"{sdk_headers['KALSHI-ACCESS-TIMESTAMP']}{method}{path.split('?', maxsplit=1)[0]}".encode()
+    )
     rsa_key().public_key().verify(
         base64.b64decode(sdk_headers["KALSHI-ACCESS-SIGNATURE"]), sdk_text, PSS, hashes.SHA256()
     )
@@ -63,11 +65,28 @@ def test_our_signature_is_the_sdks_recipe_and_verifies(path: str, method: str, t
         PSS,
         hashes.SHA256(),
     )
-    full = path.split("?")[0]
-    assert verify({KEY_ID: rsa_key().public_key()}, method, full, Headers(headers), window_ms=10, now_ms=lambda: ts) == KEY_ID  # noqa: E501
+    full = path.split("?", maxsplit=1)[0]
+    assert (
+        verify(
+            {KEY_ID: rsa_key().public_key()},
+            method,
+            full,
+            Headers(headers),
+            window_ms=10,
+            now_ms=lambda: ts,
+        )
+        == KEY_ID
+    )
+    other = "PUT" if method != "PUT" else "GET"
     with pytest.raises(Unauthorized):  # a signature is bound to its method
-        other = "PUT" if method != "PUT" else "GET"
-        verify({KEY_ID: rsa_key().public_key()}, other, full, Headers(headers), window_ms=10, now_ms=lambda: ts)  # noqa: E501
+        verify(
+            {KEY_ID: rsa_key().public_key()},
+            other,
+            full,
+            Headers(headers),
+            window_ms=10,
+            now_ms=lambda: ts,
+        )
 
 
 def test_the_sdks_headers_are_accepted_by_the_fake_exchange(fake: FakeKalshi) -> None:
@@ -79,7 +98,7 @@ def test_the_sdks_headers_are_accepted_by_the_fake_exchange(fake: FakeKalshi) ->
 
 
 @pytest.mark.parametrize(
-    "key,form",
+    ("key", "form"),
     [(rsa_key(), "pkcs1"), (rsa_key(), "pkcs8"), (ed25519_key(), "pkcs8")],
     ids=["rsa-pkcs1", "rsa-pkcs8", "ed25519"],
 )

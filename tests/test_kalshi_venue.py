@@ -31,7 +31,9 @@ TICKER = "KXFED-26DEC-T4.00"
 CENTS = st.integers(1, 99).map(lambda c: D(c) / 100)
 
 
-def order(cid: str, token: str, side: Side, kind: OrderType, price: str, size: str) -> OrderRequest:
+def order(  # noqa: PLR0917 - reads like the order it builds
+    cid: str, token: str, side: Side, kind: OrderType, price: str, size: str
+) -> OrderRequest:
     """An engine order on Kalshi."""
     return OrderRequest(cid, "kalshi", TICKER, token, side, kind, D(price), D(size))
 
@@ -58,7 +60,8 @@ def test_the_v2_body_is_on_the_yes_leg(leg: str, side: Side, price: D) -> None:
     buys_yes = (side is Side.BUY) == (leg == "yes")
     assert body["side"] == ("bid" if buys_yes else "ask")
     assert D(body["price"]) == (price if leg == "yes" else 1 - price)
-    assert body["price"] == f"{D(body['price']):.4f}" and body["count"] == "3.00"
+    assert body["price"] == f"{D(body['price']):.4f}"
+    assert body["count"] == "3.00"
     assert to_leg_price(f"{TICKER}:{leg}", D(body["price"])) == price
     assert body["time_in_force"] == "immediate_or_cancel"
     assert body["self_trade_prevention_type"] == "taker_at_cross"
@@ -85,11 +88,16 @@ def test_a_legs_book_is_best_first_with_asks_implied_by_the_other_legs_bids(
         assert [(lv.price, lv.size) for lv in book.asks] == sorted(
             (1 - p, c) for p, c in other.items()
         )
-        assert book.accepting_orders and book.market_id == TICKER
+        assert book.accepting_orders
+        assert book.market_id == TICKER
 
 
-@given(count=st.integers(1, 10_000).map(D), price=CENTS, multiplier=st.sampled_from([D(1), D("0.5")]))  # noqa: E501
-def test_the_taker_fee_is_the_schedule_rounded_up_to_the_cent(count: D, price: D, multiplier: D) -> None:  # noqa: E501
+@given(
+    count=st.integers(1, 10_000).map(D), price=CENTS, multiplier=st.sampled_from([D(1), D("0.5")])
+)
+def test_the_taker_fee_is_the_schedule_rounded_up_to_the_cent(
+    count: D, price: D, multiplier: D
+) -> None:
     fee = taker_fee(count, price, multiplier)
     raw = D("0.07") * count * price * (1 - price)
     assert raw * multiplier <= fee < (raw + D("0.01")) * multiplier
@@ -117,11 +125,14 @@ def test_a_closed_market_or_an_order_off_the_grid_is_refused_before_sending(
     assert (closed.reject_code, closed.closed) == ("MARKET_CLOSED", True)
     assert fake.create_orders() == []
     book = venue.market_data.book("kalshi", token)
-    assert book is not None and not book.accepting_orders
+    assert book is not None
+    assert not book.accepting_orders
     assert book.closed_reason == "market closed"
 
 
-def test_an_engine_denies_a_closed_market_before_any_order(fake: FakeKalshi, tmp_path: Path) -> None:  # noqa: E501
+def test_an_engine_denies_a_closed_market_before_any_order(
+    fake: FakeKalshi, tmp_path: Path
+) -> None:
     venue, market_data = live_kalshi(fake, tmp_path)
     fake.markets[TICKER].status = "inactive"
     rig = make_rig(
@@ -142,13 +153,25 @@ def test_an_engine_denies_a_closed_market_before_any_order(fake: FakeKalshi, tmp
     assert fake.create_orders() == []
 
 
-def test_a_fractional_deci_cent_market_takes_what_a_cent_market_refuses(fake: FakeKalshi, venue: KalshiVenue) -> None:  # noqa: E501
+def test_a_fractional_deci_cent_market_takes_what_a_cent_market_refuses(
+    fake: FakeKalshi, venue: KalshiVenue
+) -> None:
     fake.add_market("KXFINE-1", structure="deci_cent", fractional=True)
     fake.set_book("KXFINE-1", yes=[], no=[("0.545", "10")])
     report = venue.submit(
-        OrderRequest("c-fine", "kalshi", "KXFINE-1", "KXFINE-1:yes", Side.BUY, OrderType.FAK, D("0.455"), D("2.5"))  # noqa: E501
+        OrderRequest(
+            "c-fine",
+            "kalshi",
+            "KXFINE-1",
+            "KXFINE-1:yes",
+            Side.BUY,
+            OrderType.FAK,
+            D("0.455"),
+            D("2.5"),
+        )
     )
-    assert report.accepted and sum(f.size for f in report.fills) == D("2.5")
+    assert report.accepted
+    assert sum(f.size for f in report.fills) == D("2.5")
     assert [f.price for f in report.fills] == [D("0.455")]
 
 
@@ -164,7 +187,8 @@ def test_a_resubmission_kalshi_already_has_is_a_409_and_answers_the_first_order(
         kalshi_client_order_id("c-dup")
     ] * 2
     assert len(fake.orders) == 1  # the second POST was a 409: never a second order
-    assert again.fills == placed.fills and again.venue_order_id == placed.venue_order_id
+    assert again.fills == placed.fills
+    assert again.venue_order_id == placed.venue_order_id
     assert [f.price for f in placed.fills] == [D("0.55")]  # NO at 0.55: the YES bid at 0.45
 
 
@@ -179,12 +203,13 @@ def test_429_is_retried_within_each_familys_budget(fake: FakeKalshi, venue: Kals
     with pytest.raises(VenueUncertainError, match="429"):  # the write budget is 2 retries
         venue.submit(order("c-limited", f"{TICKER}:yes", Side.BUY, OrderType.FAK, "0.50", "1"))
     assert venue.order_status("c-limited") is None  # never reached Kalshi: may be resent
-    resent = venue.submit(order("c-limited", f"{TICKER}:yes", Side.BUY, OrderType.FAK, "0.50", "1"))  # noqa: E501
-    assert resent.accepted and len(fake.orders) == 2
+    resent = venue.submit(order("c-limited", f"{TICKER}:yes", Side.BUY, OrderType.FAK, "0.50", "1"))
+    assert resent.accepted
+    assert len(fake.orders) == 2
 
 
 def test_refusals_keep_kalshis_code(fake: FakeKalshi, venue: KalshiVenue) -> None:
-    poor = venue.submit(order("c-poor", f"{TICKER}:yes", Side.BUY, OrderType.GTC, "0.40", "100000"))  # noqa: E501
+    poor = venue.submit(order("c-poor", f"{TICKER}:yes", Side.BUY, OrderType.GTC, "0.40", "100000"))
     assert poor.reject_code == "INSUFFICIENT_BALANCE"
     assert venue.order_status("c-poor") == poor  # asked again: the same refusal
     with pytest.raises(KalshiHTTPError) as caught:
@@ -209,5 +234,6 @@ def test_no_key_reaches_a_log_line_the_journal_or_a_report(
         venue.submit(order("c-log2", f"{TICKER}:yes", Side.BUY, OrderType.FAK, "0.50", "5"))
     journal = "".join(p.read_text() for p in (tmp_path / "kalshi").glob("*.jsonl"))
     text = caplog.text + journal + repr(report) + str(caught.value) + repr(venue.client.http.auth)
-    assert "PRIVATE KEY" not in text and "MII" not in text
+    assert "PRIVATE KEY" not in text
+    assert "MII" not in text
     assert "c-log" in journal

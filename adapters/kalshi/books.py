@@ -70,9 +70,7 @@ def _bids(raw: Any, what: str) -> list[Level]:
     return sorted(levels, key=lambda lv: lv.price, reverse=True)
 
 
-def leg_book(
-    market: dict[str, Any], orderbook: dict[str, Any], token_id: str, *, at: str
-) -> Book:
+def leg_book(market: dict[str, Any], orderbook: dict[str, Any], token_id: str, *, at: str) -> Book:
     """Tape's book of one leg from ``GET /markets/{t}`` and ``GET /markets/{t}/orderbook``."""
     ticker, leg = split_token(token_id)
     fp = orderbook.get("orderbook_fp")

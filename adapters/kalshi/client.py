@@ -111,9 +111,7 @@ class KalshiClient:
         retrying = Retrying(
             retry=retry_if_exception_type(RateLimited),
             stop=stop_after_attempt(attempts),
-            wait=wait_exponential(
-                multiplier=self.retries.first_delay, max=self.retries.max_delay
-            ),
+            wait=wait_exponential(multiplier=self.retries.first_delay, max=self.retries.max_delay),
             sleep=self.sleep,
             reraise=True,
         )

@@ -57,8 +57,10 @@ def kalshi_health(
                 f"clock skew with kalshi {skew:+.1f} s"
                 + ("" if ok else f": over {MAX_SKEW_S:.0f} s, signed requests will be refused"),
             )
-    except Exception as error:  # noqa: BLE001 - any failure is the check's answer
-        yield Check("kalshi exchange", False, f"kalshi {config.url} unreachable: {type(error).__name__}")
+    except Exception as error:
+        yield Check(
+            "kalshi exchange", False, f"kalshi {config.url} unreachable: {type(error).__name__}"
+        )
         return
     finally:
         public.close()
@@ -66,7 +68,11 @@ def kalshi_health(
     try:
         balance = client.get("/portfolio/balance")
         dollars = balance.get("balance_dollars") or f"{int(balance.get('balance', 0)) / 100:.2f}"
-        yield Check("kalshi auth", True, f"kalshi key {config.key_id} accepted (signed GET /portfolio/balance)")
+        yield Check(
+            "kalshi auth",
+            True,
+            f"kalshi key {config.key_id} accepted (signed GET /portfolio/balance)",
+        )
         yield f"    balance {dollars} USD"
     except KalshiError as error:
         yield Check("kalshi auth", False, f"kalshi key {config.key_id} refused: {error}")

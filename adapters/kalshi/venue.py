@@ -39,7 +39,9 @@ CLOSED = {"canceled": "canceled", "executed": "filled"}
 
 def rejected(client_order_id: str, code: str, message: str) -> VenueReport:
     """The report of an order Kalshi (or our check before sending) refused."""
-    return VenueReport(client_order_id, False, reject_code=code, reject_message=message, closed=True)
+    return VenueReport(
+        client_order_id, False, reject_code=code, reject_message=message, closed=True
+    )
 
 
 class KalshiVenue:
@@ -83,7 +85,7 @@ class KalshiVenue:
         self.journal.record(entry)
         return self._post(entry)
 
-    def _preflight(self, request: OrderRequest) -> tuple[str, str] | None:
+    def _preflight(self, request: OrderRequest) -> tuple[str, str] | None:  # noqa: PLR0911
         try:
             ticker, _ = split_token(request.token_id)
             market = self.market_data.market(ticker)
@@ -146,7 +148,11 @@ class KalshiVenue:
             return known
         cursor = ""
         while True:
-            params = {"ticker": entry.ticker, "limit": "1000", **({"cursor": cursor} if cursor else {})}
+            params = {
+                "ticker": entry.ticker,
+                "limit": "1000",
+                **({"cursor": cursor} if cursor else {}),
+            }
             page = self.client.get("/portfolio/orders", params)
             for order in page.get("orders") or []:
                 if order.get("client_order_id") == entry.kalshi_id:
@@ -160,7 +166,11 @@ class KalshiVenue:
         fills: list[VenueFill] = []
         cursor = ""
         while True:
-            params = {"order_id": order_id, "limit": "1000", **({"cursor": cursor} if cursor else {})}
+            params = {
+                "order_id": order_id,
+                "limit": "1000",
+                **({"cursor": cursor} if cursor else {}),
+            }
             page = self.client.get("/portfolio/fills", params)
             for fill in page.get("fills") or []:
                 yes_price = dec(fill.get("yes_price_dollars"), "fill yes_price_dollars")
@@ -188,7 +198,11 @@ class KalshiVenue:
         closed = status in CLOSED
         reason = ""
         if status == "canceled" and sum((f.size for f in fills), Decimal(0)) < initial:
-            reason = "canceled" if entry.order_type == "GTC" else f"{entry.order_type} remainder canceled"
+            reason = (
+                "canceled"
+                if entry.order_type == "GTC"
+                else f"{entry.order_type} remainder canceled"
+            )
         report = VenueReport(
             entry.client_order_id,
             True,

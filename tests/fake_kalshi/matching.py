@@ -87,7 +87,9 @@ def _opening(account: Account, ticker: str, side: str, count: Decimal) -> Decima
     return count - closing
 
 
-def book_fill(state: ExchangeState, order: Order, count: Decimal, yes: Decimal, fee: Decimal, *, taker: bool) -> Fill:  # noqa: E501
+def book_fill(
+    state: ExchangeState, order: Order, count: Decimal, yes: Decimal, fee: Decimal, *, taker: bool
+) -> Fill:
     """Record a fill: the order, the position, the cash (closing pays back, opening costs)."""
     account = state.account(order.user)
     opening = _opening(account, order.ticker, order.side, count)

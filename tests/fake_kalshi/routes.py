@@ -55,7 +55,9 @@ class FakeKalshi(ExchangeState):
         market = self.markets[ticker] = Market(ticker, **fields)
         return market
 
-    def set_book(self, ticker: str, *, yes: list[tuple[str, str]], no: list[tuple[str, str]]) -> None:
+    def set_book(
+        self, ticker: str, *, yes: list[tuple[str, str]], no: list[tuple[str, str]]
+    ) -> None:
         """The other traders' resting bids on each leg (price, count)."""
         market = self.markets[ticker]
         market.yes_bids = {D(p): D(c) for p, c in yes}
@@ -114,7 +116,7 @@ class FakeKalshi(ExchangeState):
         self.signed.append((method, path))
         return self._private(method, sub, parts, user, query, body)
 
-    def _private(
+    def _private(  # noqa: PLR0911, PLR0917 - one route table
         self, method: str, sub: str, parts: list[str], user: str, query: dict[str, str], body: Any
     ) -> Any:
         if method == "POST" and sub == "/portfolio/orders":

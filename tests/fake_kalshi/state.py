@@ -8,6 +8,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 D = Decimal
+ZERO = Decimal(0)
 ONE = D(1)
 OPEN = "active"
 
@@ -46,9 +47,11 @@ class Market:
         if not D("0") < yes_price < ONE:
             return False
         fine = yes_price < D("0.10") or yes_price > D("0.90")
-        tick = D("0.001") if self.structure == "deci_cent" or (
-            self.structure == "tapered_deci_cent" and fine
-        ) else D("0.01")
+        tick = (
+            D("0.001")
+            if self.structure == "deci_cent" or (self.structure == "tapered_deci_cent" and fine)
+            else D("0.01")
+        )
         return yes_price % tick == 0
 
     def json(self) -> dict[str, Any]:
@@ -75,7 +78,10 @@ class Market:
             return [[price_text(p), count_text(bids[p])] for p in sorted(bids) if bids[p] > 0]
 
         return {
-            "orderbook_fp": {"yes_dollars": levels(self.yes_bids), "no_dollars": levels(self.no_bids)}
+            "orderbook_fp": {
+                "yes_dollars": levels(self.yes_bids),
+                "no_dollars": levels(self.no_bids),
+            }
         }
 
 
@@ -92,9 +98,9 @@ class Order:
     count: Decimal
     time_in_force: str
     status: str = "resting"
-    filled: Decimal = D(0)
-    taker_fees: Decimal = D(0)
-    maker_fees: Decimal = D(0)
+    filled: Decimal = ZERO
+    taker_fees: Decimal = ZERO
+    maker_fees: Decimal = ZERO
 
     @property
     def remaining(self) -> Decimal:
@@ -155,7 +161,7 @@ class Fill:
 class Account:
     """One API user's money and positions (YES positive, NO negative)."""
 
-    balance: Decimal = D(0)
+    balance: Decimal = ZERO
     positions: dict[str, Decimal] = field(default_factory=dict)
     fees: dict[str, Decimal] = field(default_factory=dict)
 

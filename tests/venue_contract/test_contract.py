@@ -118,7 +118,9 @@ def test_every_fill_carries_the_venues_fee(harness: VenueHarness) -> None:
     expected_fee = getattr(harness, "expected_fee", None)  # a venue with its own schedule
     for fill in report.fills:
         expected = (fill.price * fill.size * harness.fee_rate).quantize(FEE_QUANTUM)
-        assert fill.fee == (expected if expected_fee is None else expected_fee(fill.price, fill.size))
+        assert fill.fee == (
+            expected if expected_fee is None else expected_fee(fill.price, fill.size)
+        )
 
 
 def test_provisional_fills_are_confirmed_once(harness: VenueHarness) -> None:
