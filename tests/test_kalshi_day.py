@@ -5,6 +5,7 @@ same books gives the same decisions."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from collections.abc import Iterator
@@ -14,10 +15,14 @@ from typing import Any
 
 import pytest
 
+from adapters.config_file import load_config
+from adapters.kalshi.fees import taker_fee
+from cli.run_cmd import run_day
+from cli.wiring import build, day_clock
 from engine.ports import OrderRequest, VenueReport
 from engine.values import Book
 from projections.views import LogViews
-from tests.conftest import EngineRig, a_source, an_agent_config, at_offset, make_rig
+from tests.conftest import EngineRig, a_source, an_agent_config, an_intent, at_offset, make_rig
 from tests.fake_kalshi import FakeKalshi
 from tests.kalshi_rig import leg_book, live_kalshi, put_on_fake, started_fake
 
@@ -215,3 +220,56 @@ def test_a_crash_after_kalshi_accepted_an_order_sends_it_once_and_ends_the_same(
         finally:
             fake.stop()
     assert results[0] == results[1]
+
+
+CONFIG = f"""\
+[agents.{AGENTS[0].name}]
+strategy = "copy"
+venues = ["kalshi"]
+follow = ["{AGENTS[0].follow[0]}"]
+markets = []
+sizing = {{ mode = "PERCENTAGE", value = "10" }}
+order_type = "FAK"
+max_intent_usdc = "1000"
+max_intent_age_s = 120
+max_slippage_pct = "2"
+max_position_usdc = "500"
+max_trades_per_day = 50
+stop_loss_usdc = "200"
+budget_usdc = "1000"
+"""
+
+
+def day_file(path: Path, day: list[tuple[Book, dict[str, Any]]]) -> Path:
+    """The day as a ``tape.day/1`` file: each book record, then its intent a second later."""
+    lines = []
+    for book, fields in day:
+        record = {"type": "book", **book.to_record(), "market_id": book.market_id}
+        intent = {"schema": "tape.intent/1", **an_intent(**fields)}
+        lines.append(json.dumps(record))
+        lines.append(json.dumps({"type": "intent", "at": book.at, "intent": intent}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_day_file_of_kalshi_books_runs_on_paper_with_kalshis_fees(tmp_path: Path) -> None:
+    day = generate_day(3)
+    config_path = tmp_path / "tape.toml"
+    config_path.write_text(CONFIG, encoding="utf-8")
+    config = load_config(config_path, environ={})
+    tape = build(config, clock=day_clock(), environ={"TAPE_HOME": str(tmp_path / "home")})
+    rig = run_paper(tmp_path / "rig", day)
+    try:
+        assert tape.live == set()
+        run_day(tape, config, day_file(tmp_path / "day.jsonl", day))
+        from_file = LogViews.build(tape.app)
+        on_rig = outcome(rig)
+    finally:
+        tape.app.close()
+        rig.app.close()
+    fills = [f for row in from_file.orders.rows.values() for f in row["fills"]]
+    assert fills
+    for fill in fills:
+        assert D(fill["fee"]) == taker_fee(D(fill["size"]), D(fill["price"]))
+    verdicts = sorted((r["intent_id"], r["verdict"]) for r in from_file.intents.rows.values())
+    assert verdicts == [(i, v) for i, v, _ in on_rig["intents"]]
