@@ -237,3 +237,38 @@ def test_no_key_reaches_a_log_line_the_journal_or_a_report(
     assert "PRIVATE KEY" not in text
     assert "MII" not in text
     assert "c-log" in journal
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8) | st.floats(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(
+    market=st.dictionaries(
+        st.sampled_from(
+            ["status", "ticker", "price_level_structure", "fractional_trading_enabled"]
+        ),
+        JSONISH,
+    ),
+    book=JSONISH
+    | st.fixed_dictionaries(
+        {"orderbook_fp": st.dictionaries(st.sampled_from(["yes_dollars", "no_dollars"]), JSONISH)}
+    ),
+)
+def test_hostile_market_answers_are_a_bad_answer_never_a_crash(market: dict, book: object) -> None:  # type: ignore[type-arg]
+    from adapters.kalshi.books import BadAnswer  # noqa: PLC0415
+
+    try:
+        parsed = leg_book(
+            market, book if isinstance(book, dict) else {"x": book}, f"{TICKER}:no", at="t"
+        )
+    except BadAnswer:
+        return
+    assert all(level.size > 0 for level in parsed.bids + parsed.asks)
+    assert all(0 < level.price < 1 for level in parsed.bids + parsed.asks)
+    assert list(parsed.bids) == sorted(parsed.bids, key=lambda lv: lv.price, reverse=True)

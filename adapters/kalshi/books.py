@@ -65,6 +65,8 @@ def _bids(raw: Any, what: str) -> list[Level]:
         if not isinstance(entry, list | tuple) or len(entry) != 2:
             raise BadAnswer(f"{what} holds a level that is not [price, count]")
         price, size = dec(entry[0], f"{what} price"), dec(entry[1], f"{what} count")
+        if not 0 < price < 1:
+            raise BadAnswer(f"{what} holds a price outside (0, 1): {price}")
         if size > 0:
             levels.append(Level(price, size))
     return sorted(levels, key=lambda lv: lv.price, reverse=True)

@@ -238,10 +238,15 @@ class KalshiVenue:
     def poll_reports(
         self, *, at: datetime | None = None, accounts: frozenset[str] | None = None
     ) -> list[VenueReport]:
-        """Reports of journalled open orders whose state changed (fills, cancels); one that
-        cannot be read now is asked again next time. ``accounts`` is ignored."""
+        """Reports of open orders Kalshi is known to hold whose state changed (fills,
+        cancels); one that cannot be read now is asked again next time. An order whose POST
+        had no answer is followed once ``order_status`` found it (the engine reconciles it);
+        after a restart, the engine's recovery asks about each open order first. ``accounts``
+        is ignored."""
         reports = []
         for entry in self.journal.unfinished():
+            if entry.client_order_id not in self._order_ids:
+                continue
             before = self._last.get(entry.client_order_id)
             try:
                 report = self.order_status(entry.client_order_id)
