@@ -260,7 +260,7 @@ JSONISH = st.recursive(
         {"orderbook_fp": st.dictionaries(st.sampled_from(["yes_dollars", "no_dollars"]), JSONISH)}
     ),
 )
-def test_hostile_market_answers_are_a_bad_answer_never_a_crash(market: dict, book: object) -> None:  # type: ignore[type-arg]
+def test_hostile_market_answers_are_a_bad_answer_never_a_crash(market: dict, book: object) -> None:
     from adapters.kalshi.books import BadAnswer  # noqa: PLC0415
 
     try:

@@ -30,6 +30,5 @@ def pem(key: Any, *, pkcs8: bool = False) -> str:
         if pkcs8 or isinstance(key, ed25519.Ed25519PrivateKey)
         else serialization.PrivateFormat.TraditionalOpenSSL
     )
-    return key.private_bytes(
-        serialization.Encoding.PEM, form, serialization.NoEncryption()
-    ).decode()
+    text: bytes = key.private_bytes(serialization.Encoding.PEM, form, serialization.NoEncryption())
+    return text.decode()

@@ -150,7 +150,7 @@ class FakeKalshi(ExchangeState):
             return self._page("fills", [f.json() for f in fills], query)
         if method == "GET" and sub == "/portfolio/positions":
             account = self.account(user)
-            rows = [
+            positions = [
                 {
                     "ticker": t,
                     "position_fp": count_text(p),
@@ -158,7 +158,7 @@ class FakeKalshi(ExchangeState):
                 }
                 for t, p in sorted(account.positions.items())
             ]
-            return {"market_positions": rows, "event_positions": [], "cursor": ""}
+            return {"market_positions": positions, "event_positions": [], "cursor": ""}
         raise KalshiRefusal(404, "not_found", "no such route")
 
     @staticmethod

@@ -14,7 +14,7 @@ import json
 import re
 import subprocess
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,9 @@ import requests
 from eth_account import Account
 
 from adapters.clock import ManualClock
+from adapters.kalshi.client import Retries
+from adapters.kalshi.config import config_from_env as kalshi_config
+from adapters.kalshi.factory import build_kalshi, signed_client
 from adapters.paper.http_venue import HttpPaperVenues
 from adapters.paper.venue import PaperVenues
 from adapters.polymarket.config import config_from_env
@@ -31,6 +34,8 @@ from engine.ports import VenuePort, VenueReport
 from engine.values import Book, Level
 from tests.crash_harness import TAPE, _env
 from tests.fake_clob import FakeClob
+from tests.fake_kalshi import FakeKalshi
+from tests.fake_kalshi.keys import KEY_ID, pem, rsa_key
 from tests.venue_contract.harness import ASKS, BIDS, RESTING_PRICE, Supports
 
 D = Decimal
@@ -210,12 +215,6 @@ class KalshiOnFake:
     fee_rate = D(0)
 
     def __init__(self, folder: Path) -> None:
-        from adapters.kalshi.client import Retries  # noqa: PLC0415
-        from adapters.kalshi.config import config_from_env  # noqa: PLC0415
-        from adapters.kalshi.factory import build_kalshi, signed_client  # noqa: PLC0415
-        from tests.fake_kalshi import FakeKalshi  # noqa: PLC0415
-        from tests.fake_kalshi.keys import KEY_ID, pem, rsa_key  # noqa: PLC0415
-
         self.fake = FakeKalshi().start()
         ticker = self.token.split(":")[0]
         self.fake.add_market(ticker)
@@ -223,7 +222,7 @@ class KalshiOnFake:
         no_bids = [(str(1 - D(price)), size) for price, size in ASKS]
         self.fake.set_book(ticker, yes=list(BIDS), no=no_bids)
         self.fake.register_key(KEY_ID, rsa_key().public_key(), balance="10000")
-        config = config_from_env(
+        config = kalshi_config(
             {
                 "KALSHI_API_KEY_ID": KEY_ID,
                 "KALSHI_PRIVATE_KEY": pem(rsa_key()),
@@ -239,8 +238,6 @@ class KalshiOnFake:
 
     def expected_fee(self, price: Decimal, size: Decimal) -> Decimal:
         """Kalshi's taker fee, computed here from the schedule (ceil to the cent)."""
-        from decimal import ROUND_CEILING  # noqa: PLC0415
-
         raw = D("0.07") * size * price * (1 - price)
         return raw.quantize(D("0.01"), rounding=ROUND_CEILING)
 
