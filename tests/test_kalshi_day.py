@@ -189,7 +189,7 @@ def assert_equal_to_exchange(fake: FakeKalshi, result: dict[str, Any]) -> None:
     assert {path for path, _ in posts} == {"/trade-api/v2/portfolio/events/orders"}
     cids = [body["client_order_id"] for _, body in posts]
     assert len(cids) == len(set(cids)) == len(fake.orders)
-    assert all(m != "POST" or p.endswith("/portfolio/events/orders") for m, p in fake.signed)
+    assert [p for m, p in fake.signed if m == "POST"] == [p for p, _ in posts]  # all verified
     account = fake.accounts[next(iter(fake.keys))]
     net: dict[str, D] = {}
     for token, size, _, _ in result["positions"]:
@@ -273,3 +273,24 @@ def test_a_day_file_of_kalshi_books_runs_on_paper_with_kalshis_fees(tmp_path: Pa
         assert D(fill["fee"]) == taker_fee(D(fill["size"]), D(fill["price"]))
     verdicts = sorted((r["intent_id"], r["verdict"]) for r in from_file.intents.rows.values())
     assert verdicts == [(i, v) for i, v, _ in on_rig["intents"]]
+
+
+def test_an_order_whose_answer_timed_out_is_found_by_reconciliation_not_sent_again(
+    tmp_path: Path,
+) -> None:
+    fake = started_fake(str(BALANCE))
+    for ticker in TICKERS:
+        fake.add_market(ticker)
+    day = generate_day(5, steps=20)
+    try:
+        fake.fault("POST", "/portfolio/events/orders", delay_s=1.0)  # the first order's answer
+        rig = run_live(fake, tmp_path, day)
+        rig.engine.reconcile_open_orders()
+        result = outcome(rig)
+        events = [type(e).__name__ for e in rig.events()]
+        rig.app.close()
+    finally:
+        fake.stop()
+    assert "OrderSubmissionUncertain" in events
+    assert {status for *_, status, _ in result["orders"]} <= {"FILLED", "CANCELED", "REJECTED"}
+    assert_equal_to_exchange(fake, result)
