@@ -4,21 +4,24 @@ decision and recorded in the verdict; and ``tape health`` for Kalshi."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from adapters.config_file import load_config
 from adapters.kalshi.health import kalshi_health
 from adapters.paper.live_books import PaperOnLiveBooks
 from adapters.paper.venue import PaperVenues
 from adapters.venues import wire_venues
 from adapters.venues.spec import Check
 from cli.health_cmd import run_health
+from cli.wiring import build, day_clock, live_clock
 from engine.ports import OrderRequest
 from engine.values import OrderType, Side
 from projections.views import LogViews
-from tests.conftest import an_agent_config, make_rig
+from tests.conftest import a_trade_intent, an_agent_config, make_rig
 from tests.fake_kalshi import FakeKalshi
 from tests.fake_kalshi.keys import KEY_ID, pem, rsa_key
 from tests.kalshi_rig import kalshi_environ, started_fake
@@ -123,3 +126,47 @@ def test_health_without_a_key_or_with_a_broken_one(tmp_path: Path) -> None:
     [check] = [c for c in broken.checks if c.name == "kalshi config"]
     assert not check.ok
     assert "KALSHI_API_KEY_ID is not set" in check.message
+
+
+def test_a_live_run_without_keys_is_wired_to_kalshis_live_books(
+    fake: FakeKalshi, tmp_path: Path
+) -> None:
+    config_path = tmp_path / "tape.toml"
+    config_path.write_text(CONFIG, encoding="utf-8")
+    config = load_config(config_path, environ={})
+    env = {"KALSHI_API_URL": fake.url, "TAPE_HOME": str(tmp_path)}
+    tape = build(config, clock=live_clock(), environ=env)
+    day = build(config, clock=day_clock(), environ=env)
+    try:
+        assert "kalshi: no key: trading on paper against its live public books" in tape.venue_note
+        assert "against its live public books" not in day.venue_note  # a day keeps its books
+        tape.engine.register_agents(config.agents)
+        now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        intent = a_trade_intent(
+            intent_id="copy:0x2:k:BUY", venue="kalshi", market_id=TICKER, token_id=TOKEN,
+            price="0.50", size="100", created_at=now,
+        )  # fmt: skip
+        tape.engine.submit(intent, feed="test")
+        [row] = LogViews.build(tape.app).orders.rows.values()
+    finally:
+        tape.app.close()
+        day.app.close()
+    assert (row["status"], row["filled"]) == ("FILLED", D(10))
+    assert fake.create_orders() == []
+
+
+CONFIG = """\
+[agents.follow-whales]
+strategy = "copy"
+venues = ["kalshi"]
+follow = ["0xa66790e2b0075e73c3781ddaf1d0b875a3aaceb3"]
+markets = []
+sizing = { mode = "PERCENTAGE", value = "10" }
+max_intent_usdc = "100"
+max_intent_age_s = 120
+max_slippage_pct = "2"
+max_position_usdc = "500"
+max_trades_per_day = 50
+stop_loss_usdc = "200"
+budget_usdc = "1000"
+"""
