@@ -19,7 +19,7 @@ from adapters.kalshi.fees import KalshiFee, taker_fee
 from adapters.kalshi.orders import kalshi_client_order_id, to_leg_price, v2_body
 from adapters.kalshi.venue import KalshiVenue
 from adapters.venues import venue_spec
-from engine.ports import OrderRequest, VenueUncertainError
+from engine.ports import OrderRequest, VenueRequestDenied, VenueUncertainError
 from engine.values import OrderType, Side
 from projections.views import LogViews
 from tests.conftest import an_agent_config, make_rig
@@ -112,18 +112,26 @@ def test_the_schedules_examples_and_the_paper_venue_charges_them() -> None:
     assert venue_spec("kalshi").fee_model.fee(D("0.50"), D(100), D("0.01")) == D("1.75")
 
 
-def test_a_closed_market_or_an_order_off_the_grid_is_refused_before_sending(
+def test_a_closed_market_or_an_order_off_the_grid_is_denied_before_sending(
     fake: FakeKalshi, venue: KalshiVenue
 ) -> None:
     token = f"{TICKER}:yes"
-    off_tick = venue.submit(order("c-tick", token, Side.BUY, OrderType.FAK, "0.505", "10"))
-    assert (off_tick.accepted, off_tick.reject_code) == (False, "INVALID_PRICE")
-    fraction = venue.submit(order("c-frac", token, Side.BUY, OrderType.FAK, "0.50", "1.5"))
-    assert fraction.reject_code == "INVALID_SIZE"
+    cases = [
+        (order("c-tick", token, Side.BUY, OrderType.FAK, "0.505", "10"), "INVALID_PRICE"),
+        (order("c-frac", token, Side.BUY, OrderType.FAK, "0.50", "1.5"), "INVALID_SIZE"),
+        (order("c-none", "KXNOPE:yes", Side.BUY, OrderType.FAK, "0.50", "1"), "MARKET_NOT_FOUND"),
+    ]
+    for request, code in cases:
+        with pytest.raises(VenueRequestDenied) as denied:
+            venue.submit(request)
+        assert denied.value.code == code
     fake.markets[TICKER].status = "closed"
-    closed = venue.submit(order("c-closed", token, Side.BUY, OrderType.FAK, "0.50", "10"))
-    assert (closed.reject_code, closed.closed) == ("MARKET_CLOSED", True)
+    with pytest.raises(VenueRequestDenied) as closed:
+        venue.submit(order("c-closed", token, Side.BUY, OrderType.FAK, "0.50", "10"))
+    assert closed.value.code == "MARKET_CLOSED"
+    assert "is closed" in closed.value.detail
     assert fake.create_orders() == []
+    assert venue.order_status("c-closed") is None  # nothing was sent
     book = venue.market_data.book("kalshi", token)
     assert book is not None
     assert not book.accepting_orders

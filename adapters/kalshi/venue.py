@@ -1,8 +1,8 @@
 """The Kalshi venue (Trade API V2), as ``engine.ports.VenuePort``.
 
 ``submit`` checks the order against the market first (a closed market, a price off the
-tick, a count off the market's step: refused before anything is sent), writes it to the
-journal, then POSTs the V2 body. Then:
+tick, a count off the market's step: ``VenueRequestDenied``, nothing is sent), writes it to
+the journal, then POSTs the V2 body. Then:
 
 - a 4xx is Kalshi's no: a rejected report with its code (:data:`.orders.CODES`);
 - a 409 on the create means Kalshi already has this client order id: the first one
@@ -29,7 +29,13 @@ from adapters.kalshi.journal import Final, JournalEntry, OrderJournal
 from adapters.kalshi.market_data import KalshiMarketData
 from adapters.kalshi.orders import reject_code, to_leg_price, v2_body
 from engine.grid import on_grid
-from engine.ports import OrderRequest, VenueFill, VenueReport, VenueUncertainError
+from engine.ports import (
+    OrderRequest,
+    VenueFill,
+    VenueReport,
+    VenueRequestDenied,
+    VenueUncertainError,
+)
 from engine.values import dec_str
 
 log = logging.getLogger(__name__)
@@ -68,7 +74,9 @@ class KalshiVenue:
     # -- submit -----------------------------------------------------------------------------
 
     def submit(self, request: OrderRequest, *, at: datetime | None = None) -> VenueReport:
-        """Check, journal, then POST one order (``at`` is ignored: a live venue trades now)."""
+        """Check, journal, then POST one order (``at`` is ignored: a live venue trades now).
+        Raises VenueRequestDenied when the order is refused before sending, VenueUncertainError
+        when its outcome is unknown."""
         known = self.journal.get(request.client_order_id)
         if known is not None:
             status = self.order_status(request.client_order_id)
@@ -77,8 +85,8 @@ class KalshiVenue:
             log.info("kalshi order %s was never received: sending it again", known.kalshi_id)
             return self._post(known)
         problem = self._preflight(request)
-        if problem is not None:
-            return rejected(request.client_order_id, *problem)
+        if problem is not None:  # our no: nothing is sent (the engine records OrderDenied)
+            raise VenueRequestDenied(*problem)
         entry = JournalEntry(
             request.client_order_id, request.token_id, request.order_type.value, v2_body(request)
         )
