@@ -152,6 +152,10 @@ def test_configuration_errors_name_the_variable_and_never_the_key(tmp_path: Path
             "KALSHI_PRIVATE_KEY_PATH: the key file cannot be read",
         ),
         (
+            {"KALSHI_API_KEY_ID": "../k", "KALSHI_PRIVATE_KEY": secret},
+            "KALSHI_API_KEY_ID must be the key's id",
+        ),
+        (
             {"KALSHI_API_KEY_ID": "k", "KALSHI_PRIVATE_KEY": secret, "KALSHI_API_URL": "ftp://x"},
             "KALSHI_API_URL must be",
         ),
@@ -161,8 +165,11 @@ def test_configuration_errors_name_the_variable_and_never_the_key(tmp_path: Path
             config_from_env(env)
         assert says in str(caught.value)
         assert "PRIVATE KEY-----" not in str(caught.value)
-    config = config_from_env({"KALSHI_API_KEY_ID": "k", "KALSHI_PRIVATE_KEY": secret})
+    config = config_from_env(
+        {"KALSHI_API_KEY_ID": "k", "KALSHI_PRIVATE_KEY": secret, "TAPE_HOME": str(tmp_path)}
+    )
     assert config is not None
     assert config.url == "https://external-api.kalshi.com/trade-api/v2"
+    assert config.state_dir == tmp_path / "kalshi"  # the journal is always on disk
     shown = repr(config) + repr(KalshiAuth("k", config.private_key)) + " ".join(config.describe())
     assert "PRIVATE KEY" not in shown

@@ -6,11 +6,13 @@ value.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.config_file import ConfigError
+from adapters.storage import tape_home
 from engine.secrets import Secret
 
 KEY_ID = "KALSHI_API_KEY_ID"
@@ -40,7 +42,12 @@ class KalshiConfig:
 
     def describe(self) -> list[str]:
         """Lines for ``tape health`` (no secret in them)."""
-        return [f"key id {self.key_id}", f"host {self.url}", f"key from {self.private_key.name}"]
+        return [
+            f"key id {self.key_id}",
+            f"host {self.url}",
+            f"key from {self.private_key.name}",
+            f"order journal {self.state_dir or 'memory only'}",
+        ]
 
 
 def public_url(environ: Mapping[str, str]) -> str:
@@ -69,6 +76,8 @@ def config_from_env(environ: Mapping[str, str]) -> KalshiConfig | None:
     key_id = environ.get(KEY_ID, "").strip()
     if not key_id:
         raise KalshiConfigError(f"{KEY_ID} is not set: the key id goes with {key.name}")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,99}", key_id):
+        raise KalshiConfigError(f"{KEY_ID} must be the key's id (letters, digits and dashes)")
     from adapters.kalshi.signing import load_private_key  # noqa: PLC0415 - cryptography
 
     load_private_key(key)  # a key that does not load is a configuration error now
@@ -77,6 +86,5 @@ def config_from_env(environ: Mapping[str, str]) -> KalshiConfig | None:
     except ValueError:
         raise KalshiConfigError(f"{TIMEOUT} must be a number of seconds") from None
     state = environ.get(STATE_DIR, "").strip()
-    home = environ.get("TAPE_HOME", "").strip()
-    state_dir = Path(state) if state else (Path(home) / "kalshi" if home else None)
+    state_dir = Path(state) if state else tape_home(dict(environ)) / "kalshi"
     return KalshiConfig(key_id, key, public_url(environ), timeout, state_dir)
