@@ -17,12 +17,22 @@ import pytest
 
 from adapters.config_file import load_config
 from adapters.kalshi.fees import taker_fee
+from adapters.replay.verify import verify
 from cli.run_cmd import run_day
 from cli.wiring import build, day_clock
+from engine.application import WRITER_CACHE_ENV, TapeApplication
 from engine.ports import OrderRequest, VenueReport
 from engine.values import Book
 from projections.views import LogViews
-from tests.conftest import EngineRig, a_source, an_agent_config, an_intent, at_offset, make_rig
+from tests.conftest import (
+    EngineRig,
+    a_source,
+    an_agent_config,
+    an_intent,
+    at_offset,
+    make_rig,
+    sqlite_env,
+)
 from tests.fake_kalshi import FakeKalshi
 from tests.kalshi_rig import leg_book, live_kalshi, put_on_fake, started_fake
 
@@ -176,6 +186,12 @@ def test_a_generated_day_on_the_fake_equals_the_exchange_and_paper(
         live.app.close()
         paper.app.close()
     assert on_live == on_paper
+    for db in (tmp_path / "live" / "live.db", tmp_path / "paper" / "paper.db"):
+        app = TapeApplication(env={**sqlite_env(db), **WRITER_CACHE_ENV})
+        try:
+            assert verify(app).ok  # the venue's answers and the books in the log replay it
+        finally:
+            app.close()
     verdicts = Counter(v for _, v, _ in on_live["intents"])
     assert verdicts["ACCEPTED"] >= 10
     assert {side for _, side, *_ in on_live["orders"]} == {"BUY", "SELL"}
