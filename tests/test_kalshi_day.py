@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
+from adapters.bootstrap import build, day_clock
 from adapters.config_file import load_config
 from adapters.kalshi.fees import taker_fee
 from adapters.replay.verify import verify
+from adapters.settings import Settings
 from cli.run_cmd import run_day
-from cli.wiring import build, day_clock
 from engine.application import WRITER_CACHE_ENV, TapeApplication
 from engine.ports import OrderRequest, VenueReport
 from engine.values import Book
@@ -273,7 +274,7 @@ def test_a_day_file_of_kalshi_books_runs_on_paper_with_kalshis_fees(tmp_path: Pa
     config_path = tmp_path / "tape.toml"
     config_path.write_text(CONFIG, encoding="utf-8")
     config = load_config(config_path, environ={})
-    tape = build(config, clock=day_clock(), environ={"TAPE_HOME": str(tmp_path / "home")})
+    tape = build(Settings.load({"TAPE_HOME": str(tmp_path / "home")}), config, clock=day_clock())
     rig = run_paper(tmp_path / "rig", day)
     try:
         assert tape.live == set()

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from adapters.bootstrap import build, day_clock, live_clock
 from adapters.config_file import load_config
 from adapters.kalshi.health import kalshi_health
 from adapters.paper.live_books import PaperOnLiveBooks
 from adapters.paper.venue import PaperVenues
+from adapters.settings import Settings
 from adapters.venues import wire_venues
 from adapters.venues.spec import Check
 from cli.health_cmd import run_health
-from cli.wiring import build, day_clock, live_clock
 from engine.ports import OrderRequest
 from engine.values import OrderType, Side
 from projections.views import LogViews
@@ -135,8 +136,8 @@ def test_a_live_run_without_keys_is_wired_to_kalshis_live_books(
     config_path.write_text(CONFIG, encoding="utf-8")
     config = load_config(config_path, environ={})
     env = {"KALSHI_API_URL": fake.url, "TAPE_HOME": str(tmp_path)}
-    tape = build(config, clock=live_clock(), environ=env)
-    day = build(config, clock=day_clock(), environ=env)
+    tape = build(Settings.load(env), config, clock=live_clock())
+    day = build(Settings.load(env), config, clock=day_clock())
     try:
         assert "kalshi: no key: trading on paper against its live public books" in tape.venue_note
         assert "against its live public books" not in day.venue_note  # a day keeps its books
