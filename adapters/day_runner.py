@@ -86,7 +86,7 @@ class DayRunner:
                 handled_since_reconcile = 0
 
     def _book(self, record: BookRecord, stats: RunStats) -> None:
-        self.clock.set(record.at)  # the time bad lines after it are recorded at
+        self.clock.set(record.at, record.line_no)  # the time bad lines after it are recorded at
         if self.books is None:
             return  # the venue process reads its own books
         stats.books += 1
@@ -103,7 +103,7 @@ class DayRunner:
                 feed=self.source, line_no=record.line_no, reason=record.reason, digest=record.digest
             )
             return
-        self.clock.set(record.at)
+        self.clock.set(record.at, record.line_no)
         if isinstance(record, IntentRecord):
             stats.intents += 1
             receipt = self.engine.submit(record.intent, feed=self.source, line_no=record.line_no)

@@ -87,11 +87,6 @@ def on_workers(day: Path, workers: int, label: str) -> str:
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(
-    strict=True,
-    reason="the venue process and the workers see a book of the same "
-    "second that the file puts after the intent (issue #13): fixed next",
-)
 @settings(
     max_examples=2,
     deadline=None,
