@@ -36,6 +36,8 @@ DecimalText = Annotated[
 ]
 
 
+DEFAULT_MAX_CLOCK_SKEW_S = 5
+
 class Sizing(BaseModel):
     """How a source trade becomes our order size.
 
@@ -77,6 +79,9 @@ class AgentConfig(BaseModel):
             offers within the slippage limit, leave nothing resting).
         max_intent_usdc: firewall size cap on the source trade's notional (buys).
         max_intent_age_s: staleness limit, from the intent's created_at to the engine's clock.
+        max_clock_skew_s: how far an intent's created_at may be after the engine's clock
+            (denied beyond it: ``clock_skew``); left out of the stored record at its default,
+            so logs written before it existed read (and digest) the same.
         max_slippage_pct: how far the book may be from the source price, in percent.
         max_position_usdc: cost of the open position per market, after the order.
         max_trades_per_day: orders placed per UTC day.
@@ -95,6 +100,7 @@ class AgentConfig(BaseModel):
     order_type: OrderType = OrderType.FAK
     max_intent_usdc: DecimalText = Decimal(100)
     max_intent_age_s: int = 120
+    max_clock_skew_s: int = DEFAULT_MAX_CLOCK_SKEW_S
     max_slippage_pct: DecimalText = Decimal(2)
     max_position_usdc: DecimalText = Decimal(500)
     max_trades_per_day: int = 50
@@ -111,7 +117,7 @@ class AgentConfig(BaseModel):
     def _sorted_unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(sorted(set(value)))
 
-    @field_validator("max_intent_age_s", "max_trades_per_day")
+    @field_validator("max_intent_age_s", "max_clock_skew_s", "max_trades_per_day")
     @classmethod
     def _not_negative(cls, value: int) -> int:
         if value < 0:
@@ -120,7 +126,10 @@ class AgentConfig(BaseModel):
 
     def to_record(self) -> dict[str, Any]:
         """The configuration as JSON-ready data, the form stored in agent events."""
-        return self.model_dump(mode="json")
+        record = self.model_dump(mode="json")
+        if record["max_clock_skew_s"] == DEFAULT_MAX_CLOCK_SKEW_S:
+            del record["max_clock_skew_s"]
+        return record
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> AgentConfig:
