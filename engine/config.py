@@ -38,6 +38,7 @@ DecimalText = Annotated[
 
 DEFAULT_MAX_CLOCK_SKEW_S = 5
 
+
 class Sizing(BaseModel):
     """How a source trade becomes our order size.
 

@@ -1,7 +1,7 @@
 """The decision's check groups: the gates (agent state, venue), the source checks (trader and
-market allowlists, size cap, staleness, clock skew), sizing and its minimum, and the limits (trades per
-day, position per market, stop loss, budget). Each returns its checks with the values it
-compared."""
+market allowlists, size cap, staleness, clock skew), sizing and its minimum, and the limits
+(trades per day, position per market, stop loss, budget). Each returns its checks with the
+values it compared."""
 
 from __future__ import annotations
 

@@ -32,15 +32,15 @@ and file offset (not the book), and parses a book again when an account needs it
 
 from __future__ import annotations
 
-import json
 import sys
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from adapters.day_order import DEFAULT_MAX_GAP, TimeBounds
 from adapters.dayfile import BookRecord, parse_day_line
 from adapters.paper.venue import PaperVenues
 from engine.values import Book
@@ -51,20 +51,12 @@ END_OF_SECOND = sys.maxsize  # the line of a moment that stands after every reco
 CACHED_BOOKS = 4096
 
 
-def _is_book(line: str) -> bool:
-    """Whether a line claims to be a book record (intents are not parsed here: costly)."""
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError:
-        return False
-    return isinstance(data, dict) and data.get("type") == "book"
-
-
 class BookTape:
     """The day's valid book records, in file order: times, tokens and offsets, read lazily."""
 
-    def __init__(self, day: Path) -> None:
+    def __init__(self, day: Path, *, max_gap: timedelta = DEFAULT_MAX_GAP) -> None:
         self.day = day
+        self._bounds = TimeBounds(max_gap)
         self._reader = day.open("rb")  # sequential: indexes the file
         self._lookup = day.open("rb")  # random access: parses a record again
         self._line_no = 0
@@ -73,7 +65,6 @@ class BookTape:
         self._keys: list[Key] = []
         self._offsets: list[int] = []
         self._by_key: dict[Key, list[int]] = {}
-        self._sorted = True
         self._cache: OrderedDict[int, Book] = OrderedDict()
 
     def __len__(self) -> int:
@@ -89,15 +80,15 @@ class BookTape:
                 return False
             self._line_no += 1
             line = raw.decode("utf-8", "replace").strip()
-            if not line or not _is_book(line):
+            if not line:
                 continue
-            record = parse_day_line(self._line_no, line)
+            # Every record counts for the order of time (a book after an intent dated 9999 is
+            # as out of order as in the engine's run), so every line is read.
+            record = self._bounds.judge(parse_day_line(self._line_no, line), line)
             if not isinstance(record, BookRecord):
                 continue  # intents, resolutions and bad lines are the engine's
             book = record.book
             index = len(self._moments)
-            if self._moments and record.at < self._moments[-1][0]:
-                self._sorted = False
             self._moments.append((record.at, self._line_no))
             key = (book.venue, book.token_id)
             self._keys.append(key)
@@ -117,19 +108,13 @@ class BookTape:
         record after it (records at or before it are passed), never before ``cursor``."""
         while not self._eof and (not self._moments or self._moments[-1] <= at):
             self._read_next()
-        if self._sorted:
-            return max(cursor, bisect_right(self._moments, at, lo=cursor))
-        index = cursor
-        while index < len(self._moments) and self._moments[index] <= at:
-            index += 1
-        return index
+        return max(cursor, bisect_right(self._moments, at, lo=cursor))
 
     def position_of(self, at: Moment, *, cursor: int) -> int:
         """The position of the moment ``at`` on the tape (after every record at or before
-        it), wherever a cursor is: on a sorted tape; on an unsorted one, where ``cursor``
-        stops."""
-        end = self.end(cursor, at)
-        return bisect_right(self._moments, at) if self._sorted else end
+        it), wherever a cursor is (the tape is in order: records out of it are bad lines)."""
+        self.end(cursor, at)
+        return bisect_right(self._moments, at)
 
     def latest(self, key: Key, before: int) -> int | None:
         """The last record of a token before position ``before``, if any."""

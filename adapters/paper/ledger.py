@@ -10,8 +10,8 @@ A file written before accounts existed gains the two columns, empty, when it is 
 from __future__ import annotations
 
 import json
-import sys
 import sqlite3
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,8 +57,7 @@ class LedgerFile:
         for column in ("line", "taken_line"):
             if column not in columns:  # a ledger written before input lines
                 self._conn.execute(
-                    f"ALTER TABLE orders ADD COLUMN {column} INTEGER NOT NULL"
-                    f" DEFAULT {sys.maxsize}"
+                    f"ALTER TABLE orders ADD COLUMN {column} INTEGER NOT NULL DEFAULT {sys.maxsize}"
                 )
 
     def save(

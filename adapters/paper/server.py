@@ -35,11 +35,12 @@ from __future__ import annotations
 
 import secrets
 import threading
-from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from adapters.day_order import DEFAULT_MAX_GAP
 from adapters.paper.book_tape import END_OF_SECOND, BookTape, Moment, PaperAccount, PaperAccounts
 from adapters.paper.ledger import LedgerFile, LedgerRow
 from adapters.paper.venue import CANCELED_ON_REQUEST, PaperOrder
@@ -55,8 +56,15 @@ class LedgerMismatchError(RuntimeError):
 class PaperVenueService:
     """The state behind the HTTP routes: accounts on the book tape, the ledger, faults."""
 
-    def __init__(self, day: Path, ledger: Path, *, fee_rate: Decimal = Decimal(0)) -> None:
-        self.tape = BookTape(day)
+    def __init__(
+        self,
+        day: Path,
+        ledger: Path,
+        *,
+        fee_rate: Decimal = Decimal(0),
+        max_gap: timedelta = DEFAULT_MAX_GAP,
+    ) -> None:
+        self.tape = BookTape(day, max_gap=max_gap)
         self.accounts = PaperAccounts(self.tape, fee_rate=fee_rate)
         self.ledger = LedgerFile(ledger)
         self.reports: list[tuple[str, dict[str, Any]]] = []  # (account, report), in order
