@@ -26,6 +26,7 @@ from adapters.config_file import TapeConfig
 from adapters.day_order import DEFAULT_MAX_GAP, read_day_in_order
 from adapters.day_runner import DayRunner, RunStats
 from adapters.dayfile import BadLine, DayRecord
+from adapters.feed_identity import feed_of
 from adapters.settings import Settings
 from cli.context import pass_settings
 from cli.errors import TapeUsageError
@@ -110,17 +111,19 @@ def run_day(
             if book.venue not in live:  # a live venue's books come from the venue itself
                 paper.on_book(book)
 
+    feed = feed_of(day)  # known by content: another day.jsonl is another feed
     runner = DayRunner(
         tape.engine,
         clock=clock,
         source=day.name,
+        feed=feed,
         books=books,
         report=_report,
         live=frozenset(tape.live),
     )
     with GracefulStop(runner):
         stats = runner.run(
-            itertools.chain(first, records), resume_after=recovery.feed_positions.get(day.name, 0)
+            itertools.chain(first, records), resume_after=recovery.feed_positions.get(feed, 0)
         )
     return DayRun(stats, recovery)
 

@@ -22,6 +22,7 @@ from adapters.bootstrap import (
 from adapters.clock import ManualClock
 from adapters.config_file import TapeConfig
 from adapters.day_order import DEFAULT_MAX_GAP, read_day_in_order
+from adapters.feed_identity import feed_of
 from adapters.scaleout.ingest import DayIngest, IngestStats
 from adapters.scaleout.lease import PartitionLease
 from adapters.scaleout.worker import InputClock, Worker
@@ -198,7 +199,11 @@ def record_day(
         raise TapeUsageError(f"{day}: no such file")
     clock = ManualClock.epoch()
     runner = DayIngest(
-        ingest_log(open_ingest_app(storage), clock), clock=clock, source=day.name, report=_report
+        ingest_log(open_ingest_app(storage), clock),
+        clock=clock,
+        source=day.name,
+        feed=feed_of(day),
+        report=_report,
     )
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda _signum, _frame: runner.request_stop())
