@@ -60,6 +60,22 @@ def test_a_record_far_after_the_one_before_is_a_bad_line_and_moves_nothing() -> 
     assert isinstance(records[2], BookRecord)  # the day's clock did not move to 9999
 
 
+def test_a_first_record_far_after_the_next_is_the_bad_line_not_the_rest_of_the_day() -> None:
+    lines = [book_line("9999-12-31T23:59:59Z"), "{junk", book_line(T0), book_line(T0)]
+
+    records = list(read_day_in_order(lines))
+
+    assert [r.line_no for r in records] == [1, 2, 3, 4]  # line order kept
+    assert isinstance(records[0], BadLine)
+    assert "is more than 7 days after the record after it" in records[0].reason
+    assert isinstance(records[1], BadLine)
+    assert [type(r) for r in records[2:]] == [BookRecord, BookRecord]
+
+
+def test_a_lone_record_is_taken_in() -> None:
+    assert isinstance(next(read_day_in_order([book_line("9999-12-31T23:59:59Z")])), BookRecord)
+
+
 def test_the_gap_is_configurable() -> None:
     lines = [book_line(T0), book_line(T0 + timedelta(minutes=2))]
 
@@ -90,21 +106,19 @@ def test_records_taken_in_are_in_time_order_within_the_gap(steps: list[int], gap
     records = list(read_day_in_order(lines, max_gap=timedelta(seconds=gap_s)))
 
     kept = [r.at for r in records if isinstance(r, BookRecord)]
-    assert len(records) == len(lines)
-    assert kept[0] == times[0]
+    assert [r.line_no for r in records] == list(range(1, len(lines) + 1))
+    assert kept
     assert all(
         timedelta(0) <= b - a <= timedelta(seconds=gap_s) for a, b in itertools.pairwise(kept)
     )
     for record in records:  # a line is dropped only for its time
         if isinstance(record, BadLine):
-            assert (
-                "goes back in time" in record.reason or "after the record before" in record.reason
-            )
+            assert "goes back in time" in record.reason or "after the record" in record.reason
 
 
-def day_with_a_book_dated_9999(folder: Path) -> tuple[Path, Path]:
+def day_with_a_book_dated_9999(folder: Path, *, first: bool = False) -> tuple[Path, Path]:
     """The sample day, and the same day with a copy of one of its books dated 9999 in the
-    middle (the day's tape.toml beside both)."""
+    middle (or first: before every record) (the day's tape.toml beside both)."""
     plain = folder / "plain" / "day.jsonl"
     plain.parent.mkdir()
     write_day(plain, 7, intents=30)
@@ -112,13 +126,14 @@ def day_with_a_book_dated_9999(folder: Path) -> tuple[Path, Path]:
     books = [
         i for i, line in enumerate(lines) if '"type": "book"' in line or '"type":"book"' in line
     ]
-    middle = books[len(books) // 2]
-    record = json.loads(lines[middle])
+    copied = books[0] if first else books[len(books) // 2]
+    record = json.loads(lines[copied])
+    where = 0 if first else copied + 1
     record["at"] = "9999-12-31T23:59:59Z"
     poisoned = folder / "poisoned" / "day.jsonl"
     poisoned.parent.mkdir()
     poisoned.write_text(
-        "\n".join([*lines[: middle + 1], json.dumps(record), *lines[middle + 1 :]]) + "\n",
+        "\n".join([*lines[:where], json.dumps(record), *lines[where:]]) + "\n",
         encoding="utf-8",
     )
     for day in (plain, poisoned):
@@ -126,15 +141,16 @@ def day_with_a_book_dated_9999(folder: Path) -> tuple[Path, Path]:
     return plain, poisoned
 
 
+@pytest.mark.parametrize("first", [False, True], ids=["in-the-middle", "first"])
 def test_one_record_dated_9999_no_longer_denies_the_rest_of_the_day_as_stale(
-    tmp_path: Path,
+    tmp_path: Path, first: bool
 ) -> None:
-    plain, poisoned = day_with_a_book_dated_9999(tmp_path)
+    plain, poisoned = day_with_a_book_dated_9999(tmp_path, first=first)
     home = poisoned.parent / "run"
 
     result = tape(run_args(poisoned), env_for(home, None))
 
-    assert "is more than 7 days after the record before" in result.stdout + result.stderr
+    assert "at 9999-12-31T23:59:59Z is more than 7 days after the record" in result.stderr
     # The bad line is recorded (feed records are not decisions): every decision is the plain
     # day's, on the engine and with the paper venue as its own process.
     assert sqlite_digest(home) == in_process(plain)

@@ -41,7 +41,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from adapters.day_order import DEFAULT_MAX_GAP, TimeBounds
-from adapters.dayfile import BookRecord, parse_day_line
+from adapters.dayfile import BadLine, BookRecord, DayRecord, parse_day_line
 from adapters.paper.venue import PaperVenues
 from engine.values import Book
 
@@ -66,36 +66,52 @@ class BookTape:
         self._offsets: list[int] = []
         self._by_key: dict[Key, list[int]] = {}
         self._cache: OrderedDict[int, Book] = OrderedDict()
+        self._settled: list[BookRecord] = []  # books the time bounds let through, in order
+        self._held_offsets: dict[int, int] = {}  # line -> offset of books not yet settled
 
     def __len__(self) -> int:
         return len(self._moments)
 
     def _read_next(self) -> bool:
         """Index the next valid book record; False at the end of the file."""
-        while True:
+        while not self._settled:
+            if self._eof:
+                return False
             offset = self._reader.tell()
             raw = self._reader.readline()
             if not raw:
                 self._eof = True
-                return False
+                self._settle(self._bounds.finish())
+                continue
             self._line_no += 1
             line = raw.decode("utf-8", "replace").strip()
             if not line:
                 continue
             # Every record counts for the order of time (a book after an intent dated 9999 is
             # as out of order as in the engine's run), so every line is read.
-            record = self._bounds.judge(parse_day_line(self._line_no, line), line)
-            if not isinstance(record, BookRecord):
-                continue  # intents, resolutions and bad lines are the engine's
-            book = record.book
-            index = len(self._moments)
-            self._moments.append((record.at, self._line_no))
-            key = (book.venue, book.token_id)
-            self._keys.append(key)
-            self._offsets.append(offset)
-            self._by_key.setdefault(key, []).append(index)
-            self._remember(index, book)
-            return True
+            record = parse_day_line(self._line_no, line)
+            if isinstance(record, BookRecord):
+                self._held_offsets[record.line_no] = offset
+            self._settle(self._bounds.take(record, line))
+        self._index(self._settled.pop(0))
+        return True
+
+    def _settle(self, records: list[DayRecord | BadLine]) -> None:
+        for record in records:
+            if isinstance(record, BookRecord):
+                self._settled.append(record)
+            else:  # intents, resolutions and bad lines are the engine's
+                self._held_offsets.pop(record.line_no, None)
+
+    def _index(self, record: BookRecord) -> None:
+        book = record.book
+        index = len(self._moments)
+        self._moments.append((record.at, record.line_no))
+        key = (book.venue, book.token_id)
+        self._keys.append(key)
+        self._offsets.append(self._held_offsets.pop(record.line_no))
+        self._by_key.setdefault(key, []).append(index)
+        self._remember(index, book)
 
     def _remember(self, index: int, book: Book) -> None:
         self._cache[index] = book
@@ -106,8 +122,8 @@ class BookTape:
     def end(self, cursor: int, at: Moment) -> int:
         """Where a cursor at ``cursor`` stops when advanced to the moment ``at``: at the first
         record after it (records at or before it are passed), never before ``cursor``."""
-        while not self._eof and (not self._moments or self._moments[-1] <= at):
-            self._read_next()
+        while (not self._moments or self._moments[-1] <= at) and self._read_next():
+            pass
         return max(cursor, bisect_right(self._moments, at, lo=cursor))
 
     def position_of(self, at: Moment, *, cursor: int) -> int:
