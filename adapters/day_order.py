@@ -3,10 +3,11 @@
 A day's records are taken in one total order: by time, then by line. A day file is written in
 time order, so file order is that order once the records that break it are set aside: a record
 that goes back in time, or that jumps further than ``max_gap`` after the record before it (a
-date of 9999 in a day of 2026; the first record, against the record after it), is a bad line, reported and recorded like any unreadable line,
-and never moves the day's clock. Every reader of a day applies the same rule to the same lines
-(the day run, ``tape ingest --day``, the paper venue process's book tape), so every deployment
-sees the same records in the same order. See ARCHITECTURE.md, "The order of inputs".
+date of 9999 in a day of 2026; the first record, against the record after it), is a bad line,
+reported and recorded like any unreadable line, and never moves the day's clock. Every reader
+of a day applies the same rule to the same lines (the day run, ``tape ingest-day``, the paper
+venue process's book tape), so every deployment sees the same records in the same order. See
+ARCHITECTURE.md, "The order of inputs".
 """
 
 from __future__ import annotations
