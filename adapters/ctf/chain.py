@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from eth_typing import ChecksumAddress
     from web3 import Web3
     from web3.contract import Contract
 
@@ -51,11 +52,11 @@ ERC1155_ABI: list[dict[str, Any]] = [
 UNLIMITED = Decimal(2) ** 200  # an allowance this large is shown as "unlimited"
 
 
-def checksum(address: str) -> str:
+def checksum(address: str) -> ChecksumAddress:
     """The checksummed form of an address."""
     from web3 import Web3  # noqa: PLC0415 - a slow import, only when the chain is read
 
-    return str(Web3.to_checksum_address(address))
+    return Web3.to_checksum_address(address)
 
 
 class Collateral:

@@ -3,6 +3,7 @@
 - ``paper``: the in-process paper venue (no server: it is its own venue).
 - ``paper-process``: ``tape paper-venue`` in its own process, through ``HttpPaperVenues``.
 - ``polymarket``: ``PolymarketVenue`` -> py-clob-client-v2 -> the fake CLOB.
+- ``limitless``: ``LimitlessVenue`` -> the fake Limitless API (``limitless_harness.py``).
 
 To add a venue: a harness class and a branch in ``open_harness``.
 """
@@ -31,6 +32,7 @@ from engine.values import Book, Level
 from tests.crash_harness import TAPE, _env
 from tests.fake_clob import FakeClob
 from tests.venue_contract.harness import ASKS, BIDS, RESTING_PRICE, Supports
+from tests.venue_contract.limitless_harness import LimitlessOnFake
 
 D = Decimal
 T0 = datetime(2026, 1, 30, 14, 0, tzinfo=UTC)
@@ -200,7 +202,7 @@ class PolymarketOnFakeClob:
         self.clob.stop()
 
 
-VENUES = ("paper", "paper-process", "polymarket")
+VENUES = ("paper", "paper-process", "polymarket", "limitless")
 
 
 def open_harness(name: str, folder: Path) -> Any:
@@ -211,4 +213,6 @@ def open_harness(name: str, folder: Path) -> Any:
         return PaperProcess(folder)
     if name == "polymarket":
         return PolymarketOnFakeClob(folder)
+    if name == "limitless":
+        return LimitlessOnFake(folder)
     raise ValueError(name)
