@@ -5,6 +5,8 @@
   (base64). Both required with the key.
 - ``LIMITLESS_API_URL`` (``https://api.limitless.exchange``), ``BASE_RPC_URL``
   (``https://mainnet.base.org``): hosts.
+- ``LIMITLESS_COLLATERAL_ADDRESS``, ``LIMITLESS_CONDITIONAL_TOKENS_ADDRESS``: overrides of
+  Base's USDC and CTF (a testnet or a test chain).
 - ``LIMITLESS_TIMEOUT_S``: HTTP timeout of one call (10).
 - ``LIMITLESS_STATE_DIR``: the order journal's folder (``$TAPE_HOME/limitless``).
 
@@ -70,6 +72,13 @@ def _required(environ: Mapping[str, str], name: str) -> str:
     return value
 
 
+def _address(environ: Mapping[str, str], name: str, default: str) -> str:
+    value = environ.get(name, "").strip() or default
+    if not re.fullmatch(r"0x[0-9a-fA-F]{40}", value):
+        raise LimitlessConfigError(f"{name} is not a 0x address of 20 bytes")
+    return value
+
+
 def config_from_env(environ: Mapping[str, str]) -> LimitlessConfig | None:
     """The configuration, None without ``LIMITLESS_PRIVATE_KEY`` (paper); a
     :class:`LimitlessConfigError` naming the variable when what is set cannot be used."""
@@ -100,6 +109,10 @@ def config_from_env(environ: Mapping[str, str]) -> LimitlessConfig | None:
         api_secret=Secret("LIMITLESS_API_SECRET", raw_secret),
         api_url=(environ.get("LIMITLESS_API_URL", "").strip() or DEFAULT_API_URL).rstrip("/"),
         rpc_url=environ.get("BASE_RPC_URL", "").strip() or DEFAULT_RPC_URL,
+        collateral=_address(environ, "LIMITLESS_COLLATERAL_ADDRESS", USDC),
+        conditional_tokens=_address(
+            environ, "LIMITLESS_CONDITIONAL_TOKENS_ADDRESS", CONDITIONAL_TOKENS
+        ),
         timeout_s=timeout_s,
         state_dir=state_dir,
     )

@@ -34,7 +34,7 @@ def limitless_health(
 ) -> Iterator[HealthLine]:
     """Limitless's lines; ``web3`` replaces the Base RPC client in tests."""
     if not environ.get(KEY_VARIABLE):
-        yield f"  limitless: no key ({KEY_VARIABLE}): trading on paper (live public books)"
+        yield "  limitless: no key: trading on paper"
         return
     from adapters.limitless.client import LimitlessClient  # noqa: PLC0415
     from adapters.limitless.config import LimitlessConfigError, config_from_env  # noqa: PLC0415

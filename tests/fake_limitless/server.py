@@ -132,12 +132,17 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length).decode() if length else ""
-        fault = self.api.take_fault(self.command, urlsplit(self.path).path)
+        path = urlsplit(self.path).path
+        with self.api.lock:
+            self.api.calls[(self.command, path)] += 1
+        fault = self.api.take_fault(self.command, path)
         status, answer, extra = 200, None, {}
         try:
             answer = self._answer(fault, body)
         except HttpError as error:
             status, answer, extra = error.status, error.body, error.headers
+            if status == 401:
+                self.api.auth_failures.append(str(error))
         if fault is not None and fault[1]:
             time.sleep(fault[1])  # the answer comes after the client gave up
         data = json.dumps(answer).encode()

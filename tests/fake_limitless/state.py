@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import itertools
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -155,6 +156,8 @@ class FakeState:
         self.holdings: dict[tuple[str, str], Decimal] = {}  # (address, token) -> shares
         self.received: list[dict[str, Any]] = []  # every order body that passed the checks
         self.faults: list[tuple[str, str, int, float, dict[str, str]]] = []
+        self.calls: Counter[tuple[str, str]] = Counter()  # requests by (method, path)
+        self.auth_failures: list[str] = []
         self._ids = itertools.count(1)
 
     def next_id(self, prefix: str) -> str:
