@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from limitless_sdk.api.hmac import compute_hmac_signature
 from limitless_sdk.orders.builder import OrderBuilder
 from limitless_sdk.orders.signer import OrderSigner
-from limitless_sdk.types.orders import OrderSigningConfig, Side as SdkSide, UnsignedOrder
+from limitless_sdk.types.orders import OrderSigningConfig, UnsignedOrder
+from limitless_sdk.types.orders import Side as SdkSide
 
 from adapters.ctf.amounts import limit_amounts
 from adapters.ctf.eip712 import recover_signer
@@ -39,8 +40,10 @@ paths = st.from_regex(
 bodies = st.one_of(st.just(""), st.text(max_size=200))
 
 
-@given(secret=secrets_b64, path=paths, body=bodies, method=st.sampled_from(["GET", "POST", "DELETE"]),
-       seconds=st.integers(0, 10**9))  # fmt: skip
+METHODS = st.sampled_from(["GET", "POST", "DELETE"])
+
+
+@given(secret=secrets_b64, path=paths, body=bodies, method=METHODS, seconds=st.integers(0, 10**9))
 @settings(max_examples=200, deadline=None)
 def test_the_hmac_is_the_sdks(secret: str, path: str, body: str, method: str, seconds: int) -> None:
     stamp = iso_timestamp(datetime(2001, 1, 1, tzinfo=UTC) + timedelta(milliseconds=seconds))
@@ -73,7 +76,7 @@ def test_limit_amounts_are_the_sdks(price: Decimal, size: Decimal, side: Side) -
     assert (ours.maker_amount, ours.taker_amount) == expected
 
 
-def an_entry(
+def an_entry(  # noqa: PLR0917 - the signed fields
     token: str, exchange: str, side: str, maker: int, taker: int, fee: int
 ) -> JournalEntry:
     """A journaled order with these signed fields."""
@@ -93,7 +96,7 @@ def an_entry(
     fee=st.sampled_from([0, 300]),
 )
 @settings(max_examples=40, deadline=None)
-def test_the_signed_order_is_the_sdks(
+def test_the_signed_order_is_the_sdks(  # noqa: PLR0917 - hypothesis's arguments
     token: str, exchange: str, side: str, maker: int, taker: int, fee: int
 ) -> None:
     entry = an_entry(token, exchange, side, maker, taker, fee)

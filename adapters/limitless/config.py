@@ -5,6 +5,7 @@
   (base64). Both required with the key.
 - ``LIMITLESS_API_URL`` (``https://api.limitless.exchange``), ``BASE_RPC_URL``
   (``https://mainnet.base.org``): hosts.
+- ``LIMITLESS_CHAIN_ID``: 8453 Base (default), 84532 Base Sepolia (the orders' EIP-712 chain).
 - ``LIMITLESS_COLLATERAL_ADDRESS``, ``LIMITLESS_CONDITIONAL_TOKENS_ADDRESS``: overrides of
   Base's USDC and CTF (a testnet or a test chain).
 - ``LIMITLESS_TIMEOUT_S``: HTTP timeout of one call (10).
@@ -101,6 +102,9 @@ def config_from_env(environ: Mapping[str, str]) -> LimitlessConfig | None:
         raise LimitlessConfigError("LIMITLESS_TIMEOUT_S is not a number of seconds") from None
     if not timeout_s > 0:
         raise LimitlessConfigError("LIMITLESS_TIMEOUT_S must be above 0")
+    chain = environ.get("LIMITLESS_CHAIN_ID", "").strip() or str(BASE)
+    if not chain.isdigit():
+        raise LimitlessConfigError("LIMITLESS_CHAIN_ID is not a chain id (8453 for Base)")
     state = environ.get("LIMITLESS_STATE_DIR", "").strip()
     state_dir = Path(state) if state else tape_home(dict(environ)) / "limitless"
     return LimitlessConfig(
@@ -109,6 +113,7 @@ def config_from_env(environ: Mapping[str, str]) -> LimitlessConfig | None:
         api_secret=Secret("LIMITLESS_API_SECRET", raw_secret),
         api_url=(environ.get("LIMITLESS_API_URL", "").strip() or DEFAULT_API_URL).rstrip("/"),
         rpc_url=environ.get("BASE_RPC_URL", "").strip() or DEFAULT_RPC_URL,
+        chain_id=int(chain),
         collateral=_address(environ, "LIMITLESS_COLLATERAL_ADDRESS", USDC),
         conditional_tokens=_address(
             environ, "LIMITLESS_CONDITIONAL_TOKENS_ADDRESS", CONDITIONAL_TOKENS

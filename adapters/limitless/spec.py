@@ -43,6 +43,7 @@ SPEC = VenueSpec(
         Credential("LIMITLESS_API_SECRET", secret=True, required=True, means="base64 HMAC secret"),
         Credential("LIMITLESS_API_URL", secret=False, means="host override"),
         Credential("BASE_RPC_URL", secret=False, means="Base JSON-RPC"),
+        Credential("LIMITLESS_CHAIN_ID", secret=False, means="8453 Base, 84532 Base Sepolia"),
         Credential("LIMITLESS_COLLATERAL_ADDRESS", secret=False, means="USDC override"),
         Credential("LIMITLESS_CONDITIONAL_TOKENS_ADDRESS", secret=False, means="CTF override"),
     ),
