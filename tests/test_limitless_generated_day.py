@@ -203,8 +203,3 @@ def test_a_generated_day_trades_live_on_the_fake_once_per_order_across_a_crash(
     server = {token: size for (owner, token), size in fake.holdings.items() if owner == ADDRESS}
     assert {t: s for t, s in held.items() if s} == {t: s for t, s in server.items() if s}
     assert fake.auth_failures == []
-    print(
-        "CALLS",
-        sorted(Counter({k[0] + " " + k[1].split("/")[1]: 0 for k in fake.calls}).items()),
-        fake.calls.most_common(8),
-    )

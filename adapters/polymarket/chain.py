@@ -122,11 +122,7 @@ def chain_checks(state: ChainState, *, expected_chain_id: int) -> list[Check]:
                 )
             )
         else:
-            shown = (
-                "unlimited"
-                if spender.allowance >= UNLIMITED
-                else _amount(spender.allowance)
-            )
+            shown = "unlimited" if spender.allowance >= UNLIMITED else _amount(spender.allowance)
             checks.append(Check(name, True, f"allowance for the {spender.label} is {shown}"))
         if spender.approved_for_all is False:
             checks.append(
