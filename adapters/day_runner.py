@@ -58,11 +58,8 @@ class DayRunner:
         """Process every record after ``resume_after``; a bad record is recorded and reported,
         and the run goes on. Books are always fed (the in-process venue starts empty)."""
         stats = RunStats()
-        self.engine.unit.defer = True  # group commit: the day is read again after a crash
-        try:
+        with self.engine.group_commit():  # the day is read again after a crash
             self._run(records, stats, resume_after)
-        finally:
-            self.engine.unit.defer = False
         self.engine.commit()
         self._report_breakers()
         return stats
@@ -84,7 +81,7 @@ class DayRunner:
                 continue
             self._handle(record, stats)
             handled_since_reconcile += 1
-            if handled_since_reconcile >= RECONCILE_EVERY and self.engine.open_orders:
+            if handled_since_reconcile >= RECONCILE_EVERY and self.engine.has_open_orders:
                 self.engine.reconcile_open_orders()
                 handled_since_reconcile = 0
 
@@ -126,8 +123,7 @@ class DayRunner:
             )
 
     def _report_breakers(self) -> None:
-        while self.engine.tripped:
-            agent, error = self.engine.tripped.pop(0)
+        for agent, error in self.engine.take_breaker_trips():
             self.report(
                 f"agent {agent} halted: circuit breaker tripped after "
                 f"{self.engine.failure_threshold} venue failures in a row (last: {error}); "

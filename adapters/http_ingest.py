@@ -3,7 +3,7 @@
 ``POST /intents`` takes one intent object or a JSON array of them. Each gets a receipt, in order:
 ``received`` (its ``IntentReceived`` is saved: the engine saves synchronously before answering),
 ``duplicate`` (its id was taken in before; the redelivery is recorded, nothing is traded twice)
-or ``invalid`` with the reason (recorded as ``Feed.InputRejected``; the rest of the batch goes
+or ``invalid`` with the reason (recorded as ``Feed.InputDenied``; the rest of the batch goes
 on). The response is sent only after every intent of the batch has been recorded, so a 2xx
 means the intents are durable. Deciding and placing the received intents happens after the
 response (a failure there never turns a receipt into an error; a crash there is finished by

@@ -228,7 +228,7 @@ def ingest_following(
     ``decide`` False: only record (an ingest log that scale-out workers decide from).
 
     Each line is committed once the engine has recorded it (``IntentReceived``, or the
-    redelivery, or ``Feed.InputRejected`` for a bad line) and decided it. A crash before the
+    redelivery, or ``Feed.InputDenied`` for a bad line) and decided it. A crash before the
     commit reads the line again: the engine records the redelivery and decides the intent if the
     first decision did not happen, never trading it twice. A failure while deciding is reported
     and leaves the intent received (the engine's recovery decides it at the next start).

@@ -17,9 +17,9 @@ from typing import Any
 Match = tuple[str, str]  # a function name as pyinstrument shows it, and a part of its file path
 
 WATCHED: dict[str, tuple[Match, ...]] = {
-    "engine: receive (the intent recorded)": (("receive", "engine/service.py"),),
-    "engine: decide (verdict + write-ahead)": (("decide", "engine/service.py"),),
-    "engine: execute (venue call + report applied)": (("execute", "engine/service.py"),),
+    "engine: receive (the intent recorded)": (("receive", "engine/handlers/intake.py"),),
+    "engine: decide (verdict + write-ahead)": (("decide_intent", "engine/handlers/deciding.py"),),
+    "engine: execute (venue call + report applied)": (("execute", "engine/handlers/execution.py"),),
     "the decision itself (engine/decision.py)": (("decide", "engine/decision.py"),),
     "day file parse (JSON + pydantic)": (("parse_day_line", "adapters/dayfile.py"),),
     "SQLite commit (fsync of the WAL)": (("Connection.commit", "<built-in>"),),

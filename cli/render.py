@@ -69,6 +69,7 @@ def _event_line(event: Any) -> str:
         ),
         "OrderAccepted": lambda e: f"venue order id {e.venue_order_id}",
         "OrderRejected": lambda e: f"{e.code}: {e.message}",
+        "OrderDenied": lambda e: f"{e.reason}: {e.detail}",
         "OrderSubmissionUncertain": lambda e: e.error,
         "OrderFilled": lambda e: (
             f"{plain(e.size)} @ {plain(e.price)} fee {plain(e.fee)} (venue fill {e.venue_fill_id})"

@@ -15,10 +15,17 @@ from uuid import UUID
 from engine.aggregate import TapeAggregate
 from engine.config import AgentConfig
 from engine.ids import agent_uuid
-from engine.values import Side, TradingState
+from engine.risk_book import (
+    RiskBook,
+    fold_fill_booked,
+    fold_fill_reversed,
+    fold_order_committed,
+    fold_settlement,
+)
+from engine.values import TradingState
 
 
-class Agent(TapeAggregate):
+class Agent(RiskBook, TapeAggregate):
     """A named trading agent."""
 
     @staticmethod
@@ -91,17 +98,7 @@ class Agent(TapeAggregate):
         mark: Decimal | None
 
         def apply(self, aggregate: Any) -> None:
-            if aggregate.trade_day != self.day:
-                aggregate.trade_day = self.day
-                aggregate.trades_on_day = 0
-            aggregate.trades_on_day += 1
-            if self.side == Side.BUY.value:
-                aggregate.commitments[self.order_id] = self.notional
-                aggregate.committed_markets[self.order_id] = self.market_id
-            else:
-                aggregate.selling[self.order_id] = {"token_id": self.token_id, "size": self.size}
-            if self.mark is not None:
-                aggregate.marks[self.token_id] = self.mark
+            fold_order_committed(aggregate, self)
 
     class FillBooked(TapeAggregate.Event):
         """A fill changed the holdings; ``cost_change`` is signed, ``realised_pnl`` from sells."""
@@ -117,24 +114,7 @@ class Agent(TapeAggregate):
         realised_pnl: Decimal
 
         def apply(self, aggregate: Any) -> None:
-            holding = aggregate.holdings.setdefault(
-                self.token_id,
-                {"market_id": self.market_id, "size": Decimal(0), "cost": Decimal(0)},
-            )
-            signed = self.size if self.side == Side.BUY.value else -self.size
-            holding["size"] += signed
-            holding["cost"] += self.cost_change
-            if holding["size"] == 0:
-                del aggregate.holdings[self.token_id]
-            if self.order_id in aggregate.commitments:
-                left = aggregate.commitments[self.order_id] - self.price * self.size
-                aggregate.commitments[self.order_id] = max(left, Decimal(0))
-            if self.order_id in aggregate.selling:
-                selling = aggregate.selling[self.order_id]
-                selling["size"] = max(selling["size"] - self.size, Decimal(0))
-            aggregate.realised_pnl += self.realised_pnl
-            aggregate.fees += self.fee
-            aggregate.consecutive_failures = 0
+            fold_fill_booked(aggregate, self)
 
     class FillReversed(TapeAggregate.Event):
         """A provisional fill was voided: what it did to the holdings and PnL is undone
@@ -149,16 +129,7 @@ class Agent(TapeAggregate):
         fee_change: Decimal
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.fees += self.fee_change
-            holding = aggregate.holdings.setdefault(
-                self.token_id,
-                {"market_id": self.market_id, "size": Decimal(0), "cost": Decimal(0)},
-            )
-            holding["size"] += self.size_change
-            holding["cost"] += self.cost_change
-            if holding["size"] <= 0:
-                del aggregate.holdings[self.token_id]
-            aggregate.realised_pnl += self.realised_pnl_change
+            fold_fill_reversed(aggregate, self)
 
     class CommitmentReleased(TapeAggregate.Event):
         """An order ended; what it had not spent (or sold) is no longer committed."""
@@ -184,13 +155,7 @@ class Agent(TapeAggregate):
         realised_pnl: Decimal
 
         def apply(self, aggregate: Any) -> None:
-            holding = aggregate.holdings.get(self.token_id)
-            if holding is not None:
-                holding["size"] -= self.size
-                holding["cost"] -= self.cost
-                if holding["size"] == 0:
-                    del aggregate.holdings[self.token_id]
-            aggregate.realised_pnl += self.realised_pnl
+            fold_settlement(aggregate, self)
 
     class VenueFailureCounted(TapeAggregate.Event):
         """A venue call failed; consecutive failures trip the circuit breaker."""
@@ -205,15 +170,6 @@ class Agent(TapeAggregate):
         config_record: dict[str, Any]
         trading_state: str
         state_reason: str
-        trade_day: str
-        trades_on_day: int
-        commitments: dict[str, Decimal]
-        committed_markets: dict[str, str]
-        selling: dict[str, dict[str, Any]]
-        holdings: dict[str, dict[str, Any]]
-        marks: dict[str, Decimal]
-        realised_pnl: Decimal
-        fees: Decimal
         consecutive_failures: int
 
     @classmethod
@@ -243,119 +199,6 @@ class Agent(TapeAggregate):
         self.trigger_event(self.TradingStateChanged, state=state.value, reason=reason, timestamp=at)
         return True
 
-    def commit_order(
-        self,
-        *,
-        order_id: str,
-        day: str,
-        market_id: str,
-        token_id: str,
-        side: Side,
-        size: Decimal,
-        notional: Decimal,
-        mark: Decimal | None,
-        at: datetime,
-    ) -> None:
-        """Book a placed order against the agent's limits."""
-        self.trigger_event(
-            self.OrderCommitted,
-            order_id=order_id,
-            day=day,
-            market_id=market_id,
-            token_id=token_id,
-            side=side.value,
-            size=size,
-            notional=notional,
-            mark=mark,
-            timestamp=at,
-        )
-
-    def book_fill(
-        self,
-        *,
-        order_id: str,
-        market_id: str,
-        token_id: str,
-        side: Side,
-        size: Decimal,
-        price: Decimal,
-        fee: Decimal,
-        cost_change: Decimal,
-        realised_pnl: Decimal,
-        at: datetime,
-    ) -> None:
-        """Book a fill into the holdings and PnL."""
-        self.trigger_event(
-            self.FillBooked,
-            order_id=order_id,
-            market_id=market_id,
-            token_id=token_id,
-            side=side.value,
-            size=size,
-            price=price,
-            fee=fee,
-            cost_change=cost_change,
-            realised_pnl=realised_pnl,
-            timestamp=at,
-        )
-
-    def book_settlement(
-        self,
-        *,
-        venue: str,
-        market_id: str,
-        token_id: str,
-        size: Decimal,
-        price: Decimal,
-        cost: Decimal,
-        payout: Decimal,
-        realised_pnl: Decimal,
-        at: datetime,
-    ) -> None:
-        """Book a settled position: its holding leaves the book, its PnL is realised."""
-        self.trigger_event(
-            self.PositionSettledBooked,
-            venue=venue,
-            market_id=market_id,
-            token_id=token_id,
-            size=size,
-            price=price,
-            cost=cost,
-            payout=payout,
-            realised_pnl=realised_pnl,
-            timestamp=at,
-        )
-
-    def reverse_fill(
-        self,
-        *,
-        order_id: str,
-        market_id: str,
-        token_id: str,
-        size_change: Decimal,
-        cost_change: Decimal,
-        realised_pnl_change: Decimal,
-        fee_change: Decimal,
-        at: datetime,
-    ) -> None:
-        """Undo a voided fill in the risk book."""
-        self.trigger_event(
-            self.FillReversed,
-            order_id=order_id,
-            market_id=market_id,
-            token_id=token_id,
-            size_change=size_change,
-            cost_change=cost_change,
-            realised_pnl_change=realised_pnl_change,
-            fee_change=fee_change,
-            timestamp=at,
-        )
-
-    def release_commitment(self, *, order_id: str, at: datetime) -> None:
-        """Free what a finished order had not spent."""
-        if order_id in self.commitments or order_id in self.selling:
-            self.trigger_event(self.CommitmentReleased, order_id=order_id, timestamp=at)
-
     def count_venue_failure(self, *, error: str, threshold: int, at: datetime) -> bool:
         """Count a failed venue call; at ``threshold`` in a row the breaker trips (returns True)."""
         self.trigger_event(self.VenueFailureCounted, error=error, timestamp=at)
@@ -368,45 +211,3 @@ class Agent(TapeAggregate):
             )
             return True
         return False
-
-    def selling_size(self, token_id: str) -> Decimal:
-        """Shares of a token that open sell orders may still sell."""
-        return sum(
-            (s["size"] for s in self.selling.values() if s["token_id"] == token_id), Decimal(0)
-        )
-
-    def trades_today(self, day: str) -> int:
-        """Orders placed on ``day`` (YYYY-MM-DD, UTC)."""
-        return self.trades_on_day if self.trade_day == day else 0
-
-    def market_cost(self, market_id: str) -> Decimal:
-        """Cost of what the agent holds in one market (every outcome of it), plus what its open
-        buys there may still spend."""
-        held = sum(
-            (h["cost"] for h in self.holdings.values() if h["market_id"] == market_id),
-            Decimal(0),
-        )
-        committed = sum(
-            (
-                notional
-                for order_id, notional in self.commitments.items()
-                if self.committed_markets.get(order_id) == market_id
-            ),
-            Decimal(0),
-        )
-        return held + committed
-
-    def deployed(self) -> Decimal:
-        """Cost of all holdings plus open buy commitments: what the budget limits."""
-        held = sum((h["cost"] for h in self.holdings.values()), Decimal(0))
-        return held + sum(self.commitments.values(), Decimal(0))
-
-    def marked_pnl(self) -> Decimal:
-        """Unrealised PnL of the holdings at the last marks the agent recorded (cost if none)."""
-        total = Decimal(0)
-        for token_id in sorted(self.holdings):
-            holding = self.holdings[token_id]
-            mark = self.marks.get(token_id)
-            if mark is not None:
-                total += holding["size"] * mark - holding["cost"]
-        return total

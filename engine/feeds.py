@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from eventsourcing.utils import register_topic
+
 from engine.aggregate import TapeAggregate
 from engine.ids import feed_uuid
 
@@ -26,10 +28,11 @@ class Feed(TapeAggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.source = self.source
-            aggregate.rejected = 0
+            aggregate.denied = 0
 
-    class InputRejected(TapeAggregate.Event):
-        """A record that could not be taken in: where it was and why (its digest, not its text)."""
+    class InputDenied(TapeAggregate.Event):
+        """A record we could not take in: where it was and why (its digest, not its text).
+        Stored before the rename as ``engine.feeds:Feed.InputRejected``, which still loads."""
 
         source: str
         line_no: int
@@ -44,24 +47,29 @@ class Feed(TapeAggregate):
             state["source"] = ""
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.rejected += 1
+            aggregate.denied += 1
 
     if TYPE_CHECKING:
         source: str
-        rejected: int
+        denied: int
 
     @classmethod
     def open(cls, *, source: str, at: datetime) -> Feed:
         """Start recording a source."""
         return cls._create(cls.FeedOpened, source=source, timestamp=at)
 
-    def reject(self, *, line_no: int, reason: str, digest: str, at: datetime) -> None:
+    def deny(self, *, line_no: int, reason: str, digest: str, at: datetime) -> None:
         """Record a record that was refused."""
         self.trigger_event(
-            self.InputRejected,
+            self.InputDenied,
             source=self.source,
             line_no=line_no,
             reason=reason,
             digest=digest,
             timestamp=at,
         )
+
+
+LEGACY_INPUT_REJECTED_TOPIC = "engine.feeds:Feed.InputRejected"
+"""The stored topic of ``Feed.InputDenied`` before it was renamed."""
+register_topic(LEGACY_INPUT_REJECTED_TOPIC, Feed.InputDenied)

@@ -1,68 +1,33 @@
 """The Order aggregate and its state machine.
 
 An order is written (``OrderPlaced``) before the venue is called; everything after is the venue's
-answer. The transition table below is the whole state machine: an event that is not in the
-row of the current status raises :class:`IllegalOrderTransitionError`. The one exception is the
-settlement of a provisional fill (``OrderFillConfirmed``, ``OrderFillVoided``), which a venue
-like Polymarket reports after the trade, even on a closed order; a final fill is never taken
-back, and a closed order that loses a fill stays closed (CANCELED).
+answer. The transition table (``engine/order_states.py``) is the whole state machine: an
+event not in the row of the current status raises :class:`IllegalOrderTransitionError`. The one
+exception is the settlement of a provisional fill (``OrderFillConfirmed``, ``OrderFillVoided``),
+which a venue like Polymarket reports after the trade, even on a closed order; a final fill is
+never taken back, and a closed order that loses a fill stays closed (CANCELED).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from engine.aggregate import TapeAggregate
 from engine.ids import client_order_id, order_uuid
-
-
-class OrderStatus(StrEnum):
-    """Where an order is in its life."""
-
-    PLACED = "PLACED"  # written ahead, venue not yet answered
-    UNCERTAIN = "UNCERTAIN"  # the venue call failed in a way that does not prove a no
-    ACCEPTED = "ACCEPTED"
-    PARTIALLY_FILLED = "PARTIALLY_FILLED"
-    FILLED = "FILLED"
-    CANCELED = "CANCELED"
-    REJECTED = "REJECTED"
-    EXPIRED = "EXPIRED"
-
-
-TERMINAL = frozenset(
-    {OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
+from engine.order_states import (
+    TERMINAL,
+    IllegalOrderTransitionError,
+    OrderFacts,
+    OrderStatus,
+    check_fill,
+    check_transition,
 )
 
-# status -> the events it may be followed by
-TRANSITIONS: dict[OrderStatus, frozenset[str]] = {
-    OrderStatus.PLACED: frozenset(
-        {"OrderAccepted", "OrderRejected", "OrderSubmissionUncertain", "OrderExpired"}
-    ),
-    OrderStatus.UNCERTAIN: frozenset(
-        {"OrderAccepted", "OrderRejected", "OrderSubmissionUncertain", "OrderExpired"}
-    ),
-    OrderStatus.ACCEPTED: frozenset({"OrderFilled", "OrderCanceled", "OrderExpired"}),
-    OrderStatus.PARTIALLY_FILLED: frozenset({"OrderFilled", "OrderCanceled", "OrderExpired"}),
-    OrderStatus.FILLED: frozenset(),
-    OrderStatus.CANCELED: frozenset(),
-    OrderStatus.REJECTED: frozenset(),
-    OrderStatus.EXPIRED: frozenset(),
-}
 
-
-class IllegalOrderTransitionError(RuntimeError):
-    """Raised when an event does not follow from the order's current status."""
-
-
-class OverfillError(RuntimeError):
-    """Raised when a fill would take the filled quantity above the ordered quantity."""
-
-
-class Order(TapeAggregate):
+class Order(OrderFacts, TapeAggregate):
     """One order for one leg of an accepted intent."""
 
     @staticmethod
@@ -125,6 +90,17 @@ class Order(TapeAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.status = OrderStatus.REJECTED.value
             aggregate.reason = f"{self.code}: {self.message}"
+
+    class OrderDenied(TapeAggregate.Event):
+        """We refused to send the order: no adapter for its venue, or the adapter refused it
+        before sending anything (``engine.ports.VenueRequestDenied``)."""
+
+        reason: str
+        detail: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = OrderStatus.DENIED.value
+            aggregate.reason = f"{self.reason}: {self.detail}"
 
     class OrderSubmissionUncertain(TapeAggregate.Event):
         """The venue call failed without a proof of a no (timeout, connection, 5xx)."""
@@ -205,26 +181,6 @@ class Order(TapeAggregate):
             aggregate.status = OrderStatus.EXPIRED.value
             aggregate.reason = self.reason
 
-    if TYPE_CHECKING:
-        intent_id: str
-        leg: int
-        agent: str
-        venue: str
-        market_id: str
-        token_id: str
-        outcome: str
-        side: str
-        order_type: str
-        price: Decimal
-        size: Decimal
-        client_order_id: str
-        source_trader: str | None
-        status: str
-        venue_order_id: str | None
-        fills: dict[str, dict[str, Any]]
-        voided: list[str]
-        reason: str | None
-
     @classmethod
     def place(
         cls,
@@ -262,30 +218,6 @@ class Order(TapeAggregate):
             timestamp=at,
         )
 
-    @property
-    def filled_size(self) -> Decimal:
-        """Total size of the fills that count."""
-        return sum((f["size"] for f in self.fills.values()), Decimal(0))
-
-    @property
-    def remaining_size(self) -> Decimal:
-        """What could still trade."""
-        return self.size - self.filled_size
-
-    @property
-    def is_terminal(self) -> bool:
-        """Whether nothing more can happen to the order."""
-        return OrderStatus(self.status) in TERMINAL
-
-    def status_after_fills(self) -> OrderStatus:
-        """The status the fills put the order in."""
-        filled = self.filled_size
-        if filled >= self.size:
-            return OrderStatus.FILLED
-        if filled > 0:
-            return OrderStatus.PARTIALLY_FILLED
-        return OrderStatus.ACCEPTED
-
     def accept(self, *, venue_order_id: str, at: datetime) -> None:
         """Record the venue's acceptance."""
         self._transition(self.OrderAccepted, venue_order_id=venue_order_id, timestamp=at)
@@ -293,6 +225,10 @@ class Order(TapeAggregate):
     def reject(self, *, code: str, message: str, at: datetime) -> None:
         """Record the venue's refusal."""
         self._transition(self.OrderRejected, code=code, message=message, timestamp=at)
+
+    def deny(self, *, reason: str, detail: str, at: datetime) -> None:
+        """Record our refusal to send the order."""
+        self._transition(self.OrderDenied, reason=reason, detail=detail, timestamp=at)
 
     def mark_uncertain(self, *, error: str, at: datetime) -> None:
         """Record a venue call whose outcome is unknown."""
@@ -313,18 +249,7 @@ class Order(TapeAggregate):
         new."""
         if fill_id in self.fills or fill_id in self.voided:
             return False
-        if "OrderFilled" not in TRANSITIONS[OrderStatus(self.status)]:
-            msg = f"order {self.id} is {self.status}: OrderFilled cannot follow"
-            raise IllegalOrderTransitionError(msg)
-        if size <= 0:
-            msg = f"fill {fill_id} of order {self.id} has a size of {size}"
-            raise OverfillError(msg)
-        if self.filled_size + size > self.size:
-            msg = (
-                f"fill {fill_id} of {size} would take order {self.id} to "
-                f"{self.filled_size + size}, above its size {self.size}"
-            )
-            raise OverfillError(msg)
+        check_fill(self, fill_id=fill_id, size=size)
         self._transition(
             self.OrderFilled,
             fill_id=fill_id,
@@ -366,8 +291,5 @@ class Order(TapeAggregate):
         self._transition(self.OrderExpired, reason=reason, timestamp=at)
 
     def _transition(self, event_class: type[TapeAggregate.Event], **kwargs: Any) -> None:
-        name = event_class.__name__
-        if name not in TRANSITIONS[OrderStatus(self.status)]:
-            msg = f"order {self.id} is {self.status}: {name} cannot follow"
-            raise IllegalOrderTransitionError(msg)
+        check_transition(self.id, self.status, event_class.__name__)
         self.trigger_event(event_class, **kwargs)

@@ -5,6 +5,7 @@ Venue contract (what an adapter must do):
 | method          | required | does                                                             |
 |-----------------|----------|------------------------------------------------------------------|
 | submit          | yes      | send one order; answer with fills, or raise VenueUncertainError  |
+|                 |          | (no proof of a no) or VenueRequestDenied (refused before sending)|
 | order_status    | yes      | what the venue knows of a client order id (None: never seen)     |
 | poll_reports    | yes      | reports that arrived since the last call (fills of resting orders)|
 |                 |          | of the accounts asked for (None: all)                            |
@@ -79,6 +80,16 @@ class VenueUncertainError(Exception):
 
     The order may or may not be at the venue: it must be reconciled, never blindly resent.
     """
+
+
+class VenueRequestDenied(Exception):
+    """The adapter refused the order itself, before sending anything (off the venue's tick or
+    size grid, say): nothing reached the venue, so the engine records ``Order.OrderDenied``."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
 
 
 class VenuePort(Protocol):

@@ -14,24 +14,12 @@ from uuid import UUID
 
 from engine.aggregate import TapeAggregate
 from engine.ids import position_uuid
+from engine.lots import consume, put_back, remaining_after, void_changes
 from engine.values import dec_str
 
 
 class PositionUnderflowError(RuntimeError):
     """Raised when a reduction would take a position below zero."""
-
-
-COST_QUANTUM = Decimal("1e-10")
-
-
-def _lot_cost(lot: dict[str, Any], size: Decimal) -> Decimal:
-    # Cost of part of a lot, in proportion to the part taken (fee included); a whole lot
-    # costs exactly what it cost, so no rounding dust is left behind.
-    cost: Decimal = lot["cost"]
-    if size == lot["size"]:
-        return cost
-    part: Decimal = cost * size / lot["size"]
-    return part.quantize(COST_QUANTUM)
 
 
 class Position(TapeAggregate):
@@ -100,18 +88,7 @@ class Position(TapeAggregate):
         realised_pnl: Decimal
 
         def apply(self, aggregate: Any) -> None:
-            taken = {c["lot"]: Decimal(c["size"]) for c in self.consumed}
-            remaining = []
-            for lot in aggregate.lots:
-                size = taken.get(lot["lot"], Decimal(0))
-                if size == 0:
-                    remaining.append(lot)
-                elif size < lot["size"]:
-                    left = lot["size"] - size
-                    remaining.append(
-                        {**lot, "size": left, "cost": lot["cost"] - _lot_cost(lot, size)}
-                    )
-            aggregate.lots = remaining
+            aggregate.lots = remaining_after(aggregate.lots, self.consumed)
             aggregate.realised_pnl += self.realised_pnl
             aggregate.fees += self.fee
             aggregate.reductions[self.fill_id] = {
@@ -136,23 +113,7 @@ class Position(TapeAggregate):
             if reduction is None:
                 aggregate.lots = [lot for lot in aggregate.lots if lot["lot"] != self.fill_id]
             else:
-                by_id = {lot["lot"]: lot for lot in aggregate.lots}
-                for part in reduction["consumed"]:
-                    size, cost = Decimal(part["size"]), Decimal(part["cost"])
-                    lot = by_id.get(part["lot"])
-                    if lot is None:
-                        lot = {
-                            "lot": part["lot"],
-                            "order_id": "",
-                            "trader": None,
-                            "price": cost / size,
-                            "size": Decimal(0),
-                            "cost": Decimal(0),
-                        }
-                        aggregate.lots.append(lot)
-                        by_id[part["lot"]] = lot
-                    lot["size"] += size
-                    lot["cost"] += cost
+                put_back(aggregate.lots, reduction["consumed"])
             aggregate.realised_pnl += self.realised_pnl_change
             aggregate.fees += self.fee_change
 
@@ -202,18 +163,8 @@ class Position(TapeAggregate):
     def void_fill(self, *, fill_id: str, at: datetime) -> tuple[Decimal, Decimal, Decimal, Decimal]:
         """Take back a voided fill. Returns the changes it makes to size, cost, realised PnL and
         fees paid."""
-        reduction = self.reductions.get(fill_id)
-        if reduction is not None:
-            size = Decimal(reduction["size"])
-            cost = sum((Decimal(p["cost"]) for p in reduction["consumed"]), Decimal(0))
-            realised = -Decimal(reduction["realised_pnl"])
-            fee = -Decimal(reduction["fee"])
-            size_change, cost_change = size, cost
-        else:
-            lot = next((lot for lot in self.lots if lot["lot"] == fill_id), None)
-            size_change = -(lot["size"] if lot else Decimal(0))
-            cost_change = -(lot["cost"] if lot else Decimal(0))
-            realised, fee = Decimal(0), -(lot.get("fee", Decimal(0)) if lot else Decimal(0))
+        changes = void_changes(self.lots, self.reductions.get(fill_id), fill_id)
+        size_change, cost_change, realised, fee = changes
         self.trigger_event(
             self.PositionFillVoided,
             fill_id=fill_id,
@@ -223,7 +174,7 @@ class Position(TapeAggregate):
             fee_change=fee,
             timestamp=at,
         )
-        return size_change, cost_change, realised, fee
+        return changes
 
     @property
     def size(self) -> Decimal:
@@ -283,20 +234,7 @@ class Position(TapeAggregate):
         if size > self.size:
             msg = f"selling {size} of {self.token_id} but {self.agent} holds {self.size}"
             raise PositionUnderflowError(msg)
-        ordered = [lot for lot in self.lots if lot["trader"] == trader] + [
-            lot for lot in self.lots if lot["trader"] != trader
-        ]
-        consumed: list[dict[str, str]] = []
-        cost = Decimal(0)
-        left = size
-        for lot in ordered:
-            if left == 0:
-                break
-            take = min(left, lot["size"])
-            part_cost = _lot_cost(lot, take)
-            consumed.append({"lot": lot["lot"], "size": dec_str(take), "cost": dec_str(part_cost)})
-            cost += part_cost
-            left -= take
+        consumed, cost = consume(self.lots, trader, size)
         realised = price * size - fee - cost
         self.trigger_event(
             self.PositionReduced,

@@ -11,7 +11,7 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from engine.application import TapeApplication
-from engine.feeds import Feed
+from engine.feeds import LEGACY_INPUT_REJECTED_TOPIC, Feed
 from engine.intents import Intent
 from engine.orders import Order
 
@@ -24,15 +24,19 @@ _TOPICS = [
         Intent.IntentAccepted,
         Intent.IntentDenied,
         Intent.IntentRedelivered,
-        Feed.InputRejected,
+        Feed.InputDenied,
         Order.OrderPlaced,
         Order.OrderFilled,
         Order.OrderFillVoided,
         Order.OrderRejected,
+        Order.OrderDenied,
         Order.OrderCanceled,
         Order.OrderExpired,
     )
-]
+] + [LEGACY_INPUT_REJECTED_TOPIC]
+
+
+_ORDER_ENDS = (Order.OrderRejected, Order.OrderDenied, Order.OrderCanceled, Order.OrderExpired)
 
 
 @dataclass
@@ -57,7 +61,7 @@ class PendingWork:
             self._advance(event.feed, event.line_no)
         elif isinstance(event, Intent.IntentRedelivered):
             self._advance(event.feed, event.line_no)
-        elif isinstance(event, Feed.InputRejected):
+        elif isinstance(event, Feed.InputDenied):
             self._advance(event.source, event.line_no)
         elif isinstance(event, (Intent.IntentAccepted, Intent.IntentDenied)):
             self.undecided.pop(key, None)
@@ -71,7 +75,7 @@ class PendingWork:
                 self.open_orders.pop(key, None)
         elif isinstance(event, Order.OrderFillVoided):
             self.open_orders.setdefault(key, event.timestamp)
-        elif isinstance(event, (Order.OrderRejected, Order.OrderCanceled, Order.OrderExpired)):
+        elif isinstance(event, _ORDER_ENDS):
             self.open_orders.pop(key, None)
 
 

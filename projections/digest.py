@@ -25,7 +25,7 @@ from typing import Any
 
 from eventsourcing.utils import get_topic, resolve_topic
 
-from engine.feeds import Feed
+from engine.feeds import LEGACY_INPUT_REJECTED_TOPIC, Feed
 from engine.intents import Intent
 from engine.reconciliations import Reconciliation
 from projections.logs import LogSource, notifications
@@ -36,9 +36,9 @@ EXCLUDED_TOPICS = frozenset(
         Reconciliation.ReconciliationOpened,
         Reconciliation.VenueReported,
         Feed.FeedOpened,
-        Feed.InputRejected,
+        Feed.InputDenied,
     )
-)
+) | {LEGACY_INPUT_REJECTED_TOPIC}
 DELIVERY_FIELDS = ("feed", "line_no")
 DELIVERY_TOPICS = frozenset(
     get_topic(cls) for cls in (Intent.IntentReceived, Intent.IntentRedelivered)

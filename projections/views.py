@@ -25,8 +25,10 @@ from uuid import UUID
 
 from engine.agents import Agent
 from engine.intents import Intent
-from engine.orders import TERMINAL, Order
-from engine.positions import COST_QUANTUM, Position
+from engine.lots import COST_QUANTUM
+from engine.order_states import TERMINAL
+from engine.orders import Order
+from engine.positions import Position
 from engine.values import Book, Side, dec_str
 from projections.logs import (
     LogSource,
@@ -124,6 +126,8 @@ class OrdersView:
             row["status"], row["venue_order_id"] = "ACCEPTED", event.venue_order_id
         elif isinstance(event, Order.OrderRejected):
             row["status"], row["reason"] = "REJECTED", f"{event.code}: {event.message}"
+        elif isinstance(event, Order.OrderDenied):
+            row["status"], row["reason"] = "DENIED", f"{event.reason}: {event.detail}"
         elif isinstance(event, Order.OrderSubmissionUncertain):
             row["status"], row["reason"] = "UNCERTAIN", event.error
         elif isinstance(event, Order.OrderCanceled):

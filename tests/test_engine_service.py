@@ -24,7 +24,8 @@ from engine.aggregate import WallClockForbiddenError
 from engine.application import TapeApplication
 from engine.ids import agent_uuid, intent_uuid, order_id_of_client_order_id, position_uuid
 from engine.intents import Intent
-from engine.orders import Order, OrderStatus
+from engine.order_states import OrderStatus
+from engine.orders import Order
 from engine.ports import Books, OrderRequest, VenueFill, VenueReport
 from engine.positions import Position
 from engine.service import UnknownOrderError
@@ -211,7 +212,7 @@ def rig_with(path: Path, venues: dict[str, Any], **config: Any) -> EngineRig:
     return make_rig(path, venues=venues, market_data=books, agents=[an_agent_config(**config)])
 
 
-def test_execute_when_no_adapter_for_the_venue_then_rejected_and_commitment_released(
+def test_execute_when_no_adapter_for_the_venue_then_denied_and_commitment_released(
     tmp_path: Path,
 ) -> None:
     rig = rig_with(tmp_path / "t.db", venues={})
@@ -219,7 +220,7 @@ def test_execute_when_no_adapter_for_the_venue_then_rejected_and_commitment_rele
         receipt = rig.submit()
 
         order = order_of(rig, receipt.intent_id)
-        assert order.status == OrderStatus.REJECTED
+        assert order.status == OrderStatus.DENIED  # our refusal (issue #14), not the venue's
         assert order.reason is not None
         assert order.reason.startswith("NO_VENUE")
         assert agent_of(rig).commitments == {}

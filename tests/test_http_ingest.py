@@ -157,7 +157,7 @@ def test_malformed_json_is_a_400_and_is_recorded_as_a_rejected_input(
     response = post(api, b'[{"intent_id": "x", ')
     assert response.status_code == 400
     assert response.json()["error"].startswith("malformed JSON: ")
-    rejected = [e for e in stored_events(rig.app) if isinstance(e, Feed.InputRejected)]
+    rejected = [e for e in stored_events(rig.app) if isinstance(e, Feed.InputDenied)]
     assert len(rejected) == 1
     assert rejected[0].reason.startswith("malformed JSON")
 
@@ -181,7 +181,7 @@ def test_an_unknown_field_or_a_wrong_type_is_invalid_and_the_batch_goes_on(
     assert receipts[1]["reason"] == 'item 2 of 4: price: must be a decimal string such as "0.52"'
     assert receipts[3]["reason"] == "item 4 of 4: an intent must be a JSON object"
     assert rig.app.get_or_none(intent_uuid("copy:0xee:1:BUY")) is None
-    rejected = [e for e in stored_events(rig.app) if isinstance(e, Feed.InputRejected)]
+    rejected = [e for e in stored_events(rig.app) if isinstance(e, Feed.InputDenied)]
     assert [e.reason for e in rejected] == [receipts[i]["reason"] for i in (0, 1, 3)]
 
 

@@ -169,7 +169,7 @@ def test_redelivery_after_a_crash_is_recorded_and_not_traded_twice(
     names = [type(e).__name__ for e in stored_events(rig.app)]
     assert names.count("IntentReceived") == 2
     assert names.count("IntentRedelivered") == 1
-    assert names.count("InputRejected") == 1
+    assert names.count("InputDenied") == 1
     assert names.count("IntentAccepted") + names.count("IntentDenied") == 2
 
 
@@ -182,7 +182,7 @@ def received(db: Path) -> list[str]:
             rows = conn.execute("SELECT topic FROM stored_events ORDER BY rowid").fetchall()
         except sqlite3.OperationalError:
             return []
-    return [r[0].rsplit(".", 1)[-1] for r in rows if "Intent" in r[0] or "InputRejected" in r[0]]
+    return [r[0].rsplit(".", 1)[-1] for r in rows if "Intent" in r[0] or "InputDenied" in r[0]]
 
 
 def wait_for(predicate: Any, timeout: float = 30.0) -> None:
@@ -221,7 +221,7 @@ def test_ingest_follow_tails_the_file_and_resumes_where_it_stopped(tmp_path: Pat
     append(path, line(4)[30:] + "oops\n")
     second = follow()
     wait_for(lambda: received(db).count("IntentReceived") == 4)
-    wait_for(lambda: "InputRejected" in received(db))
+    wait_for(lambda: "InputDenied" in received(db))
     second.send_signal(signal.SIGTERM)
     out, err = second.communicate(timeout=30)
     assert second.returncode == 0, err

@@ -20,13 +20,8 @@ from hypothesis.stateful import (
 )
 
 from engine.aggregate import WallClockForbiddenError
-from engine.orders import (
-    TERMINAL,
-    IllegalOrderTransitionError,
-    Order,
-    OrderStatus,
-    OverfillError,
-)
+from engine.order_states import TERMINAL, IllegalOrderTransitionError, OrderStatus, OverfillError
+from engine.orders import Order
 from tests.conftest import AGENT, MARKET, T0, TOKEN, TRADER, VENUE, aggregate_state, rebuild
 
 D = Decimal

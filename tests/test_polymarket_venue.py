@@ -23,7 +23,7 @@ from adapters.polymarket.factory import build_polymarket, polymarket_from_env
 from adapters.polymarket.market_data import PolymarketMarketData
 from adapters.polymarket.ratelimit import Backoff, RateLimiter
 from adapters.polymarket.venue import PolymarketVenue
-from engine.ports import OrderRequest, VenueReport, VenueUncertainError
+from engine.ports import OrderRequest, VenueReport, VenueRequestDenied, VenueUncertainError
 from engine.values import OrderType, Side
 from tests.fake_clob import EXCHANGE_V2, NEG_RISK_EXCHANGE_V2, FakeClob
 
@@ -235,14 +235,16 @@ def test_below_the_minimum_size_is_a_rejection_with_its_code(live: Live) -> None
 
 def test_off_grid_orders_are_refused_before_sending(live: Live) -> None:
     live.clob.set_book(YES, asks=[("0.50", "100")])
-    size = live.venue.submit(order("tape-9", Side.BUY, OrderType.GTC, "0.50", "7.777"))
-    price = live.venue.submit(order("tape-10", Side.BUY, OrderType.GTC, "0.555", "10"))
-    edge = live.venue.submit(order("tape-11", Side.BUY, OrderType.GTC, "1", "10"))
-    assert (size.reject_code, price.reject_code, edge.reject_code) == (
-        "INVALID_SIZE",
-        "INVALID_PRICE",
-        "INVALID_PRICE",
-    )
+    codes = []
+    for client_id, price, size in (
+        ("tape-9", "0.50", "7.777"),
+        ("tape-10", "0.555", "10"),
+        ("tape-11", "1", "10"),
+    ):
+        with pytest.raises(VenueRequestDenied) as denied:  # our no, not the venue's
+            live.venue.submit(order(client_id, Side.BUY, OrderType.GTC, price, size))
+        codes.append(denied.value.code)
+    assert codes == ["INVALID_SIZE", "INVALID_PRICE", "INVALID_PRICE"]
     assert live.clob.count("POST", "/order") == 0
 
 
@@ -258,9 +260,10 @@ def test_a_tick_change_the_venue_refuses_is_a_precision_rejection_then_relearned
     assert not report.accepted
     assert report.reject_code == "INVALID_PRICE"
     assert "breaks minimum tick size rule: 0.01" in report.reject_message
-    again = live.venue.submit(order("tape-13", Side.BUY, OrderType.GTC, "0.555", "10"))
-    assert again.reject_code == "INVALID_PRICE"
-    assert "not on the tick 0.01" in again.reject_message
+    with pytest.raises(VenueRequestDenied) as again:  # the tick relearned: refused before sending
+        live.venue.submit(order("tape-13", Side.BUY, OrderType.GTC, "0.555", "10"))
+    assert again.value.code == "INVALID_PRICE"
+    assert "not on the tick 0.01" in again.value.detail
     assert clob.count("POST", "/order") == 1  # the second one was refused locally
 
 
@@ -423,9 +426,9 @@ def test_a_closed_market_gives_a_closed_book_and_no_order(clob: FakeClob, live: 
     assert book is not None
     assert not book.accepting_orders
     assert book.closed_reason.startswith("market closed")
-    report = live.venue.submit(order("tape-26", Side.BUY, OrderType.FOK, "0.50", "10"))
-    assert not report.accepted
-    assert report.reject_code == "MARKET_CLOSED"
+    with pytest.raises(VenueRequestDenied) as denied:
+        live.venue.submit(order("tape-26", Side.BUY, OrderType.FOK, "0.50", "10"))
+    assert denied.value.code == "MARKET_CLOSED"
     assert clob.count("POST", "/order") == 0
     other = clob.markets[clob.token_market[NR_YES]]
     other.accepting_orders = False
@@ -551,10 +554,12 @@ def test_no_key_hmac_secret_or_passphrase_in_logs_exceptions_reports_or_journal(
         order("s-2", Side.BUY, OrderType.GTC, "0.41", "2"),
         order("s-3", Side.BUY, OrderType.FOK, "0.50", "50"),
         order("s-4", Side.SELL, OrderType.FAK, "0.40", "50"),
-        order("s-5", Side.BUY, OrderType.GTC, "0.333", "10"),
     ]
     for request in requests:
         texts.append(repr(live.venue.submit(request)))
+    with pytest.raises(VenueRequestDenied) as denied:
+        live.venue.submit(order("s-5", Side.BUY, OrderType.GTC, "0.333", "10"))
+    texts.append(repr(denied.value) + str(denied.value))
     clob.fail("POST", "/order", 500, {"error": "boom"})
     clob.delay("POST", "/order", 1.0)
     for cid in ("s-6", "s-7"):

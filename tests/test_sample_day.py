@@ -285,7 +285,7 @@ def test_the_demo_days_bad_lines_are_reported_and_the_rest_runs(
 ) -> None:
     stats, kinds, _ = demo_run
     assert stats.bad_lines == 2
-    assert kinds["InputRejected"] == 2
+    assert kinds["InputDenied"] == 2
     assert stats.resolutions == 3
 
 

@@ -15,6 +15,9 @@ from adapters.clock import ManualClock
 from adapters.paper.venue import PaperVenues
 from engine.agents import Agent
 from engine.application import WRITER_CACHE_ENV, TapeApplication, TapeWorkerApplication
+from engine.commands import DecideIntent
+from engine.handlers import ROUTES
+from engine.handlers.context import Route
 from engine.ids import agent_uuid, intent_uuid
 from engine.intents import Intent
 from engine.service import TradingEngine
@@ -65,7 +68,7 @@ def test_submit_when_intent_accepted_then_received_and_decided_in_one_transactio
 
 
 def test_step_when_it_raises_after_changing_an_aggregate_then_nothing_stored_or_cached(
-    rig: EngineRig,
+    rig: EngineRig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rig.show_book(a_book(asks=[("0.52", "500")]))
     version_before = rig.engine.unit.get(agent_uuid(AGENT)).version
@@ -76,7 +79,7 @@ def test_step_when_it_raises_after_changing_an_aggregate_then_nothing_stored_or_
         rig.engine.unit.add(agent)
         raise RuntimeError("crash in the middle of a step")
 
-    rig.engine.decide = decide_then_crash  # type: ignore[method-assign]
+    monkeypatch.setitem(ROUTES, DecideIntent, Route(decide_then_crash))
     with pytest.raises(RuntimeError, match="middle of a step"):
         rig.submit()
 
@@ -143,15 +146,15 @@ def test_group_commit_when_deferring_then_every_earlier_step_is_stored_before_a_
 
     rig.paper[VENUE].submit = submit_checking_the_store  # type: ignore[method-assign]
     rig.paper[VENUE].durable = True  # as a venue process or a real venue is
-    rig.engine.unit.defer = True
-    rig.submit(intent_id="d1", source=a_source(trader=OTHER_TRADER))  # denied: deferred
-    rig.submit(intent_id="d2", source=a_source(trader=OTHER_TRADER))  # denied: deferred
-    assert inserts == []
-    rig.submit(intent_id="b1")  # accepted: one commit, then the venue
-    assert len(inserts) == 1
-    assert seen_at_call == [True]
-    rig.engine.commit()  # the venue's answer, deferred until now
-    assert len(inserts) == 2
+    with rig.engine.group_commit():
+        rig.submit(intent_id="d1", source=a_source(trader=OTHER_TRADER))  # denied: deferred
+        rig.submit(intent_id="d2", source=a_source(trader=OTHER_TRADER))  # denied: deferred
+        assert inserts == []
+        rig.submit(intent_id="b1")  # accepted: one commit, then the venue
+        assert len(inserts) == 1
+        assert seen_at_call == [True]
+        rig.engine.commit()  # the venue's answer, deferred until now
+        assert len(inserts) == 2
     assert reader.repository.get(intent_uuid("b1")).status == "ACCEPTED"
 
 
@@ -160,39 +163,38 @@ def test_group_commit_when_the_venue_dies_with_the_engine_then_orders_need_no_co
 ) -> None:
     rig.show_book(a_book(asks=[("0.52", "5000")]))
     inserts = count_inserts(rig.app)
-    rig.engine.unit.defer = True
+    with rig.engine.group_commit():
+        for n in range(5):
+            rig.submit(intent_id=f"b{n}")  # the in-process paper venue is not durable
 
-    for n in range(5):
-        rig.submit(intent_id=f"b{n}")  # the in-process paper venue is not durable
-
-    assert inserts == []
-    rig.engine.commit()
+        assert inserts == []
+        rig.engine.commit()
     assert len(inserts) == 1
     reader = TapeApplication(env=sqlite_env(rig.path))
     assert all(reader.repository.get(intent_uuid(f"b{n}")).decided for n in range(5))
 
 
 def test_group_commit_when_a_step_fails_then_orders_whose_answer_was_lost_are_reconciled(
-    rig: EngineRig,
+    rig: EngineRig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rig.show_book(a_book(asks=[("0.52", "5000")]))
     rig.paper[VENUE].durable = True
-    rig.engine.unit.defer = True
-    rig.submit(intent_id="b1")  # committed, sent, filled; the answer deferred
-    order_id = next(iter(rig.get(intent_uuid("b1")).order_ids))
-    assert rig.engine.open_orders == set()
+    with rig.engine.group_commit():
+        rig.submit(intent_id="b1")  # committed, sent, filled; the answer deferred
+        order_id = next(iter(rig.get(intent_uuid("b1")).order_ids))
+        assert rig.engine.open_orders == set()
 
-    def crash(*_: Any, **__: Any) -> Any:
-        raise RuntimeError("a bug in the next step")
+        def crash(*_: Any, **__: Any) -> Any:
+            raise RuntimeError("a bug in the next step")
 
-    rig.engine.decide = crash  # type: ignore[method-assign]
-    with pytest.raises(RuntimeError):
-        rig.submit(intent_id="b2")
+        monkeypatch.setitem(ROUTES, DecideIntent, Route(crash))
+        with pytest.raises(RuntimeError):
+            rig.submit(intent_id="b2")
+        monkeypatch.undo()
 
-    reader = TapeApplication(env=sqlite_env(rig.path))
-    stored = reader.repository.get(UUID(order_id))
-    assert stored.status == "PLACED"  # the answer was never committed
-    assert rig.engine.open_orders == {UUID(order_id)}
-    rig.engine.unit.defer = False
+        reader = TapeApplication(env=sqlite_env(rig.path))
+        stored = reader.repository.get(UUID(order_id))
+        assert stored.status == "PLACED"  # the answer was never committed
+        assert rig.engine.open_orders == {UUID(order_id)}
     assert rig.engine.reconcile_open_orders() == {"applied": 1}
     assert rig.get(UUID(order_id)).status == "FILLED"

@@ -1,8 +1,8 @@
 """Polymarket's checks before an order is sent: market, grid, signature, journal.
 
-An order that fails here never reaches the venue (a local, proven no): :class:`NotSentError`
-carries the code the venue adapter reports. ``amounts.order_amounts`` refusing an order off
-the grid is such a no (the engine's ``VenueRequestDenied`` is its intended home).
+An order that fails here never reaches the venue: it is our refusal, not the venue's, so it is
+raised as the engine's ``VenueRequestDenied`` (recorded as ``Order.OrderDenied``) with the code
+the venue would have used (``INVALID_PRICE``, ``INVALID_SIZE``, ``MARKET_CLOSED``, ...).
 """
 
 from __future__ import annotations
@@ -14,17 +14,8 @@ from adapters.polymarket.amounts import GridError, order_amounts
 from adapters.polymarket.exchange import ExchangeClient, ExchangeError, SignedOrder, UnsignedOrder
 from adapters.polymarket.journal import JournalEntry, OrderJournal
 from adapters.polymarket.market_data import PolymarketMarketData
-from engine.ports import OrderRequest, VenueReport
+from engine.ports import OrderRequest, VenueReport, VenueRequestDenied
 from engine.values import Side, dec_str
-
-
-class NotSentError(Exception):
-    """An order refused before it was sent (a local, proven no)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def salt_of(client_order_id: str) -> int:
@@ -55,18 +46,18 @@ def prepare(
     journal: OrderJournal,
     timestamp_ms: int,
 ) -> tuple[JournalEntry, SignedOrder]:
-    """Check, size, sign and journal an order; raises NotSentError for a local no."""
+    """Check, size, sign and journal an order; raises VenueRequestDenied for our own no."""
     cid = request.client_order_id
     try:
         params = market_data.order_params(request.token_id)
     except ExchangeError as error:
-        raise NotSentError("MARKET_DATA_UNAVAILABLE", f"order not sent: {error}") from None
+        raise VenueRequestDenied("MARKET_DATA_UNAVAILABLE", f"order not sent: {error}") from None
     if params is None:
-        raise NotSentError(
+        raise VenueRequestDenied(
             "MARKET_NOT_FOUND", f"no Polymarket market holds token {request.token_id}"
         )
     if params.closed_reason:
-        raise NotSentError("MARKET_CLOSED", params.closed_reason)
+        raise VenueRequestDenied("MARKET_CLOSED", params.closed_reason)
     try:
         amounts = order_amounts(
             request.side,
@@ -76,7 +67,7 @@ def prepare(
             tick=params.tick_size,
         )
     except GridError as error:
-        raise NotSentError(error.code, error.message) from None
+        raise VenueRequestDenied(error.code, error.message) from None
     entry = JournalEntry(
         client_order_id=cid,
         order_hash="",
@@ -95,12 +86,12 @@ def prepare(
     try:
         signed = sign(exchange, entry)
     except (ExchangeError, ValueError) as error:
-        raise NotSentError("SIGNING_FAILED", f"order not sent: {error}") from None
+        raise VenueRequestDenied("SIGNING_FAILED", f"order not sent: {error}") from None
     entry = replace(entry, order_hash=signed.order_hash)
     try:
         journal.record(entry)  # written down before the venue hears of it
     except OSError as error:
-        raise NotSentError(
+        raise VenueRequestDenied(
             "JOURNAL_UNWRITABLE",
             f"order not sent: cannot write the order journal: {error.strerror}",
         ) from None

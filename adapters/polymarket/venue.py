@@ -45,7 +45,7 @@ from adapters.polymarket.market_data import PolymarketMarketData
 from adapters.polymarket.parsers import (
     VENUE,
 )
-from adapters.polymarket.preflight import NotSentError, prepare, rejected, sign
+from adapters.polymarket.preflight import prepare, rejected, sign
 from adapters.polymarket.tracked import (
     TrackedOrder,
     apply_order_state,
@@ -114,16 +114,13 @@ class PolymarketVenue:
         known = self.journal.get(request.client_order_id)
         if known is not None:
             return self._resubmit(known)
-        try:
-            entry, signed = prepare(
-                request,
-                market_data=self.market_data,
-                exchange=self.exchange,
-                journal=self.journal,
-                timestamp_ms=self.clock_ms(),
-            )
-        except NotSentError as error:
-            return rejected(request.client_order_id, error.code, error.message)
+        entry, signed = prepare(  # raises VenueRequestDenied: nothing was sent
+            request,
+            market_data=self.market_data,
+            exchange=self.exchange,
+            journal=self.journal,
+            timestamp_ms=self.clock_ms(),
+        )
         return self._post(entry, signed)
 
     def _resubmit(self, known: JournalEntry) -> VenueReport:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
+
 from engine.application import TapeApplication
 from projections.views import event_name
 
@@ -65,7 +67,7 @@ def stored_events(app: TapeApplication, start: int = 1) -> Iterator[StoredEvent]
                 item.id,
                 originator if isinstance(originator, UUID) else UUID(str(originator)),
                 item.originator_version,
-                item.topic,
+                get_topic(type(event)),  # an old topic (a renamed class) as stored today
                 current_form(app, event, bytes(item.state)),
                 event,
             )

@@ -228,7 +228,7 @@ class Replayer:
             Intent.IntentAccepted: self._decide,
             Intent.IntentDenied: self._decide,
             Feed.FeedOpened: self._reject_input,
-            Feed.InputRejected: self._reject_input,
+            Feed.InputDenied: self._reject_input,
             Agent.AgentRegistered: self._register,
             Agent.AgentConfigChanged: self._register,
             Agent.TradingStateChanged: self._switch,
@@ -236,6 +236,7 @@ class Replayer:
             Order.OrderRejected: self._venue_answer,
             Order.OrderFilled: self._venue_answer,
             Order.OrderCanceled: self._venue_answer,
+            Order.OrderDenied: self._deny,
             Order.OrderSubmissionUncertain: self._uncertain,
             Order.OrderExpired: self._expire,
             Position.PositionSettled: self._settle,
@@ -264,7 +265,7 @@ class Replayer:
         rejected = stored.event
         if isinstance(rejected, Feed.FeedOpened):
             rejected = following.event if following is not None else None
-        if not isinstance(rejected, Feed.InputRejected):
+        if not isinstance(rejected, Feed.InputDenied):
             return "a feed was opened without a rejected line"
         self.engine.reject_input(
             feed=rejected.source,
@@ -284,6 +285,10 @@ class Replayer:
 
     def _venue_answer(self, stored: StoredEvent, recorded: _Lookahead) -> None:
         self.engine.apply_report(self._answer(stored, recorded))
+
+    def _deny(self, stored: StoredEvent, _: _Lookahead) -> None:
+        event = stored.event
+        self.engine.deny_order(stored.originator_id, reason=event.reason, detail=event.detail)
 
     def _uncertain(self, stored: StoredEvent, _: _Lookahead) -> None:
         self.engine.record_uncertain(stored.originator_id, error=stored.event.error)

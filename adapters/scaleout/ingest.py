@@ -3,7 +3,7 @@ acknowledged; nothing is decided here. Engine workers follow the log.
 
 A day file's records become: the desk's agent configuration (at the day's first time, as the
 single-process run registers its agents), ``IntentReceived`` / ``IntentRedelivered`` for intents,
-``InputRejected`` for unreadable lines, and ``MarketResolved`` for resolutions. Books are not
+``InputDenied`` for unreadable lines, and ``MarketResolved`` for resolutions. Books are not
 recorded: the paper venue process reads them from the day itself, and live venues serve theirs.
 """
 

@@ -142,8 +142,7 @@ class Worker:
     ) -> WorkerStats:
         """Process the log until ``stop`` is set, or, with ``until``, until that position has
         been read."""
-        self.engine.unit.defer = True  # group commit: see engine.unit_of_work
-        try:
+        with self.engine.group_commit():  # see engine.unit_of_work
             while not stop.is_set():
                 if until is not None and self.cursor >= until:
                     break
@@ -153,15 +152,13 @@ class Worker:
                     self._commit()  # nothing new: what was deferred is committed now
                     stop.wait(poll_s)
             self._commit()
-        finally:
-            self.engine.unit.defer = False
         return self.stats
 
     def _commit(self) -> None:
         # Commit what is deferred, with the position read so far when the last events were
         # other partitions' (so `tape db check` and a restart see how far the worker read).
         if self.cursor > self.tracked:
-            with self.engine.unit.step(Tracking(INGEST_APP_NAME, self.cursor)):
+            with self.engine.step(Tracking(INGEST_APP_NAME, self.cursor)):
                 pass
             self.tracked = self.cursor
         self.engine.commit()
@@ -178,7 +175,7 @@ class Worker:
             self._check_lease()
             self.clock.set(event.timestamp)
             self.engine.submit(intent, feed=event.feed, line_no=event.line_no, tracking=tracking)
-            if self.engine.open_orders:  # resting orders: their fills arrive by polling
+            if self.engine.has_open_orders:  # resting orders: their fills arrive by polling
                 self.engine.poll_venue(intent.venue, accounts=frozenset(self.agents))
             return True
         if isinstance(event, Intent.IntentRedelivered):
@@ -186,7 +183,7 @@ class Worker:
         if isinstance(event, MarketResolution.MarketResolved):
             self._check_lease()
             self.clock.set(event.timestamp)
-            with self.engine.unit.step(tracking):
+            with self.engine.step(tracking):
                 self.engine.settle(
                     venue=event.venue,
                     market_id=event.market_id,
@@ -201,7 +198,7 @@ class Worker:
         self.agents = {c.name for c in configs}
         self._check_lease()
         self.clock.set(event.timestamp)
-        with self.engine.unit.step(tracking):
+        with self.engine.step(tracking):
             self.engine.register_agents(configs)
         return True
 

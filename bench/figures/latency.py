@@ -47,6 +47,15 @@ class TimedVenue:
         self.venue = venue
         self.probe = probe
 
+    @property
+    def durable(self) -> bool:
+        """As durable as the wrapped venue."""
+        return bool(self.venue.durable)
+
+    def cancel(self, client_order_id: str, *, at: datetime | None = None) -> Any:
+        """The wrapped venue's cancel."""
+        return self.venue.cancel(client_order_id, at=at)
+
     def submit(self, request: OrderRequest, *, at: datetime | None = None) -> VenueReport:
         """Note the call, then submit to the wrapped venue."""
         self.probe.venue_called()

@@ -1,0 +1,194 @@
+"""The engine's inputs as named commands, and what some of them answer.
+
+Each command is a frozen dataclass that says what is asked, not how: ``TradingEngine.handle``
+sends it to its handler (``engine/handlers/``). ``Command[R]`` names what the handler returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, Literal, TypeVar
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+
+from engine.config import AgentConfig
+from engine.intent import TradeIntent
+from engine.ports import VenueReport
+from engine.settlement import Settlement
+from engine.values import TradingState
+
+R = TypeVar("R")
+
+
+class Command(Generic[R]):
+    """A request to the engine whose handler returns an ``R``."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What happened to a submitted intent: taken in, or a redelivery of one already taken."""
+
+    intent_id: str
+    status: Literal["received", "duplicate"]
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What a start-up finished: how far each feed had been read, what reconciliation did
+    (action -> orders), and how many received intents were decided."""
+
+    feed_positions: dict[str, int]
+    reconciled: dict[str, int]
+    decided: int
+
+
+# -- intake ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubmitIntent(Command[Receipt]):
+    """Take an intent in and, if new, decide it (one step, with ``tracking``), then send its
+    orders."""
+
+    intent: TradeIntent
+    feed: str
+    line_no: int = 0
+    tracking: Tracking | None = None
+
+
+@dataclass(frozen=True)
+class ReceiveIntent(Command[Receipt]):
+    """Record an intent durably (a known intent id is recorded as redelivered)."""
+
+    intent: TradeIntent
+    feed: str
+    line_no: int = 0
+
+
+@dataclass(frozen=True)
+class RecordUnreadableInput(Command[None]):
+    """Record an input record that could not be read (``Feed.InputDenied``)."""
+
+    feed: str
+    line_no: int
+    reason: str
+    digest: str
+
+
+# -- deciding -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecideIntent(Command[list[UUID]]):
+    """Give a received intent its verdict; answers the orders written ahead."""
+
+    intent: TradeIntent
+
+
+@dataclass(frozen=True)
+class DecidePending(Command[list[UUID]]):
+    """Decide an intent received without a verdict (after a restart), by its intent id."""
+
+    intent_id: str
+
+
+# -- execution and venue answers ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExecuteOrder(Command[None]):
+    """Send a written-ahead order to its venue and record the answer."""
+
+    order_id: UUID
+
+
+@dataclass(frozen=True)
+class DenyOrder(Command[None]):
+    """Refuse to send an order (no adapter for its venue, or the adapter refused it before
+    sending): ``Order.OrderDenied``, and its commitment is released."""
+
+    order_id: UUID
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class RecordUncertain(Command[None]):
+    """Record a venue call whose outcome is unknown (timeout, connection error, 5xx)."""
+
+    order_id: UUID
+    error: str
+
+
+@dataclass(frozen=True)
+class ApplyVenueReport(Command[None]):
+    """Record what a venue says of an order: acceptance or rejection, fills, closure."""
+
+    report: VenueReport
+
+
+@dataclass(frozen=True)
+class PollVenue(Command[int]):
+    """Apply the reports a venue has for us (of ``accounts`` only, when given)."""
+
+    venue: str
+    accounts: frozenset[str] | None = None
+
+
+# -- reconciliation and recovery ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReconcileOrder(Command[str]):
+    """Ask an order's venue what it knows and act on it; answers what was done."""
+
+    order_id: UUID
+
+
+@dataclass(frozen=True)
+class ReconcileOpenOrders(Command[dict[str, int]]):
+    """Reconcile every order not yet terminal; answers action -> orders."""
+
+
+@dataclass(frozen=True)
+class ExpireOrder(Command[None]):
+    """End an order that will not trade further, and free what it had committed."""
+
+    order_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True)
+class Recover(Command[Recovery]):
+    """Finish what a crash left: reconcile open orders, decide undecided intents."""
+
+
+# -- settlement and administration ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SettleMarket(Command[Settlement]):
+    """Settle every position held in a resolved market."""
+
+    venue: str
+    market_id: str
+    winning_token_id: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RegisterAgents(Command[None]):
+    """Register new agents and record changed rules of known ones (``AgentConfigChanged``)."""
+
+    configs: tuple[AgentConfig, ...]
+
+
+@dataclass(frozen=True)
+class SetTradingState(Command[bool]):
+    """Activate, reduce or halt an agent; answers whether its state changed."""
+
+    name: str
+    state: TradingState
+    reason: str

@@ -1,0 +1,40 @@
+"""The engine's handlers, one module per job, and the table that routes each command to its
+handler. A routed step is saved in one transaction (``engine.unit_of_work``); the routes that
+are not steps compose steps of their own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine import commands as c
+from engine.handlers import (
+    admin,
+    deciding,
+    execution,
+    intake,
+    reconciliation,
+    recovery,
+    settlement,
+    venue_reports,
+)
+from engine.handlers.context import Route
+
+ROUTES: dict[type[Any], Route] = {
+    c.SubmitIntent: Route(intake.submit, step=False),
+    c.ReceiveIntent: Route(intake.receive),
+    c.RecordUnreadableInput: Route(intake.record_unreadable_input),
+    c.DecideIntent: Route(deciding.decide_intent),
+    c.DecidePending: Route(deciding.decide_pending),
+    c.ExecuteOrder: Route(execution.execute),
+    c.DenyOrder: Route(execution.deny),
+    c.RecordUncertain: Route(execution.record_uncertain),
+    c.ApplyVenueReport: Route(venue_reports.apply_report),
+    c.PollVenue: Route(venue_reports.poll, step=False),
+    c.ReconcileOrder: Route(reconciliation.reconcile),
+    c.ReconcileOpenOrders: Route(reconciliation.reconcile_open_orders, step=False),
+    c.ExpireOrder: Route(reconciliation.expire),
+    c.Recover: Route(recovery.recover, step=False),
+    c.SettleMarket: Route(settlement.settle),
+    c.RegisterAgents: Route(admin.register_agents),
+    c.SetTradingState: Route(admin.set_trading_state),
+}

@@ -1,0 +1,26 @@
+"""Recovery at start-up: reconcile every order the log shows not terminal (oldest first), then
+decide the intents received without a verdict and send their orders."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from engine.commands import DecidePending, ExecuteOrder, Recover, Recovery
+from engine.handlers.context import EngineContext
+from engine.handlers.reconciliation import reconcile_one
+from engine.recovery import find_pending_work
+
+
+def recover(ctx: EngineContext, _: Recover) -> Recovery:
+    """Finish what a crash left (see ``engine.recovery`` for how it is found)."""
+    work = find_pending_work(ctx.app)
+    ctx.open_orders.clear()
+    ctx.open_orders.update(work.open_orders)
+    oldest_first = sorted(work.open_orders, key=lambda o: (work.open_orders[o], o))
+    actions = Counter(reconcile_one(ctx, order_id) for order_id in oldest_first)
+    decided = 0
+    for intent_id in work.undecided.values():
+        for order_id in ctx.handle(DecidePending(intent_id)):
+            ctx.handle(ExecuteOrder(order_id))
+        decided += 1
+    return Recovery(dict(work.feed_positions), dict(actions), decided)
