@@ -19,7 +19,7 @@ from adapters.limitless.factory import build_limitless
 from adapters.limitless.ratelimit import TokenLimiter
 from adapters.limitless.spec import SPEC
 from adapters.limitless.venue import LimitlessVenue
-from engine.ports import OrderRequest, VenueUncertainError
+from engine.ports import OrderRequest, VenueRequestDenied, VenueUncertainError
 from engine.values import OrderType, Side
 from tests.fake_limitless import FakeLimitless
 from tests.fake_limitless.state import Market
@@ -65,9 +65,9 @@ def order(cid: str, price: str, size: str, *, token: str = YES, side: Side = Sid
 def test_a_closed_market_is_denied_before_any_order(fake: FakeLimitless, tmp_path: Path) -> None:
     fake.markets[SLUG].status = "RESOLVED"
     venue = venue_on(fake, tmp_path)
-    report = venue.submit(order("c-1", "0.505", "10"))
-    assert not report.accepted
-    assert report.reject_code == "MARKET_CLOSED"
+    with pytest.raises(VenueRequestDenied) as denied:
+        venue.submit(order("c-1", "0.505", "10"))
+    assert denied.value.code == "MARKET_CLOSED"
     assert fake.calls[("POST", "/orders")] == 0
     book = venue.market_data.book("limitless", YES)
     assert book is not None
@@ -143,10 +143,14 @@ def test_an_order_off_the_tick_or_a_fok_never_reaches_the_venue(
     fake: FakeLimitless, tmp_path: Path
 ) -> None:
     venue = venue_on(fake, tmp_path)
-    assert venue.submit(order("c-t", "0.5055", "10")).reject_code == "INVALID_PRICE"
-    assert venue.submit(order("c-s", "0.505", "1.0001")).reject_code == "INVALID_SIZE"
-    fok = venue.submit(order("c-f", "0.505", "10", order_type=OrderType.FOK))
-    assert fok.reject_code == "ORDER_TYPE_UNSUPPORTED"
+    for request, code in (
+        (order("c-t", "0.5055", "10"), "INVALID_PRICE"),
+        (order("c-s", "0.505", "1.0001"), "INVALID_SIZE"),
+        (order("c-f", "0.505", "10", order_type=OrderType.FOK), "ORDER_TYPE_UNSUPPORTED"),
+    ):
+        with pytest.raises(VenueRequestDenied) as denied:
+            venue.submit(request)
+        assert denied.value.code == code
     assert fake.calls[("POST", "/orders")] == 0
 
 
@@ -167,9 +171,9 @@ def test_a_wrong_secret_is_refused_and_no_order_is_sent(
 ) -> None:
     wrong = base64.b64encode(b"a-wrong-secret").decode()
     venue = venue_on(fake, tmp_path, LIMITLESS_API_SECRET=wrong)
-    report = venue.submit(order("c-401", "0.505", "10"))
-    assert not report.accepted
-    assert "401" in report.reject_message
+    with pytest.raises(VenueRequestDenied) as denied:
+        venue.submit(order("c-401", "0.505", "10"))
+    assert "401" in denied.value.detail
     assert fake.auth_failures
     assert fake.received == []
 

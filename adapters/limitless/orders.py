@@ -7,7 +7,7 @@ exchange contract as ``verifyingContract``, and the ``POST /orders`` body around
   grid). ``price`` rides beside the signed order, unsigned, as the venue asks.
 - Limitless's FOK is a market order by amount (``takerAmount`` 1, no limit price), which
   cannot promise Tape's FOK (all of ``size`` at ``price`` or better, or nothing): a Tape FOK is
-  refused before sending (``ORDER_TYPE_UNSUPPORTED``).
+  denied before sending (``VenueRequestDenied`` ``ORDER_TYPE_UNSUPPORTED``).
 - ``salt`` is derived from the client order id, so a journaled order signs to the same bytes.
 - ``feeRateBps`` is the profile's rate, 0 on a market whose fee module is COLLATERAL.
 """
@@ -27,7 +27,7 @@ from adapters.ctf.eip712 import (
 )
 from adapters.limitless.journal import JournalEntry
 from adapters.limitless.parsers import SHARE_STEP, MarketInfo
-from engine.ports import OrderRequest
+from engine.ports import OrderRequest, VenueRequestDenied
 from engine.secrets import Secret
 from engine.values import OrderType, Side, dec_str
 
@@ -35,15 +35,6 @@ DOMAIN_NAME = "Limitless CTF Exchange"
 DOMAIN_VERSION = "1"
 EOA = 0
 MAX_CLIENT_ORDER_ID = 128
-
-
-class NotSentError(Exception):
-    """An order refused before it was sent (a local, proven no) and its code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def salt_of(client_order_id: str) -> int:
@@ -55,18 +46,19 @@ def salt_of(client_order_id: str) -> int:
 def journal_entry(
     request: OrderRequest, market: MarketInfo, *, fee_rate_bps: int, owner_id: int
 ) -> JournalEntry:
-    """Check an order against its market and grid; its journal line. Raises NotSentError."""
+    """Check an order against its market and grid; its journal line. Raises
+    VenueRequestDenied (our no: nothing is sent)."""
     cid = request.client_order_id
     if len(cid) > MAX_CLIENT_ORDER_ID:
-        raise NotSentError("INVALID_CLIENT_ORDER_ID", "client order id over 128 characters")
+        raise VenueRequestDenied("INVALID_CLIENT_ORDER_ID", "client order id over 128 characters")
     if market.closed_reason:
-        raise NotSentError("MARKET_CLOSED", market.closed_reason)
+        raise VenueRequestDenied("MARKET_CLOSED", market.closed_reason)
     if request.token_id not in market.position_ids:
-        raise NotSentError(
+        raise VenueRequestDenied(
             "UNKNOWN_TOKEN", f"token {request.token_id} is not an outcome of {market.slug}"
         )
     if request.order_type is OrderType.FOK:
-        raise NotSentError(
+        raise VenueRequestDenied(
             "ORDER_TYPE_UNSUPPORTED",
             "Limitless's FOK is a market order without a limit price; use FAK or GTC",
         )
@@ -75,9 +67,9 @@ def journal_entry(
         check_size(request.size, SHARE_STEP)
         amounts = limit_amounts(request.side, request.price, request.size)
     except GridError as error:
-        raise NotSentError(error.code, error.message) from None
+        raise VenueRequestDenied(error.code, error.message) from None
     if market.min_size and request.size < market.min_size:
-        raise NotSentError(
+        raise VenueRequestDenied(
             "ORDER_SIZE_BELOW_MIN",
             f"size {dec_str(request.size)} is below the minimum {dec_str(market.min_size)}",
         )

@@ -1,6 +1,6 @@
 """The Limitless venue, as ``engine.ports.VenuePort``.
 
-``submit`` reads the market (closed markets are refused here, before any order), sizes and
+``submit`` reads the market (closed markets are denied here, ``VenueRequestDenied``), sizes and
 signs the order for the market's own exchange contract (:mod:`.orders`), journals it
 (:mod:`.journal`) and only then POSTs it with the order's ``clientOrderId``:
 
@@ -32,9 +32,9 @@ from adapters.limitless.errors import DUPLICATE, REJECTING, rejection_code
 from adapters.limitless.fills import OrderState, parse_order
 from adapters.limitless.journal import JournalEntry, OrderJournal
 from adapters.limitless.market_data import LimitlessMarketData
-from adapters.limitless.orders import NotSentError, journal_entry, order_body
+from adapters.limitless.orders import journal_entry, order_body
 from adapters.limitless.parsers import VENUE, ParseError
-from engine.ports import OrderRequest, VenueReport, VenueUncertainError
+from engine.ports import OrderRequest, VenueReport, VenueRequestDenied, VenueUncertainError
 from engine.secrets import Secret
 
 log = logging.getLogger(__name__)
@@ -98,34 +98,32 @@ class LimitlessVenue:
 
     def submit(self, request: OrderRequest, *, at: datetime | None = None) -> VenueReport:
         """Check, sign, journal, then POST one order (``at`` is ignored: a live venue trades
-        now). Raises VenueUncertainError when the outcome is unknown."""
-        cid = request.client_order_id
-        known = self.journal.get(cid)
+        now). Raises VenueRequestDenied when we refuse it before sending (closed market, off
+        the grid, FOK, market data unreadable), VenueUncertainError when the outcome is
+        unknown."""
+        known = self.journal.get(request.client_order_id)
         if known is not None:
             return self._resubmit(known)
-        try:
-            entry = self._prepare(request)
-        except NotSentError as error:
-            log.info("limitless order %s not sent: %s %s", cid, error.code, error.message)
-            return rejected(cid, error.code, error.message)
-        return self._post(entry)
+        return self._post(self._prepare(request))
 
     def _prepare(self, request: OrderRequest) -> JournalEntry:
         try:
             slug = request.market_id or self.market_data.slug_of(request.token_id)
             if not slug:
-                raise NotSentError(
+                raise VenueRequestDenied(
                     "MARKET_NOT_FOUND", f"no Limitless market holds token {request.token_id}"
                 )
             market = self.market_data.market(slug)
             owner_id, fee_rate_bps = self.profile()
         except (LimitlessError, ParseError) as error:
-            raise NotSentError("MARKET_DATA_UNAVAILABLE", f"order not sent: {error}") from None
+            raise VenueRequestDenied(
+                "MARKET_DATA_UNAVAILABLE", f"order not sent: {error}"
+            ) from None
         entry = journal_entry(request, market, fee_rate_bps=fee_rate_bps, owner_id=owner_id)
         try:
             self.journal.record(entry)  # written down before the venue hears of it
         except OSError as error:
-            raise NotSentError(
+            raise VenueRequestDenied(
                 "JOURNAL_UNWRITABLE", f"order not sent: the order journal: {error.strerror}"
             ) from None
         return entry

@@ -45,7 +45,7 @@ class LimitlessOnFake:
     """The real Limitless adapter on the fake Limitless API."""
 
     token = YES
-    supports = Supports(stalled_answers=True, provisional_fills=True)
+    supports = Supports(stalled_answers=True, provisional_fills=True, fok=False)
     durable = True
     fee_rate = D(0)  # the fake's markets charge no fee
 
@@ -61,6 +61,10 @@ class LimitlessOnFake:
     def stall_next_submit(self) -> None:
         """The fake takes the next order, then answers after the client's timeout."""
         self.fake.fault("POST", "/orders", delay_s=1.0)
+
+    def refuse_next_submit(self) -> None:
+        """The venue refuses the next order (as it would one it cannot fund)."""
+        self.fake.fault("POST", "/orders", status=400)
 
     def fill_resting(self, report: VenueReport, size: Decimal) -> None:
         """Another trader takes ``size`` of our resting order."""
