@@ -49,4 +49,5 @@ SPEC = VenueSpec(
     ),
     build=build,
     health=limitless_health,
+    public_books=public_books,
 )

@@ -99,6 +99,11 @@ def no_health(environ: Mapping[str, str], **probes: Any) -> Iterable[HealthLine]
     return ()
 
 
+def no_public_books(environ: Mapping[str, str]) -> MarketData | None:
+    """A venue without a keyless live book."""
+    return None
+
+
 @dataclass(frozen=True)
 class VenueSpec:
     """Everything Tape needs to know about a venue, in one place.
@@ -113,6 +118,8 @@ class VenueSpec:
     - ``health(environ, **probes)``: its checks, as lines (``probes`` replace network
       clients in tests).
     - ``simulator``: it stands in for the other venues (paper) and is no market of its own.
+    - ``public_books(environ)``: its live public books, no key needed (paper trading on the
+      venue's live book), or None.
     """
 
     name: str
@@ -124,6 +131,7 @@ class VenueSpec:
     durable: bool = True
     health: Callable[..., Iterable[HealthLine]] = no_health
     simulator: bool = False
+    public_books: Callable[[Mapping[str, str]], MarketData | None] = no_public_books
     notes: tuple[str, ...] = field(default=())
 
     def key_in(self, environ: Mapping[str, str]) -> str | None:
