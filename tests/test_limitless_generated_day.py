@@ -28,7 +28,7 @@ from adapters.config_file import TapeConfig, load_config
 from adapters.ctf.eip712 import ORDER_V1_FIELDS, order_typed_data, recover_signer
 from adapters.day_runner import DayRunner
 from adapters.dayfile import BadLine, BookRecord, DayRecord, read_day
-from adapters.limitless import factory
+from adapters.limitless import client
 from adapters.limitless.ratelimit import TokenLimiter
 from adapters.limitless.venue import LimitlessVenue
 from adapters.sample_day.agents import DEMO_CONFIG_TOML
@@ -144,7 +144,8 @@ def test_a_generated_day_trades_live_on_the_fake_once_per_order_across_a_crash(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(factory, "TokenLimiter", lambda: TokenLimiter(spacing_s=0.0))
+    # the real limiter, without the 300 ms spacing (test_limitless_venue checks it)
+    monkeypatch.setattr(client, "TokenLimiter", lambda: TokenLimiter(spacing_s=0.0))
     environ = fake_environ(fake, tmp_path) | {
         "TAPE_HOME": str(tmp_path / "home"),
         "LIMITLESS_TIMEOUT_S": "5",
