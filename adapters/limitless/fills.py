@@ -83,14 +83,23 @@ def _matches(raw: dict[str, Any]) -> list[Any]:
     return []
 
 
+def _micro(value: Any, what: str) -> Decimal:
+    number = dec(value, what)
+    if number != number.to_integral_value() or number < 0:
+        raise ParseError(f"{what}: not a whole, non-negative number of micro-units")
+    return from_micro(int(number))
+
+
 def _fill(match: Any, *, price: Decimal, settlement: str) -> Fill:
-    if not isinstance(match, dict) or not match.get("id"):
+    if not isinstance(match, dict) or not isinstance(match.get("id"), str | int) or not match["id"]:
         raise ParseError("a match without an id")
-    size = from_micro(int(dec(match.get("matchedSize"), "matchedSize")))
+    size = _micro(match.get("matchedSize"), "matchedSize")
     at = dec(match["price"], "match price") if match.get("price") is not None else price
-    fee = from_micro(int(dec(match.get("usdFee", 0), "usdFee")))
-    fee += (from_micro(int(dec(match.get("contractsFee", 0), "contractsFee"))) * at).quantize(UNIT)
-    status = str(match.get("settlementStatus") or settlement or "MATCHED").upper()
+    if not 0 < at < 1 or size <= 0:
+        raise ParseError(f"match {match['id']}: price {at} or size {size} out of range")
+    fee = _micro(match.get("usdFee", 0), "usdFee")
+    fee += (_micro(match.get("contractsFee", 0), "contractsFee") * at).quantize(UNIT)
+    status = str(match.get("settlementStatus") or settlement or "MATCHED").upper()[:40]
     return Fill(str(match["id"]), at, size, fee, status)
 
 
@@ -104,7 +113,9 @@ def parse_order(raw: Any, *, price: Decimal) -> OrderState:
     if not isinstance(execution, dict):
         execution = {}
     settlement = str(execution.get("settlementStatus") or "")
-    state = OrderState(str(order.get("id") or ""), str(order.get("status") or "").upper())
+    state = OrderState(
+        str(order.get("id") or "")[:200], str(order.get("status") or "").upper()[:40]
+    )
     for match in _matches(raw) or _matches(order):
         fill = _fill(match, price=price, settlement=settlement)
         state.fills[fill.fill_id] = fill

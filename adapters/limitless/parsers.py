@@ -18,6 +18,7 @@ from engine.values import Book, Level
 VENUE = "limitless"
 TICK = Decimal("0.001")
 SHARE_STEP = Decimal("0.001")  # a 0.001 tick keeps price x shares within 6 decimals
+D0 = Decimal(0)
 CLOSED_STATUSES = frozenset({"RESOLVED", "CLOSED", "EXPIRED", "CANCELLED", "CANCELED", "PAUSED"})
 
 
@@ -58,43 +59,61 @@ class MarketInfo:
         return (self.yes, self.no)
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _micro_shares(value: Any, what: str) -> Decimal:
+    number = dec(value, what)
+    if number != number.to_integral_value():
+        raise ParseError(f"{what}: not a whole number of micro-units")
+    return from_micro(int(number))
+
+
 def parse_market(raw: Any, *, now_ms: int) -> MarketInfo:
     """A ``GET /markets/{slug}`` answer."""
     if not isinstance(raw, dict):
         raise ParseError("market: not an object")
-    slug = str(raw.get("slug") or "")
-    venue = raw.get("venue") or {}
-    exchange = venue.get("exchange") if isinstance(venue, dict) else None
-    positions = raw.get("positionIds") or []
-    tokens = raw.get("tokens") or {}
-    yes = str(tokens.get("yes") or (positions[0] if len(positions) > 0 else ""))
-    no = str(tokens.get("no") or (positions[1] if len(positions) > 1 else ""))
-    if not slug or not yes or not no:
-        raise ParseError(f"market {slug or '?'}: no slug or position ids")
-    settings = raw.get("settings") or {}
-    tick = dec(settings["priceTick"], "priceTick") if settings.get("priceTick") else TICK
-    min_size = (
-        from_micro(int(dec(settings["minSize"], "minSize")))
-        if settings.get("minSize")
-        else Decimal(0)
+    slug = raw.get("slug")
+    venue, tokens, settings = (
+        _obj(raw.get("venue")),
+        _obj(raw.get("tokens")),
+        _obj(raw.get("settings")),
     )
+    positions = raw.get("positionIds")
+    positions = positions if isinstance(positions, list) else []
+    yes = tokens.get("yes") or (positions[0] if len(positions) > 0 else None)
+    no = tokens.get("no") or (positions[1] if len(positions) > 1 else None)
+    if (
+        not isinstance(slug, str)
+        or not slug
+        or not isinstance(yes, str | int)
+        or not isinstance(no, str | int)
+    ):
+        raise ParseError(f"market {slug!r:.60}: no slug or position ids")
+    exchange = venue.get("exchange")
+    adapter = venue.get("adapter")
+    tick = dec(settings["priceTick"], "priceTick") if settings.get("priceTick") else TICK
+    if not D0 < tick < 1:
+        raise ParseError(f"market {slug}: tick {tick} outside (0, 1)")
+    minimum = settings.get("minSize")
     return MarketInfo(
         slug=slug,
-        exchange=str(exchange or ""),
-        adapter=str(venue.get("adapter"))
-        if isinstance(venue, dict) and venue.get("adapter")
-        else None,
-        yes=yes,
-        no=no,
+        exchange=exchange if isinstance(exchange, str) else "",
+        adapter=adapter if isinstance(adapter, str) and adapter else None,
+        yes=str(yes),
+        no=str(no),
         tick_size=tick,
-        min_size=min_size,
-        collateral_fee=isinstance(venue, dict) and venue.get("feeModuleType") == "COLLATERAL",
-        closed_reason=_closed_reason(raw, has_exchange=bool(exchange), now_ms=now_ms),
+        min_size=_micro_shares(minimum, "minSize") if minimum else D0,
+        collateral_fee=venue.get("feeModuleType") == "COLLATERAL",
+        closed_reason=_closed_reason(
+            raw, has_exchange=isinstance(exchange, str) and bool(exchange), now_ms=now_ms
+        ),
     )
 
 
 def _closed_reason(raw: dict[str, Any], *, has_exchange: bool, now_ms: int) -> str:
-    slug, status = raw.get("slug"), str(raw.get("status") or "").upper()
+    slug, status = raw.get("slug"), str(raw.get("status") or "").upper()[:40]
     if status in CLOSED_STATUSES:
         return f"limitless market {slug} is {status}"
     if raw.get("winningOutcomeIndex") is not None:
@@ -116,9 +135,12 @@ def _levels(raw: Any, what: str) -> list[tuple[Decimal, Decimal]]:
     for entry in raw:
         if not isinstance(entry, dict):
             raise ParseError(f"orderbook {what}: a level is not an object")
-        size = from_micro(int(dec(entry.get("size"), f"{what} size")))
+        size = _micro_shares(entry.get("size"), f"{what} size")
+        price = dec(entry.get("price"), f"{what} price")
+        if not D0 < price < 1:
+            raise ParseError(f"orderbook {what}: price {price} outside (0, 1)")
         if size > 0:
-            levels.append((dec(entry.get("price"), f"{what} price"), size))
+            levels.append((price, size))
     return levels
 
 
@@ -135,7 +157,7 @@ def parse_book(raw: Any, market: MarketInfo, token_id: str, *, at: datetime) -> 
     asks.sort(key=lambda level: level[0])
     min_size = market.min_size
     if raw.get("minSize"):
-        min_size = from_micro(int(dec(raw["minSize"], "minSize")))
+        min_size = _micro_shares(raw["minSize"], "minSize")
     return Book(
         venue=VENUE,
         token_id=token_id,
