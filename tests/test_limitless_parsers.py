@@ -27,7 +27,8 @@ json_values = st.recursive(
 )
 keys = st.sampled_from([
     "slug", "venue", "positionIds", "tokens", "settings", "status", "tradeType",
-    "expirationTimestamp", "winningOutcomeIndex", "bids", "asks", "minSize", "order", "execution", "makerMatches", "id",
+    "expirationTimestamp", "winningOutcomeIndex", "bids", "asks", "minSize", "order",
+    "execution", "makerMatches", "id",
     "matchedSize", "price", "settlementStatus", "usdFee", "contractsFee", "exchange", "priceTick",
 ])  # fmt: skip
 shaped = st.dictionaries(keys, json_values, max_size=8)
