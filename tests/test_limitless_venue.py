@@ -215,6 +215,7 @@ def test_bad_configuration_names_the_variable_and_never_the_value(tmp_path: Path
 def test_without_keys_the_live_public_book_is_read(fake: FakeLimitless) -> None:
     assert SPEC.build is not None
     assert SPEC.build({"LIMITLESS_API_URL": fake.url}) is None
+    assert SPEC.public_books is not None
     books = SPEC.public_books({"LIMITLESS_API_URL": fake.url})
     assert books is not None
     book = books.book("limitless", YES)
