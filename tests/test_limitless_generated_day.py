@@ -204,3 +204,8 @@ def test_a_generated_day_trades_live_on_the_fake_once_per_order_across_a_crash(
     server = {token: size for (owner, token), size in fake.holdings.items() if owner == ADDRESS}
     assert {t: s for t, s in held.items() if s} == {t: s for t, s in server.items() if s}
     assert fake.auth_failures == []
+    stored = b"".join(
+        p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".toml"
+    )
+    for name in ("LIMITLESS_PRIVATE_KEY", "LIMITLESS_API_SECRET"):  # never in the store or journal
+        assert environ[name].removeprefix("0x").encode() not in stored
