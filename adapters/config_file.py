@@ -5,7 +5,6 @@ Secrets never live here: venue keys come from the environment or an encrypted ke
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,9 +35,10 @@ class TapeConfig:
     source: str
 
 
-def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> TapeConfig:
-    """The file given, else ``$TAPE_CONFIG``, else ``./tape.toml``, else the environment."""
-    env = os.environ if environ is None else environ
+def load_config(path: Path | None, environ: Mapping[str, str]) -> TapeConfig:
+    """The file given, else ``$TAPE_CONFIG``, else ``./tape.toml``, else the copy-trading
+    variables of ``environ`` (``Settings.tape_config`` passes the process's)."""
+    env = environ
     chosen = path or (Path(env[CONFIG_ENV]) if env.get(CONFIG_ENV) else None)
     if chosen is None and DEFAULT_CONFIG.is_file():
         chosen = DEFAULT_CONFIG

@@ -1,12 +1,13 @@
-"""Storage wiring: which event store the application uses, from the environment.
+"""Storage wiring: which event store the application uses.
 
 SQLite files under ``$TAPE_HOME`` (default ``./.tape/``) unless ``TAPE_DATABASE_URL`` names a
-PostgreSQL database (``postgresql://user:password@host:port/dbname``).
+PostgreSQL database (``postgresql://user:password@host:port/dbname``). The variables are read
+by ``adapters/settings.py``; this module only turns their values into a :class:`Storage`.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -25,21 +26,27 @@ class Storage:
     env: dict[str, str]
 
 
-def tape_home(environ: dict[str, str] | None = None) -> Path:
-    """The folder for Tape's files."""
-    source = os.environ if environ is None else environ
-    return Path(source.get("TAPE_HOME") or ".tape")
+def tape_home(environ: Mapping[str, str]) -> Path:
+    """The folder for Tape's files that a mapping of variables names (default ``.tape``)."""
+    return Path(environ.get("TAPE_HOME") or ".tape")
 
 
-def storage_from_env(environ: dict[str, str] | None = None, *, app_name: str = "tape") -> Storage:
-    """The store the environment asks for."""
-    source = dict(os.environ if environ is None else environ)
-    url = source.get("TAPE_DATABASE_URL", "").strip()
+def storage_at(url: str, *, schema: str, home: Path, app_name: str = "tape") -> Storage:
+    """PostgreSQL when ``url`` is set, else a SQLite file in ``home`` (made when missing)."""
     if url:
-        return postgres_storage(url, schema=source.get("TAPE_DATABASE_SCHEMA", ""))
-    home = tape_home(source)
+        return postgres_storage(url, schema=schema)
     home.mkdir(parents=True, exist_ok=True)
     return sqlite_storage(home / f"{app_name}.db")
+
+
+def storage_from_env(environ: Mapping[str, str], *, app_name: str = "tape") -> Storage:
+    """The store a mapping of TAPE_* variables asks for (``Settings.storage`` for a process)."""
+    return storage_at(
+        environ.get("TAPE_DATABASE_URL", "").strip(),
+        schema=environ.get("TAPE_DATABASE_SCHEMA", ""),
+        home=tape_home(environ),
+        app_name=app_name,
+    )
 
 
 def sqlite_storage(path: Path) -> Storage:

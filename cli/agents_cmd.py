@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
-from adapters.config_file import load_config
+from adapters.bootstrap import build, live_clock, open_app
+from adapters.settings import Settings
+from cli.context import pass_settings
 from cli.errors import TapeUsageError
 from cli.render import table, to_json
-from cli.wiring import build, live_clock, open_app
 from engine.agents import Agent
 from engine.ids import agent_uuid
 from engine.values import TradingState
@@ -23,9 +24,10 @@ def agents() -> None:
 
 @agents.command("list")
 @click.option("--json", "as_json", is_flag=True)
-def list_agents(as_json: bool) -> None:
+@pass_settings
+def list_agents(settings: Settings, as_json: bool) -> None:
     """Every registered agent with its state and risk book."""
-    app, _ = open_app()
+    app, _ = open_app(settings)
     ids = [e.originator_id for _, e in read_log(app) if isinstance(e, Agent.AgentRegistered)]
     rows = []
     for agent_id in ids:
@@ -59,16 +61,17 @@ def list_agents(as_json: bool) -> None:
 
 @agents.command("add")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None)
-def add_agents(config_path: Path | None) -> None:
+@pass_settings
+def add_agents(settings: Settings, config_path: Path | None) -> None:
     """Register the configuration's agents (and record changed rules of known ones)."""
-    config = load_config(config_path)
-    tape = build(config, clock=live_clock())
+    config = settings.with_config(config_path).tape_config()
+    tape = build(settings, config, clock=live_clock())
     tape.engine.register_agents(config.agents)
     click.echo(f"agents from {config.source}: {', '.join(a.name for a in config.agents)}")
 
 
-def _switch(name: str, state: TradingState, reason: str) -> None:
-    app, _ = open_app()
+def _switch(settings: Settings, name: str, state: TradingState, reason: str) -> None:
+    app, _ = open_app(settings)
     agent = app.get_or_none(agent_uuid(name))
     if agent is None:
         raise TapeUsageError(f"no agent named {name!r}")
@@ -82,22 +85,25 @@ def _switch(name: str, state: TradingState, reason: str) -> None:
 @agents.command("activate")
 @click.argument("name")
 @click.option("--reason", default="activated by the operator")
-def activate(name: str, reason: str) -> None:
+@pass_settings
+def activate(settings: Settings, name: str, reason: str) -> None:
     """Let an agent trade again (also resets a tripped circuit breaker)."""
-    _switch(name, TradingState.ACTIVE, reason)
+    _switch(settings, name, TradingState.ACTIVE, reason)
 
 
 @agents.command("reduce")
 @click.argument("name")
 @click.option("--reason", default="reduce-only set by the operator")
-def reduce(name: str, reason: str) -> None:
+@pass_settings
+def reduce(settings: Settings, name: str, reason: str) -> None:
     """Let an agent only reduce its positions."""
-    _switch(name, TradingState.REDUCING, reason)
+    _switch(settings, name, TradingState.REDUCING, reason)
 
 
 @agents.command("halt")
 @click.argument("name")
 @click.option("--reason", default="halted by the operator")
-def halt(name: str, reason: str) -> None:
+@pass_settings
+def halt(settings: Settings, name: str, reason: str) -> None:
     """Stop an agent from placing anything."""
-    _switch(name, TradingState.HALTED, reason)
+    _switch(settings, name, TradingState.HALTED, reason)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tomllib
 
 import click
 
+from adapters.bootstrap import build, day_clock
 from adapters.config_file import config_from_toml
 from adapters.sample_day.agents import DEMO_CONFIG_TOML
 from adapters.sample_day.day import write_day
-from adapters.storage import tape_home
+from adapters.settings import Settings
+from cli.context import pass_settings
 from cli.errors import TapeUsageError
 from cli.run_cmd import run_day, summary
-from cli.wiring import build, day_clock
 
 DEMO_SEED = 7
 DEMO_INTENTS = 300
@@ -29,11 +29,12 @@ DEMO_INTENTS = 300
     help="How many intents the sample day has.",
 )
 @click.option("--seed", default=DEMO_SEED, show_default=True, help="The sample day's seed.")
-def demo(intent_count: int, seed: int) -> None:
+@pass_settings
+def demo(settings: Settings, intent_count: int, seed: int) -> None:
     """Run a bundled sample trading day on the paper venue and print what happened."""
-    if os.environ.get("TAPE_DATABASE_URL"):
+    if settings.database_url is not None:
         raise TapeUsageError("tape demo runs on the embedded SQLite store: unset TAPE_DATABASE_URL")
-    home = tape_home()
+    home = settings.home
     marker = home / ".demo"
     if home.exists() and any(home.iterdir()) and not marker.exists():
         raise TapeUsageError(
@@ -48,6 +49,6 @@ def demo(intent_count: int, seed: int) -> None:
     config_path = home / "demo.toml"
     config_path.write_text(DEMO_CONFIG_TOML, encoding="utf-8")
     config = config_from_toml(tomllib.loads(DEMO_CONFIG_TOML), source=str(config_path))
-    tape = build(config, clock=day_clock())
+    tape = build(settings, config, clock=day_clock())
     result = run_day(tape, config, day)
     click.echo(summary(tape, result, f"the sample day {day} (seed {seed}) with {config_path}"))

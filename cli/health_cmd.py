@@ -16,9 +16,11 @@ from typing import Any
 import click
 
 from adapters.credentials import venue_mode
+from adapters.settings import Settings
 from adapters.storage import StorageConfigError, storage_from_env
 from adapters.venues.registry import venue_specs
 from adapters.venues.spec import Check
+from cli.context import pass_settings
 
 
 @dataclass
@@ -96,9 +98,10 @@ def run_health(environ: Mapping[str, str], **probes: Any) -> HealthReport:
 
 
 @click.command()
-def health() -> None:
+@pass_settings
+def health(settings: Settings) -> None:
     """Configuration, store, venue reachability, balances and allowances (exit 1 on a failure)."""
-    report = run_health(os.environ)
+    report = run_health(settings.venue_environ)
     failed = report.failed
     report.say("health: ok" if not failed else f"health: {len(failed)} check(s) failed")
     click.echo("\n".join(report.lines))

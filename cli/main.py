@@ -6,7 +6,6 @@ Errors are one line on stderr, never a traceback (``TAPE_DEBUG=1`` shows it).
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
 from typing import Any
@@ -14,26 +13,32 @@ from typing import Any
 import click
 
 from adapters.config_file import ConfigError
+from adapters.settings import Settings, SettingsError
 from adapters.storage import StorageConfigError
 from cli.agents_cmd import agents
+from cli.db_cmd import db
 from cli.demo_cmd import demo
 from cli.errors import TapeProblem, TapeUsageError
 from cli.health_cmd import health
+from cli.ingest_cmd import ingest
 from cli.monitor_cmd import monitor
 from cli.paper_cmd import paper_venue
 from cli.projections_cmd import project, projections
 from cli.read_cmd import balances, intents, orders, positions, purchases, why
 from cli.replay_cmd import export_day_command, replay
 from cli.report_cmd import report
-from cli.run_cmd import ingest, run
-from cli.scaleout_cmd import db, ingest_day, worker
+from cli.run_cmd import run
+from cli.scaleout_cmd import ingest_day, worker
 from cli.serve_cmd import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tape-engine", prog_name="tape")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Tape: an event-sourced trading engine for prediction markets."""
+    if not isinstance(ctx.obj, Settings):  # main() loads them; a test may pass its own
+        ctx.obj = Settings.load()
 
 
 for command in (
@@ -65,15 +70,17 @@ for command in (
 
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the ``tape`` console script."""
+    settings: Settings | None = None
     try:
-        return cli.main(args=argv, prog_name="tape", standalone_mode=False)
+        settings = Settings.load()
+        return cli.main(args=argv, prog_name="tape", standalone_mode=False, obj=settings)
     except click.exceptions.Abort:
         click.echo("tape: aborted", err=True)
         sys.exit(1)
     except click.ClickException as error:
         click.echo(f"tape: {error.format_message()}", err=True)
         sys.exit(2)
-    except (TapeUsageError, ConfigError, StorageConfigError) as error:
+    except (TapeUsageError, ConfigError, StorageConfigError, SettingsError) as error:
         click.echo(f"tape: {error}", err=True)
         sys.exit(2)
     except TapeProblem as problem:
@@ -82,7 +89,7 @@ def main(argv: list[str] | None = None) -> Any:
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except Exception as error:
-        if os.environ.get("TAPE_DEBUG"):
+        if settings is not None and settings.debug:
             traceback.print_exc()
         message = str(error).splitlines()[0] if str(error) else ""
         click.echo(f"tape: error: {type(error).__name__}: {message}", err=True)

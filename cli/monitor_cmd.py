@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import signal
 import sys
@@ -16,8 +15,6 @@ from types import FrameType
 import click
 
 from adapters.polymarket_data import (
-    DATA_URL_ENV,
-    DEFAULT_DATA_URL,
     Backoff,
     DataApiClient,
     FileSink,
@@ -30,13 +27,13 @@ from adapters.polymarket_data import (
     StateStore,
 )
 from adapters.polymarket_data.monitor import DEFAULT_INTERVAL_S, DEFAULT_OVERLAP_S
+from adapters.settings import TOKEN_ENV, Settings
 from adapters.stopping import StopSignal
-from adapters.storage import tape_home
+from cli.context import pass_settings
 from cli.errors import TapeUsageError
 from engine.intent import parse_utc
 
 _WALLET = re.compile(r"^0x[0-9a-fA-F]{40}$")
-TOKEN_ENV = "TAPE_API_TOKEN"  # noqa: S105 - the variable's name, not a token
 
 
 def _report(message: str) -> None:
@@ -138,7 +135,9 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
 @click.option("--backoff-base", type=float, default=0.5, hidden=True)
 @click.option("--backoff-cap", type=float, default=30.0, hidden=True)
 @click.option("--page-limit", type=click.IntRange(1, 500), default=500, hidden=True)
+@pass_settings
 def monitor(
+    settings: Settings,
     *,
     follow: str,
     out: Path | None,
@@ -174,19 +173,19 @@ def monitor(
         assert post is not None  # noqa: S101 - checked above
         sink = HttpSink(
             post,
-            token=os.environ.get(TOKEN_ENV) or None,
+            token=settings.api_token.reveal() if settings.api_token is not None else None,
             stop=stop,
             backoff=backoff,
             report=_report,
         )
-    store = StateStore(state_dir or tape_home() / "monitor")
+    store = StateStore(state_dir or settings.home / "monitor")
     try:
         store.lock()
     except StateError as error:
         raise TapeUsageError(str(error)) from None
     try:
         client = DataApiClient(
-            os.environ.get(DATA_URL_ENV) or DEFAULT_DATA_URL,
+            settings.monitor.data_url,
             backoff=backoff,
             stop=stop,
             page_limit=page_limit,

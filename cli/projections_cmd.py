@@ -3,21 +3,22 @@ the event log, or from the logs of the engine's workers (``--workers N`` or ``TA
 
 from __future__ import annotations
 
-import os
 import signal
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
 import click
 
+from adapters.bootstrap import open_named_app
+from adapters.settings import Settings
 from adapters.stopping import StopSignal
-from adapters.storage import Storage, storage_from_env
+from adapters.storage import Storage
+from cli.context import current_settings
 from cli.errors import TapeUsageError
 from cli.render import table, to_json
 from cli.scaleout_cmd import WORKERS_ENV
 from cli.scaleout_cmd import workers_option as scaleout_workers_option
-from cli.wiring import open_named_app
 from engine.application import TapeApplication
 from engine.partition import worker_app_names
 from projections.logs import LogSource, as_sources
@@ -31,7 +32,6 @@ from projections.tracking import (
     all_projections,
 )
 
-BATCH_ENV = "TAPE_PROJECTION_BATCH"
 DEFAULT_POLL_S = 0.5
 
 workers_option = scaleout_workers_option(
@@ -41,11 +41,11 @@ workers_option = scaleout_workers_option(
 
 
 def open_upstreams(
-    workers: int | None, environ: Mapping[str, str] | None = None
+    workers: int | None, settings: Settings | None = None
 ) -> tuple[list[TapeApplication], Storage]:
     """The logs the read models follow: the single application's, or with ``workers`` the N
-    worker applications' in the PostgreSQL database the environment names."""
-    storage = storage_from_env(dict(os.environ if environ is None else environ))
+    worker applications' in the PostgreSQL database the settings name."""
+    storage = (settings or current_settings()).storage()
     if workers is None:  # created when missing, as every command always has
         return [open_named_app(TapeApplication.name, storage, create=True)], storage
     if storage.kind != "postgres":
@@ -61,17 +61,12 @@ def open_projector(
     apps: LogSource | Sequence[LogSource],
     storage: Storage,
     projections: Sequence[TrackedProjection] | None = None,
+    settings: Settings | None = None,
 ) -> Projector:
     """The projections of a store over the given logs: ``projections.db`` beside a SQLite
     store, the same database for PostgreSQL. ``$TAPE_PROJECTION_BATCH`` sets how many events
     one transaction applies."""
-    text = os.environ.get(BATCH_ENV, "").strip()
-    try:
-        batch = int(text) if text else DEFAULT_BATCH
-    except ValueError:
-        raise TapeUsageError(f"{BATCH_ENV} must be a whole number, not {text!r}") from None
-    if batch < 1:
-        raise TapeUsageError(f"{BATCH_ENV} must be at least 1")
+    batch = (settings or current_settings()).projection_batch or DEFAULT_BATCH
     store = open_store(storage.kind, storage.location, storage.env)
     return Projector(apps, store, projections, batch_size=batch)
 

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import click
 
-from adapters.config_file import load_config
+from adapters.bootstrap import open_app
 from adapters.replay.counterfactual import Diff, counterfactual
 from adapters.replay.export import export_day
 from adapters.replay.verify import verify
+from adapters.settings import Settings
+from cli.context import pass_settings
 from cli.errors import TapeProblem, TapeUsageError
 from cli.render import counts, table, to_json
-from cli.wiring import open_app
 
 
 def _day(value: str | None) -> date | None:
@@ -37,15 +38,21 @@ def _day(value: str | None) -> date | None:
 @click.option("--day", default=None, help="Verify up to the end of this UTC day (YYYY-MM-DD).")
 @click.option("--agent", default=None, help="Verify only this agent's events.")
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
-def replay(
-    do_verify: bool, config_path: Path | None, day: str | None, agent: str | None, as_json: bool
+@pass_settings
+def replay(  # noqa: PLR0917 - click passes each option positionally
+    settings: Settings,
+    do_verify: bool,
+    config_path: Path | None,
+    day: str | None,
+    agent: str | None,
+    as_json: bool,
 ) -> None:
     """Prove the recorded decisions (--verify), or re-run the day under other rules (--config)."""
     if do_verify == (config_path is not None):
         raise TapeUsageError("say --verify, or --config FILE for a counterfactual")
-    app, _ = open_app()
+    app, _ = open_app(settings)
     if config_path is not None:
-        diff = counterfactual(app, load_config(config_path))
+        diff = counterfactual(app, settings.with_config(config_path).tape_config())
         click.echo(to_json(diff.to_json()) if as_json else render_diff(diff))
         return
     result = verify(app, agent=agent, until=_day(day))
@@ -106,8 +113,9 @@ def render_diff(diff: Diff) -> str:
 
 @click.command("export-day")
 @click.option("--day", default=None, help="Only the intents received on this UTC day.")
-def export_day_command(day: str | None) -> None:
+@pass_settings
+def export_day_command(settings: Settings, day: str | None) -> None:
     """Write the store's recorded inputs as a tape.day/1 file on standard output."""
-    app, _ = open_app()
+    app, _ = open_app(settings)
     for line in export_day(app, day=_day(day)):
         click.echo(line)

@@ -1,4 +1,4 @@
-"""``tape run`` and ``tape ingest``: feeding inputs to the engine."""
+"""``tape run``: a day file through the engine, and the summary of what happened."""
 
 from __future__ import annotations
 
@@ -14,26 +14,21 @@ from types import FrameType
 
 import click
 
-from adapters.clock import ManualClock
-from adapters.config_file import TapeConfig, load_config
-from adapters.day_runner import DayRunner, RunStats
-from adapters.dayfile import BadLine, DayRecord, read_day, read_intents
-from adapters.intent_tail import IntentTail, default_offset_path, ingest_following
-from adapters.scaleout.ingest import IngestLog
-from adapters.stopping import StopSignal
-from adapters.storage import tape_home
-from cli.errors import TapeUsageError
-from cli.render import counts, money
-from cli.scaleout_cmd import record_only_option
-from cli.scaleout_run import run_with_workers
-from cli.wiring import (
+from adapters.bootstrap import (
     Tape,
     build,
     day_clock,
-    live_clock,
-    open_ingest_app,
     require_postgres,
 )
+from adapters.clock import ManualClock
+from adapters.config_file import TapeConfig
+from adapters.day_runner import DayRunner, RunStats
+from adapters.dayfile import BadLine, DayRecord, read_day
+from adapters.settings import Settings
+from cli.context import pass_settings
+from cli.errors import TapeUsageError
+from cli.render import counts, money
+from cli.scaleout_run import run_with_workers
 from engine.service import Recovery
 from engine.values import Book
 from projections.digest import decision_digest
@@ -44,7 +39,8 @@ def _report(message: str) -> None:
     click.echo(f"tape: {message}", err=True)
 
 
-def _open_lines(path: Path) -> Iterator[str]:
+def open_lines(path: Path) -> Iterator[str]:
+    """The lines of a file given on the command line (a usage error when it is missing)."""
     if not path.is_file():
         raise TapeUsageError(f"{path}: no such file")
     with path.open(encoding="utf-8", errors="replace") as handle:
@@ -86,7 +82,7 @@ class GracefulStop:
 def run_day(tape: Tape, config: TapeConfig, day: Path) -> DayRun:
     """Run a day file through a wired Tape: agents registered at the day's first time, then
     whatever a crash left unfinished, then the records after the last one taken in."""
-    records: Iterator[DayRecord | BadLine] = read_day(_open_lines(day))
+    records: Iterator[DayRecord | BadLine] = read_day(open_lines(day))
     first: list[DayRecord | BadLine] = []
     for record in records:
         first.append(record)
@@ -200,7 +196,9 @@ def summary(tape: Tape, run: DayRun, source: str) -> str:
     help="Scale out on TAPE_DATABASE_URL (PostgreSQL): the day into the ingest log, then N "
     "`tape worker` processes, a `tape paper-venue` and two `tape project` processes.",
 )
-def run(
+@pass_settings
+def run(  # noqa: PLR0917 - click passes each option positionally
+    settings: Settings,
     day: Path,
     config_path: Path | None,
     paper_url: str | None,
@@ -212,7 +210,8 @@ def run(
     if workers is not None:
         click.echo(
             run_with_workers(
-                storage=require_postgres(),
+                settings,
+                storage=require_postgres(settings),
                 day=day,
                 config_path=config_path,
                 workers=workers,
@@ -220,72 +219,7 @@ def run(
             )
         )
         return
-    config = load_config(config_path)
-    tape = build(config, clock=day_clock(), paper_url=paper_url, paper_only=paper_only)
+    config = settings.with_config(config_path).tape_config()
+    tape = build(settings, config, clock=day_clock(), paper_url=paper_url, paper_only=paper_only)
     result = run_day(tape, config, day)
     click.echo(summary(tape, result, str(day)))
-
-
-@click.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None)
-@click.option(
-    "--follow",
-    is_flag=True,
-    help="Tail FILE as it grows (e.g. from tape monitor --out) until SIGINT/SIGTERM, resuming "
-    "after the last line handled (offset in $TAPE_HOME/tail).",
-)
-@record_only_option
-def ingest(file: Path, config_path: Path | None, follow: bool, workers: int | None) -> None:
-    """Take tape.intent/1 lines from FILE (one JSON object per line) into the engine."""
-    config = load_config(config_path)
-    receipts: Counter[str] = Counter()
-    if workers is not None:
-        log = IngestLog(open_ingest_app(require_postgres()), live_clock())
-        log.configure(list(config.agents))
-        engine, taken, decide = log.recorder, log.taken_in(file.name), False
-    else:
-        tape = build(config, clock=live_clock())
-        tape.engine.register_agents(config.agents)
-        engine, taken, decide = (
-            tape.engine,
-            tape.engine.recover().feed_positions.get(file.name, 0),
-            True,
-        )
-    where = "the ingest log" if workers is not None else "the engine"
-    if follow:
-        stop = StopSignal()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda _signum, _frame: stop.set())
-        tail = IntentTail(file, default_offset_path(tape_home(), file), report=_report)
-        _report(f"following {file} into {where} from line {tail.position.line_no + 1}")
-        receipts = ingest_following(
-            engine, tail, feed=file.name, stop=stop, report=_report, decide=decide
-        )
-        click.echo(f"ingested {file} (followed, stopped): {counts(receipts.items())}")
-        return
-    # Resume after the last line the store shows was taken in; a stop signal finishes the line
-    # at hand first.
-    stop = StopSignal()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda _signum, _frame: stop.set())
-    for record in read_intents(_open_lines(file)):
-        if stop.is_set():
-            _report(f"stopped after line {record.line_no - 1}; run again to resume")
-            break
-        if record.line_no <= taken:
-            receipts["already taken in"] += 1
-            continue
-        if isinstance(record, BadLine):
-            _report(record.message(file.name))
-            engine.reject_input(
-                feed=file.name, line_no=record.line_no, reason=record.reason, digest=record.digest
-            )
-            receipts["invalid"] += 1
-            continue
-        if decide:
-            receipt = engine.submit(record.intent, feed=file.name, line_no=record.line_no)
-        else:
-            receipt = engine.receive(record.intent, feed=file.name, line_no=record.line_no)
-        receipts[receipt.status] += 1
-    click.echo(f"ingested {file} into {where}: {counts(receipts.items())}")

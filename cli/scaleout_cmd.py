@@ -1,45 +1,36 @@
-"""Scale-out commands: ``tape worker`` (one partition of agents), ``tape ingest-day`` (a day
-file into the ingest log) and ``tape db init|check`` (the deployment's tables)."""
+"""Scale-out commands: ``tape worker`` (one partition of agents) and ``tape ingest-day`` (a day
+file into the ingest log); the ``--workers`` options of the other commands."""
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from pathlib import Path
 from typing import Any
 
 import click
-import psycopg
-from psycopg import sql
 
-from adapters.clock import ManualClock
-from adapters.config_file import load_config
-from adapters.dayfile import read_day
-from adapters.scaleout.ingest import DayIngest, IngestLog, IngestStats
-from adapters.scaleout.lease import (
-    PartitionLease,
-    connection_kwargs,
-    holder_pid,
-    partition_key,
-)
-from adapters.scaleout.tables import existing_tables
-from adapters.scaleout.worker import InputClock, Worker
-from adapters.stopping import StopSignal
-from adapters.storage import Storage
-from cli.errors import TapeProblem, TapeUsageError
-from cli.render import counts
-from cli.wiring import (
+from adapters.bootstrap import (
     build,
+    ingest_log,
     live_clock,
     open_ingest_app,
-    open_named_app,
     open_worker_app,
     require_postgres,
 )
-from engine.partition import INGEST_APP_NAME, Partition, PartitionFormatError, worker_app_names
-
-WORKERS_ENV = "TAPE_WORKERS"
+from adapters.clock import ManualClock
+from adapters.config_file import TapeConfig
+from adapters.dayfile import read_day
+from adapters.scaleout.ingest import DayIngest, IngestStats
+from adapters.scaleout.lease import PartitionLease
+from adapters.scaleout.worker import InputClock, Worker
+from adapters.settings import WORKERS_ENV, Settings
+from adapters.stopping import StopSignal
+from adapters.storage import Storage
+from cli.context import pass_settings, workers_default
+from cli.errors import TapeProblem, TapeUsageError
+from cli.render import counts
+from engine.partition import Partition, PartitionFormatError
 
 
 def workers_option(help_text: str) -> Any:
@@ -47,8 +38,8 @@ def workers_option(help_text: str) -> Any:
     return click.option(
         "--workers",
         type=click.IntRange(min=1),
-        envvar=WORKERS_ENV,
         default=None,
+        callback=workers_default,
         help=f"{help_text} (default: ${WORKERS_ENV}).",
     )
 
@@ -71,9 +62,9 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def worker_count(option: int | None) -> int:
+def worker_count(option: int | None, settings: Settings) -> int:
     """The number of workers: the option, else $TAPE_WORKERS."""
-    value = option if option is not None else int(os.environ.get(WORKERS_ENV, "0") or 0)
+    value = option if option is not None else settings.workers or 0
     if value < 1:
         raise TapeUsageError(
             f"say how many workers the deployment has: --workers N or {WORKERS_ENV}"
@@ -109,7 +100,9 @@ def worker_count(option: int | None) -> int:
     show_default=True,
     help="Wait while another worker holds the partition (else exit 1).",
 )
+@pass_settings
 def worker(  # noqa: PLR0917 - click passes each option positionally
+    settings: Settings,
     partition_text: str,
     config_path: Path | None,
     paper_url: str | None,
@@ -124,8 +117,8 @@ def worker(  # noqa: PLR0917 - click passes each option positionally
         partition = Partition.parse(partition_text)
     except PartitionFormatError as error:
         raise TapeUsageError(str(error)) from error
-    storage = require_postgres()
-    config = load_config(config_path)
+    storage = require_postgres(settings)
+    config = settings.with_config(config_path).tape_config()
     stop = _stop_on_signals()
     lease = PartitionLease(storage.env, partition.app_name)
     if not _acquire(lease, partition, stop, wait=wait_lease):
@@ -137,7 +130,7 @@ def worker(  # noqa: PLR0917 - click passes each option positionally
     try:
         clock = InputClock(wall=None if clock_mode == "input" else live_clock().now)
         app = open_worker_app(partition.app_name, storage)
-        tape = build(config, clock=clock, paper_url=paper_url, app=app)
+        tape = build(settings, config, clock=clock, paper_url=paper_url, app=app)
         ingest = open_ingest_app(storage)
         recovery = tape.engine.recover()
         runner = Worker(
@@ -186,22 +179,23 @@ def _acquire(
 @click.command("ingest-day")
 @click.option("--day", "day", type=click.Path(path_type=Path), required=True)
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None)
-def ingest_day(day: Path, config_path: Path | None) -> None:
+@pass_settings
+def ingest_day(settings: Settings, day: Path, config_path: Path | None) -> None:
     """Record a tape.day/1 file's intents, resolutions and bad lines in the ingest log (and the
     agents of the configuration), for the workers to decide. Resumes after the last line taken
     in."""
-    stats = record_day(require_postgres(), day, config_path)
+    config = settings.with_config(config_path).tape_config()
+    stats = record_day(require_postgres(settings), day, config)
     click.echo(ingest_summary(day, stats))
 
 
-def record_day(storage: Storage, day: Path, config_path: Path | None) -> IngestStats:
+def record_day(storage: Storage, day: Path, config: TapeConfig) -> IngestStats:
     """A day into the ingest log."""
     if not day.is_file():
         raise TapeUsageError(f"{day}: no such file")
-    config = load_config(config_path)
     clock = ManualClock.epoch()
     runner = DayIngest(
-        IngestLog(open_ingest_app(storage), clock), clock=clock, source=day.name, report=_report
+        ingest_log(open_ingest_app(storage), clock), clock=clock, source=day.name, report=_report
     )
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda _signum, _frame: runner.request_stop())
@@ -219,92 +213,3 @@ def ingest_summary(day: Path, stats: IngestStats) -> str:
     if stats.stopped_at is not None:
         line += f"; stopped after line {stats.stopped_at}"
     return line
-
-
-# -- tape db --------------------------------------------------------------------------------
-
-
-@click.group()
-def db() -> None:
-    """The scale-out deployment's tables on TAPE_DATABASE_URL."""
-
-
-@db.command("init")
-@click.option(
-    "--workers", "workers", type=int, default=None, help="How many workers (or $TAPE_WORKERS)."
-)
-def db_init(workers: int | None) -> None:
-    """Create the tables of the ingest log, of each worker and of the projections."""
-    storage = require_postgres()
-    names = [INGEST_APP_NAME, *worker_app_names(worker_count(workers))]
-    for name in names:
-        open_named_app(name, storage, create=True)
-    click.echo(f"tables ready on {storage.location}: {', '.join(names)}")
-
-
-@db.command("check")
-@click.option(
-    "--workers", "workers", type=int, default=None, help="How many workers (or $TAPE_WORKERS)."
-)
-def db_check(workers: int | None) -> None:
-    """Report each application's tables, how far each worker has read the ingest log, and who
-    holds each partition. Exit 1 when a table is missing."""
-    storage = require_postgres()
-    count = worker_count(workers)
-    lines, missing = deployment_state(storage, count)
-    click.echo("\n".join(lines))
-    if missing:
-        raise TapeProblem(
-            f"missing tables: {', '.join(missing)}; run `tape db init --workers {count}`"
-        )
-
-
-def deployment_state(storage: Storage, count: int) -> tuple[list[str], list[str]]:
-    """Lines describing the deployment, and the tables that are missing."""
-    lines = [f"database {storage.location}"]
-    missing: list[str] = []
-    schema = storage.env.get("POSTGRES_SCHEMA") or "public"
-    tables = existing_tables(storage.env)
-    with psycopg.connect(**connection_kwargs(storage.env)) as conn:
-        ingest_end = _max_id(conn, tables, schema, f"{INGEST_APP_NAME.lower()}_events")
-        lines.append(_app_line(INGEST_APP_NAME, tables, missing, f"{ingest_end} events"))
-        for index, name in enumerate(worker_app_names(count), start=1):
-            events = _max_id(conn, tables, schema, f"{name.lower()}_events")
-            tracked = _tracked(conn, tables, schema, f"{name.lower()}_tracking")
-            pid = holder_pid(conn, partition_key(storage.env, name))
-            state = f"held by server pid {pid}" if pid else "not running"
-            detail = (
-                f"{events} events; read ingest up to {tracked} of {ingest_end}; "
-                f"partition {index}/{count} {state}"
-            )
-            lines.append(_app_line(name, tables, missing, detail, tracking=True))
-    return lines, missing
-
-
-def _app_line(
-    name: str, tables: set[str], missing: list[str], detail: str, *, tracking: bool = False
-) -> str:
-    wanted = [f"{name.lower()}_events"] + ([f"{name.lower()}_tracking"] if tracking else [])
-    absent = [t for t in wanted if t not in tables]
-    missing.extend(absent)
-    if absent:
-        return f"  {name:<18} MISSING {', '.join(absent)}"
-    return f"  {name:<18} ok: {detail}"
-
-
-def _max_id(conn: psycopg.Connection[Any], tables: set[str], schema: str, table: str) -> int:
-    if table not in tables:
-        return 0
-    query = sql.SQL("SELECT max(notification_id) FROM {}").format(sql.Identifier(schema, table))
-    row = conn.execute(query).fetchone()
-    return int(row[0] or 0) if row else 0
-
-
-def _tracked(conn: psycopg.Connection[Any], tables: set[str], schema: str, table: str) -> int:
-    if table not in tables:
-        return 0
-    query = sql.SQL("SELECT max(notification_id) FROM {} WHERE application_name = %s").format(
-        sql.Identifier(schema, table)
-    )
-    row = conn.execute(query, (INGEST_APP_NAME,)).fetchone()
-    return int(row[0] or 0) if row else 0

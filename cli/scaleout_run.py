@@ -19,10 +19,11 @@ from pathlib import Path
 
 import click
 
-from adapters.storage import Storage, tape_home
+from adapters.bootstrap import open_named_app
+from adapters.settings import Settings
+from adapters.storage import Storage
 from cli.errors import TapeProblem
 from cli.scaleout_cmd import ingest_summary, record_day
-from cli.wiring import open_named_app
 from engine.partition import INGEST_APP_NAME, worker_app_names
 from projections.digest import decision_digest
 
@@ -64,6 +65,7 @@ def start_paper_venue(day: Path, ledger: Path) -> tuple[subprocess.Popen[str], s
 
 
 def run_with_workers(
+    settings: Settings,
     *,
     storage: Storage,
     day: Path,
@@ -76,11 +78,11 @@ def run_with_workers(
     names = [INGEST_APP_NAME, *worker_app_names(workers)]
     for name in names:
         open_named_app(name, storage, create=True)
-    stats = record_day(storage, day, config_path)
+    stats = record_day(storage, day, settings.with_config(config_path).tape_config())
     click.echo(ingest_summary(day, stats), err=True)
     venue = None
     if paper_url is None:
-        home = tape_home()
+        home = settings.home
         home.mkdir(parents=True, exist_ok=True)
         venue, paper_url = start_paper_venue(day, home / "paper-ledger.db")
     worker_options = ["--paper-url", paper_url, "--clock", "input", "--until-end"]

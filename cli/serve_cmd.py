@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 from pathlib import Path
 
 import click
 
-from adapters.config_file import load_config
-from adapters.scaleout.ingest import IngestLog
+from adapters.bootstrap import build, ingest_log, live_clock, open_ingest_app, require_postgres
+from adapters.settings import TOKEN_ENV, Settings
+from cli.context import pass_settings
 from cli.errors import TapeUsageError
 from cli.scaleout_cmd import record_only_option
-from cli.wiring import build, live_clock, open_ingest_app, require_postgres
 
-TOKEN_ENV = "TAPE_API_TOKEN"  # noqa: S105 - the variable's name, not a token
 LOOPBACK = "127.0.0.1"
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB
 
@@ -50,7 +48,9 @@ def _is_loopback(host: str) -> bool:
     help="Largest request body in bytes (413 above).",
 )
 @record_only_option
+@pass_settings
 def serve(  # noqa: PLR0917 - click passes each option positionally
+    settings: Settings,
     host: str,
     port: int,
     config_path: Path | None,
@@ -60,7 +60,7 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
 ) -> None:
     """Serve POST /intents (one intent or a batch, bearer token from $TAPE_API_TOKEN),
     GET /health and /openapi.json. An intent is acknowledged only once it is recorded."""
-    token = os.environ.get(TOKEN_ENV) or None
+    token = settings.api_token.reveal() if settings.api_token is not None else None
     if token is None and not insecure_local:
         raise TapeUsageError(
             f"{TOKEN_ENV} is not set: set it, or pass --insecure-local to serve on "
@@ -73,16 +73,16 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
     # FastAPI and uvicorn load here, so that the other commands start fast.
     from adapters.http_ingest import create_app, serve_app  # noqa: PLC0415
 
-    config = load_config(config_path)
+    config = settings.with_config(config_path).tape_config()
     if workers is not None:
-        storage = require_postgres()
-        log = IngestLog(open_ingest_app(storage), live_clock())
+        storage = require_postgres(settings)
+        log = ingest_log(open_ingest_app(storage), live_clock())
         log.configure(list(config.agents))
         engine, app_store, where = log.recorder, log.app, f"ingest log on {storage.location}"
         app = create_app(engine, token, max_body=max_body, report=_report, decide=False)
         _report(f"recording only: {workers} `tape worker` processes decide")
     else:
-        tape = build(config, clock=live_clock())
+        tape = build(settings, config, clock=live_clock())
         tape.engine.register_agents(config.agents)
         recovery = tape.engine.recover()
         if recovery.decided:

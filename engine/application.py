@@ -25,7 +25,7 @@ of a store another process writes must not use this: it would not see the new ev
 
 
 class TapeApplication(Application[UUID]):
-    """Tape's event store and repository. Infrastructure comes from ``env`` (see cli/wiring.py)."""
+    """Tape's event store and repository. Its ``env`` comes from adapters/bootstrap.py."""
 
     name = "Tape"
     log_section_size = 1000

@@ -17,6 +17,7 @@ from uuid import UUID
 
 import pytest
 
+from adapters.bootstrap import assemble_engine
 from adapters.clock import ManualClock
 from adapters.paper.venue import PaperVenues
 from engine.application import WRITER_CACHE_ENV, TapeApplication
@@ -237,7 +238,7 @@ def make_rig(
     app = TapeApplication(env={**sqlite_env(path), **WRITER_CACHE_ENV})
     paper = PaperVenues(fee_rate=fee_rate)
     clock = ManualClock(start)
-    engine = TradingEngine(
+    engine = assemble_engine(
         app,
         venues=venues if venues is not None else paper,
         market_data=market_data if market_data is not None else paper,

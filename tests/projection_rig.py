@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
+from adapters.bootstrap import assemble_engine
 from adapters.clock import ManualClock
 from adapters.day_runner import DayRunner, RunStats
 from adapters.dayfile import BadLine, DayRecord, read_day
@@ -25,7 +26,6 @@ from engine.intents import Intent
 from engine.orders import Order
 from engine.positions import Position
 from engine.reconciliations import Reconciliation
-from engine.service import TradingEngine
 from engine.traders import TraderHolding
 from projections.audit import find_trail
 from projections.logs import Upstream, notifications
@@ -67,7 +67,7 @@ def run_day(
     first = next(r for r in records if not isinstance(r, BadLine))
     clock = ManualClock(first.at)
     paper = PaperVenues(fee_rate=fee_rate)
-    engine = TradingEngine(app, venues=paper, market_data=paper, clock=clock)
+    engine = assemble_engine(app, venues=paper, market_data=paper, clock=clock)
     engine.register_agents(list(agents) if agents is not None else demo_agent_configs())
     projector = Projector(app, store, batch_size=batch_size)
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import requests
 
+from adapters.bootstrap import assemble_engine
 from adapters.clock import ManualClock
 from adapters.paper.http_venue import HttpPaperVenues
 from adapters.paper.venue import PaperVenues
@@ -91,7 +92,7 @@ def open_engine(db: Path, venues: Any, clock: ManualClock) -> TradingEngine:
     app = TapeApplication(
         env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(db)}
     )
-    engine = TradingEngine(app, venues=venues, market_data=venues, clock=clock)
+    engine = assemble_engine(app, venues=venues, market_data=venues, clock=clock)
     engine.register_agents([AGENT])
     return engine
 
@@ -259,7 +260,7 @@ def test_five_venue_failures_in_a_row_trip_the_breaker_and_activate_resumes(tmp_
     app = TapeApplication(
         env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "t.db")}
     )
-    engine = TradingEngine(
+    engine = assemble_engine(
         app,
         venues={"polymarket": UnreachableVenue("timed out", numbered=False)},
         market_data=paper,

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from eventsourcing.persistence import Tracking
 
+from adapters.bootstrap import assemble_engine
 from adapters.clock import ManualClock
 from adapters.paper.venue import PaperVenues
 from engine.application import WRITER_CACHE_ENV, TapeWorkerApplication
 from engine.ids import intent_uuid
 from engine.ports import Books
-from engine.service import TradingEngine
 from tests.conftest import (
     AGENT,
     T0,
@@ -75,7 +75,7 @@ def test_step_with_tracking_when_commands_are_sent_inside_then_one_commit_holds_
         "TapeWorker1of1", env={**sqlite_env(tmp_path / "w.db"), **WRITER_CACHE_ENV}
     )
     paper = PaperVenues()
-    engine = TradingEngine(app, venues=paper, market_data=paper, clock=ManualClock(T0))
+    engine = assemble_engine(app, venues=paper, market_data=paper, clock=ManualClock(T0))
     inserts = count_inserts(app)
 
     with engine.step(Tracking("TapeIngest", 3)):

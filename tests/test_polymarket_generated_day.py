@@ -1,7 +1,7 @@
 """A whole generated sample day runs against the fake CLOB V2 server through Tape's run path
 with the same decisions as on the paper venue, given the same books.
 
-Both runs are wired by the composition root (``cli.wiring.build``): the paper run without a
+Both runs are wired by the composition root (``adapters.bootstrap.build``): the paper run without a
 key, through ``run_day`` itself; the live run with a Polymarket key, so ``polymarket`` is
 routed to the adapter on the fake. ``run_day`` feeds a live venue's books to nobody (the
 venue serves its own), so the live run repeats its steps (clock set to the first record,
@@ -30,14 +30,15 @@ from typing import Any
 
 import pytest
 
+from adapters.bootstrap import Tape, build, day_clock
 from adapters.clock import ManualClock
 from adapters.config_file import TapeConfig, load_config
 from adapters.day_runner import DayRunner
 from adapters.dayfile import BadLine, BookRecord, DayRecord, read_day
 from adapters.sample_day.agents import DEMO_CONFIG_TOML
 from adapters.sample_day.day import write_day
+from adapters.settings import Settings
 from cli.run_cmd import run_day
-from cli.wiring import Tape, build, day_clock
 from engine.values import Book
 from projections.views import LogViews
 from tests.fake_clob import FakeClob
@@ -137,8 +138,8 @@ def outcome(tape: Tape) -> dict[str, Any]:
 def test_a_generated_day_decides_the_same_on_the_fake_clob_as_on_paper(
     day: Path, config: TapeConfig, clob: FakeClob, tmp_path: Path
 ) -> None:
-    paper = build(config, clock=day_clock(), environ={"TAPE_HOME": str(tmp_path / "paper")})
-    live = build(config, clock=day_clock(), environ=environ(clob, tmp_path / "live"))
+    paper = build(Settings.load({"TAPE_HOME": str(tmp_path / "paper")}), config, clock=day_clock())
+    live = build(Settings.load(environ(clob, tmp_path / "live")), config, clock=day_clock())
     try:
         assert paper.live == set()
         assert live.live == {"polymarket"}

@@ -17,12 +17,12 @@ from typing import Any
 import psycopg
 import pytest
 
+from adapters.bootstrap import open_named_app
 from adapters.sample_day.agents import DEMO_CONFIG_TOML
 from adapters.sample_day.day import write_day
 from adapters.storage import postgres_storage
 from cli.main import main
 from cli.render import to_json
-from cli.wiring import open_named_app
 from engine.application import TapeApplication
 from engine.partition import partition_of, worker_app_names
 from projections.digest import decision_digest

@@ -14,14 +14,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adapters.bootstrap import build, day_clock
 from adapters.config_file import TapeConfig
 from adapters.replay.counterfactual import counterfactual
 from adapters.replay.export import export_day
 from adapters.replay.verify import verify
 from adapters.sample_day.agents import demo_agent_configs
 from adapters.sample_day.day import write_day
+from adapters.settings import Settings
 from cli.run_cmd import run_day
-from cli.wiring import build, day_clock
 from engine.application import TapeApplication
 from engine.config import AgentConfig
 from projections.digest import decision_digest
@@ -33,7 +34,7 @@ T0 = datetime(2026, 1, 30, 14, 0, tzinfo=UTC)
 def run(day: Path, home: Path, agents: list[AgentConfig] | None = None) -> TapeApplication:
     """Run a day file into a fresh SQLite store under ``home``, as `tape run` does."""
     config = TapeConfig(tuple(agents or demo_agent_configs()), Decimal(0), "test")
-    tape = build(config, clock=day_clock(), environ={"TAPE_HOME": str(home)})
+    tape = build(Settings.load({"TAPE_HOME": str(home)}), config, clock=day_clock())
     run_day(tape, config, day)
     return tape.app
 

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.bootstrap import assemble_engine
 from adapters.clock import ManualClock
 from adapters.day_runner import DayRunner, RunStats
 from adapters.dayfile import (
@@ -32,7 +33,6 @@ from adapters.sample_day.agents import DEMO_CONFIG_TOML, DEMO_TRADERS, demo_agen
 from adapters.sample_day.day import iter_day, write_day
 from adapters.sample_day.ids import market_id
 from engine.application import TapeApplication
-from engine.service import TradingEngine
 
 REQUIRED_REASONS = {
     "trader_allowlist",
@@ -240,7 +240,7 @@ def run_through_engine(db: Path, seed: int, intents: int) -> Run:
     app = TapeApplication(env=env)
     clock = ManualClock(datetime(2026, 1, 30, tzinfo=UTC))
     paper = PaperVenues()
-    engine = TradingEngine(app, venues=paper, market_data=paper, clock=clock)
+    engine = assemble_engine(app, venues=paper, market_data=paper, clock=clock)
     engine.register_agents(demo_agent_configs())
     runner = DayRunner(engine, clock=clock, source="sample", books=paper.on_book)
     stats = runner.run(read_day(iter_day(seed, intents=intents)))

@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 import requests
 
+from adapters.bootstrap import open_named_app
 from adapters.dayfile import IntentRecord, read_day
 from adapters.sample_day.agents import DEMO_CONFIG_TOML
 from adapters.sample_day.day import write_day
 from adapters.scaleout.lease import PartitionLease
 from adapters.storage import postgres_storage
-from cli.wiring import open_named_app
 from engine.application import TapeApplication
 from engine.partition import partition_of
 from projections.digest import decision_digest

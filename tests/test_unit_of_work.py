@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import Tracking
 
+from adapters.bootstrap import assemble_engine
 from adapters.clock import ManualClock
 from adapters.paper.venue import PaperVenues
 from engine.agents import Agent
@@ -20,7 +21,6 @@ from engine.handlers import ROUTES
 from engine.handlers.context import Route
 from engine.ids import agent_uuid, intent_uuid
 from engine.intents import Intent
-from engine.service import TradingEngine
 from engine.values import TradingState
 from tests.conftest import (
     AGENT,
@@ -115,7 +115,7 @@ def test_worker_submit_with_tracking_then_the_position_is_stored_with_the_decisi
     )
     paper = PaperVenues()
     clock = ManualClock(T0)
-    engine = TradingEngine(app, venues=paper, market_data=paper, clock=clock)
+    engine = assemble_engine(app, venues=paper, market_data=paper, clock=clock)
     engine.register_agents([an_agent_config()])
     paper.on_book(a_book(asks=[("0.52", "500")]))
     inserts = count_inserts(app)

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from adapters.bootstrap import assemble_engine, ingest_log
 from adapters.clock import ManualClock
 from adapters.paper.venue import PaperVenues
-from adapters.scaleout.ingest import IngestLog
 from adapters.scaleout.worker import InputClock, LeaseLostError, Worker
 from adapters.stopping import StopSignal
 from engine.application import WRITER_CACHE_ENV, TapeIngestApplication, TapeWorkerApplication
 from engine.ids import client_order_id, intent_uuid, order_uuid
 from engine.partition import INGEST_APP_NAME, Partition, PartitionFormatError, partition_of
 from engine.ports import Books, VenueReport
-from engine.service import TradingEngine, UnknownOrderError
+from engine.service import UnknownOrderError
 from tests.conftest import (
     OTHER_TRADER,
     T0,
@@ -44,13 +44,13 @@ def make_worker(path: Path, ingest: TapeIngestApplication, **kw: object) -> Work
     paper = PaperVenues()
     paper.on_book(a_book(asks=[("0.52", "5000")]))
     clock = InputClock()
-    engine = TradingEngine(app, venues=paper, market_data=paper, clock=clock)
+    engine = assemble_engine(app, venues=paper, market_data=paper, clock=clock)
     return Worker(partition=Partition(1, 2), ingest=ingest, engine=engine, clock=clock, **kw)  # type: ignore[arg-type]
 
 
 def fill_ingest(ingest: TapeIngestApplication) -> None:
     clock = ManualClock(T0)
-    log = IngestLog(ingest, clock)
+    log = ingest_log(ingest, clock)
     log.configure([an_agent_config(name=MINE), an_agent_config(name=THEIRS)])
     for n, agent in enumerate([MINE, THEIRS, MINE, THEIRS]):
         intent = a_trade_intent(intent_id=f"i{n}", agent=agent)
@@ -113,7 +113,7 @@ def test_worker_polling_a_venue_keeps_only_its_own_orders_reports(tmp_path: Path
     another_workers_order = client_order_id(order_uuid("someone-elses-intent", 0))
     venue = FakeVenue(reports=[VenueReport(client_order_id=another_workers_order, accepted=True)])
     app = TapeWorkerApplication("TapeWorker1of2", env=sqlite_env(tmp_path / "w.db"))
-    engine = TradingEngine(
+    engine = assemble_engine(
         app, venues={"polymarket": venue}, market_data=Books(), clock=InputClock()
     )
 
@@ -127,7 +127,7 @@ def test_worker_records_a_redelivery_of_an_intent_whose_verdict_is_not_yet_commi
 ) -> None:
     ingest = ingest_app(tmp_path)
     clock = ManualClock(T0)
-    log = IngestLog(ingest, clock)
+    log = ingest_log(ingest, clock)
     log.configure([an_agent_config(name=MINE)])
     denied = a_trade_intent(intent_id="i0", agent=MINE, source=a_source(trader=OTHER_TRADER))
     clock.set(at_offset(1))

@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from adapters.bootstrap import counterfactual_engine
 from adapters.clock import ManualClock
 from adapters.config_file import TapeConfig
 from adapters.day_runner import DayRunner
 from adapters.dayfile import BadLine, read_day
-from adapters.paper.venue import PaperVenues
 from adapters.replay.export import export_day
 from engine.application import TapeApplication
-from engine.service import TradingEngine
 from projections.views import LogViews, plain
 
 
@@ -121,14 +120,12 @@ def compare(before: Outcome, after: Outcome) -> Diff:
 def rerun(recorded: TapeApplication, config: TapeConfig) -> TapeApplication:
     """The recorded inputs run again under ``config``, into an in-memory store."""
     records = list(read_day(export_day(recorded)))
-    app = TapeApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    paper = PaperVenues(fee_rate=config.paper_fee_rate)
     first = next((r for r in records if not isinstance(r, BadLine)), None)
     clock = ManualClock(first.at) if first is not None else ManualClock.epoch()
-    engine = TradingEngine(app, venues=paper, market_data=paper, clock=clock)
+    engine, paper = counterfactual_engine(config, clock)
     engine.register_agents(config.agents)
     DayRunner(engine, clock=clock, source="counterfactual", books=paper.on_book).run(records)
-    return app
+    return engine.app
 
 
 def counterfactual(recorded: TapeApplication, config: TapeConfig) -> Diff:

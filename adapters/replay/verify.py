@@ -11,21 +11,21 @@ differs, or that the engine does not produce, is the divergence.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from adapters.bootstrap import replay_engine
+from adapters.replay.inputs import Lookahead, RecordedBooks, ReplayClock, owners_of
 from adapters.replay.log import StoredEvent, stored_events
-from adapters.sqlite_sync import FACTORY_TOPIC, SYNCHRONOUS_ENV
+from adapters.replay.outcome import Divergence, VerifyResult
 from engine.agents import Agent
-from engine.application import WRITER_CACHE_ENV, TapeApplication
+from engine.application import TapeApplication
 from engine.config import AgentConfig
 from engine.feeds import Feed
 from engine.intent import parse_intent, redelivery_stand_in
@@ -33,88 +33,12 @@ from engine.intents import Intent
 from engine.orders import Order
 from engine.ports import VenueFill, VenueReport
 from engine.positions import Position
-from engine.service import TradingEngine
 from engine.values import Book, TradingState
 from projections.digest import decision_digest
 
 ANSWER_EVENTS = (Order.OrderAccepted, Order.OrderRejected, Order.OrderFilled, Order.OrderCanceled)
 STOP_LOSS_PREFIX = "stop loss:"
 RECENT_INTENTS = 10_000
-
-
-class ReplayClock:
-    """A clock the replay sets to each recorded input's time (backwards too)."""
-
-    def __init__(self, start: datetime) -> None:
-        self.at = start
-
-    def now(self) -> datetime:
-        """The recorded time of the input at hand."""
-        return self.at
-
-
-@dataclass
-class RecordedBooks:
-    """The MarketData of a replay: the book the recorded verdict says the decision used."""
-
-    current: Book | None = None
-
-    def book(
-        self, venue: str, token_id: str, *, at: datetime | None = None, account: str = ""
-    ) -> Book | None:
-        """The recorded book, if it is the one asked for."""
-        book = self.current
-        if book is None or (book.venue, book.token_id) != (venue, token_id):
-            return None
-        return book
-
-
-@dataclass(frozen=True)
-class Divergence:
-    """Where the replay first differs from the record."""
-
-    position: int
-    expected: StoredEvent | None
-    actual: StoredEvent | None
-    note: str
-
-    def describe(self) -> str:
-        """The divergence, side by side."""
-        lines = [f"replay diverges at log position {self.position}: {self.note}"]
-        width = 60
-        left = _pretty(self.expected)
-        right = _pretty(self.actual)
-        lines.append(f"{'recorded':<{width}} | replayed")
-        for index in range(max(len(left), len(right))):
-            a = left[index] if index < len(left) else ""
-            b = right[index] if index < len(right) else ""
-            mark = " " if a == b else "*"
-            lines.append(f"{a[:width]:<{width}}{mark}| {b[:width]}")
-        return "\n".join(lines)
-
-
-def _pretty(stored: StoredEvent | None) -> list[str]:
-    if stored is None:
-        return ["(nothing)"]
-    head = [f"{stored.name} of {stored.originator_id} v{stored.version}"]
-    body = json.dumps(json.loads(stored.state), indent=1, sort_keys=True).splitlines()
-    return head + body
-
-
-@dataclass
-class VerifyResult:
-    """What a verification compared and found."""
-
-    compared: int = 0
-    recorded_digest: str = ""
-    replayed_digest: str = ""
-    divergence: Divergence | None = None
-    inputs: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        """Whether every event matched."""
-        return self.divergence is None
 
 
 class Replayer:
@@ -130,20 +54,14 @@ class Replayer:
         self.recorded = recorded
         self.agent = agent
         self.until = until
-        # A private in-memory store with one writer: cached aggregates need no fast-forward.
         # A scratch file, not memory: a long record must not need memory in proportion.
         self._scratch = tempfile.TemporaryDirectory(prefix="tape-replay-")
-        self.app = TapeApplication(
-            env={
-                **WRITER_CACHE_ENV,
-                "PERSISTENCE_MODULE": FACTORY_TOPIC,
-                SYNCHRONOUS_ENV: "OFF",  # scratch: lost with the replay, never worth an fsync
-                "SQLITE_DBNAME": str(Path(self._scratch.name) / "replay.db"),
-            }
-        )
         self.clock = ReplayClock(datetime.fromtimestamp(0).astimezone())
         self.books = RecordedBooks()
-        self.engine = TradingEngine(self.app, venues={}, market_data=self.books, clock=self.clock)
+        self.engine = replay_engine(
+            Path(self._scratch.name) / "replay.db", market_data=self.books, clock=self.clock
+        )
+        self.app = self.engine.app
         self.inputs: dict[str, int] = {}
         self.last_input = ""  # what the last input fed to the engine was, for messages
         # where each recent intent was received, for messages (bounded: a decision follows
@@ -155,7 +73,7 @@ class Replayer:
         result = VerifyResult()
         pending: list[StoredEvent] = []  # produced by the replay, not yet compared
         replay_cursor = 1
-        recorded = _Lookahead(self._recorded_events())
+        recorded = Lookahead(self._recorded_events())
         while (expected := recorded.peek()) is not None:
             if not pending:
                 before = self.app.recorder.max_notification_id() or 0
@@ -192,7 +110,7 @@ class Replayer:
         return result
 
     def _recorded_events(self) -> Iterator[StoredEvent]:
-        owners = _owners(self.recorded) if self.agent is not None else {}
+        owners = owners_of(self.recorded) if self.agent is not None else {}
         for stored in stored_events(self.recorded):
             if self.until is not None and stored.event.timestamp.date() > self.until:
                 return
@@ -202,7 +120,7 @@ class Replayer:
     def _count(self, name: str) -> None:
         self.inputs[name] = self.inputs.get(name, 0) + 1
 
-    def _act(self, stored: StoredEvent, recorded: _Lookahead) -> str | None:
+    def _act(self, stored: StoredEvent, recorded: Lookahead) -> str | None:
         """Feed the input that the recorded event stands for; returns why not, if it cannot."""
         event = stored.event
         self.clock.at = event.timestamp
@@ -221,7 +139,7 @@ class Replayer:
         return problem
 
     @property
-    def _handlers(self) -> dict[type, Callable[[StoredEvent, _Lookahead], str | None]]:
+    def _handlers(self) -> dict[type, Callable[[StoredEvent, Lookahead], str | None]]:
         return {
             Intent.IntentReceived: self._receive,
             Intent.IntentRedelivered: self._redeliver,
@@ -242,14 +160,14 @@ class Replayer:
             Position.PositionSettled: self._settle,
         }
 
-    def _receive(self, stored: StoredEvent, _: _Lookahead) -> None:
+    def _receive(self, stored: StoredEvent, _: Lookahead) -> None:
         event = stored.event
         self.received_at[stored.originator_id] = stored.position
         if len(self.received_at) > RECENT_INTENTS:
             self.received_at.popitem(last=False)
         self.engine.receive(parse_intent(event.intent), feed=event.feed, line_no=event.line_no)
 
-    def _decide(self, stored: StoredEvent, _: _Lookahead) -> None:
+    def _decide(self, stored: StoredEvent, _: Lookahead) -> None:
         event = stored.event
         self.books.current = Book.from_record(event.book) if event.book else None
         intent: Intent = self.app.repository.get(event.originator_id)
@@ -260,7 +178,7 @@ class Replayer:
         )
         self.engine.decide(parse_intent(intent.intent))
 
-    def _reject_input(self, stored: StoredEvent, recorded: _Lookahead) -> str | None:
+    def _reject_input(self, stored: StoredEvent, recorded: Lookahead) -> str | None:
         following = recorded.peek(1)
         rejected = stored.event
         if isinstance(rejected, Feed.FeedOpened):
@@ -275,28 +193,28 @@ class Replayer:
         )
         return None
 
-    def _register(self, stored: StoredEvent, _: _Lookahead) -> None:
+    def _register(self, stored: StoredEvent, _: Lookahead) -> None:
         self.engine.register_agents([AgentConfig.from_record(stored.event.config)])
 
-    def _switch(self, stored: StoredEvent, _: _Lookahead) -> None:
+    def _switch(self, stored: StoredEvent, _: Lookahead) -> None:
         agent: Agent = self.app.repository.get(stored.originator_id)
         event = stored.event
         self.engine.set_trading_state(agent.name, TradingState(event.state), event.reason)
 
-    def _venue_answer(self, stored: StoredEvent, recorded: _Lookahead) -> None:
+    def _venue_answer(self, stored: StoredEvent, recorded: Lookahead) -> None:
         self.engine.apply_report(self._answer(stored, recorded))
 
-    def _deny(self, stored: StoredEvent, _: _Lookahead) -> None:
+    def _deny(self, stored: StoredEvent, _: Lookahead) -> None:
         event = stored.event
         self.engine.deny_order(stored.originator_id, reason=event.reason, detail=event.detail)
 
-    def _uncertain(self, stored: StoredEvent, _: _Lookahead) -> None:
+    def _uncertain(self, stored: StoredEvent, _: Lookahead) -> None:
         self.engine.record_uncertain(stored.originator_id, error=stored.event.error)
 
-    def _expire(self, stored: StoredEvent, _: _Lookahead) -> None:
+    def _expire(self, stored: StoredEvent, _: Lookahead) -> None:
         self.engine.expire_order(stored.originator_id, reason=stored.event.reason)
 
-    def _settle(self, stored: StoredEvent, _: _Lookahead) -> None:
+    def _settle(self, stored: StoredEvent, _: Lookahead) -> None:
         position: Position = self.app.repository.get(stored.originator_id)
         event = stored.event
         self.engine.settle(
@@ -306,7 +224,7 @@ class Replayer:
             at=event.timestamp,
         )
 
-    def _redeliver(self, stored: StoredEvent, _: _Lookahead) -> None:
+    def _redeliver(self, stored: StoredEvent, _: Lookahead) -> None:
         event = stored.event
         intent_record: Intent = self.app.repository.get(event.originator_id)
         intent = redelivery_stand_in(
@@ -314,7 +232,7 @@ class Replayer:
         )
         self.engine.receive(intent, feed=event.feed, line_no=event.line_no)
 
-    def _answer(self, first: StoredEvent, recorded: _Lookahead) -> VenueReport:
+    def _answer(self, first: StoredEvent, recorded: Lookahead) -> VenueReport:
         """The venue's answer that a run of recorded events of one order stands for."""
         order: Order = self.app.repository.get(first.originator_id)
         group: list[Any] = []
@@ -346,41 +264,6 @@ class Replayer:
             closed=canceled is not None,
             close_reason=canceled.reason if canceled else "",
         )
-
-
-def _owners(app: TapeApplication) -> dict[UUID, str]:
-    """The agent each aggregate belongs to (feeds belong to none)."""
-    owners: dict[UUID, str] = {}
-    for stored in stored_events(app):
-        event = stored.event
-        if isinstance(event, Intent.IntentReceived):
-            owners[stored.originator_id] = str(event.intent["agent"])
-        elif isinstance(event, Agent.AgentRegistered):
-            owners[stored.originator_id] = event.name
-        elif stored.version == 1 and hasattr(event, "agent"):
-            owners[stored.originator_id] = event.agent
-    return owners
-
-
-class _Lookahead:
-    """An iterator one can peek into."""
-
-    def __init__(self, items: Iterator[StoredEvent]) -> None:
-        self._items = items
-        self._buffer: list[StoredEvent] = []
-
-    def peek(self, offset: int = 0) -> StoredEvent | None:
-        while len(self._buffer) <= offset:
-            item = next(self._items, None)
-            if item is None:
-                return None
-            self._buffer.append(item)
-        return self._buffer[offset]
-
-    def next(self) -> StoredEvent | None:
-        if self.peek() is None:
-            return None
-        return self._buffer.pop(0)
 
 
 def verify(

@@ -20,7 +20,7 @@ from engine.config import AgentConfig
 from engine.ids import desk_uuid, resolution_uuid
 from engine.ingest_records import DESK, Desk, MarketResolution
 from engine.intent import TradeIntent
-from engine.ports import Books, Clock
+from engine.ports import Clock
 from engine.recovery import find_pending_work
 from engine.service import Receipt, TradingEngine
 
@@ -41,11 +41,12 @@ class IngestStats:
 class IngestLog:
     """Records inputs in the ingest application; each record is durable when a call returns."""
 
-    def __init__(self, app: TapeApplication, clock: Clock) -> None:
-        self.app = app
-        self.clock = clock
-        # Only receive() and reject_input() are used: no venue, no market data.
-        self.recorder = TradingEngine(app, venues={}, market_data=Books(), clock=clock)
+    def __init__(self, recorder: TradingEngine) -> None:
+        # Only receive() and reject_input() are used: the recorder has no venue, no market
+        # data (``adapters.bootstrap.ingest_log`` builds it).
+        self.recorder = recorder
+        self.app: TapeApplication = recorder.app
+        self.clock: Clock = recorder.clock
 
     def configure(self, agents: list[AgentConfig]) -> bool:
         """Record the desk's agents (a change only when they differ from the last recorded)."""

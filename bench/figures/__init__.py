@@ -7,7 +7,7 @@ before the measured work began: the interpreter and the imports). Timings use
 ``time.perf_counter`` around the measured call only; reading inputs for a baseline is left
 outside its timer.
 
-Tape figures go through the same code as the commands: ``cli.wiring.build`` and
+Tape figures go through the same code as the commands: ``adapters.bootstrap.build`` and
 ``cli.run_cmd.run_day`` (``tape run``), ``adapters.replay.verify.verify`` (``tape replay
 --verify``), ``cli.projections_cmd.open_projector(...).rebuild()`` (``tape projections
 rebuild``) and ``TradingEngine.recover()`` (every start).

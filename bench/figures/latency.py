@@ -75,7 +75,7 @@ class TimedVenue:
 
 
 class TimedVenues(Mapping[str, TimedVenue]):
-    """The engine's venues (whatever mapping ``cli.wiring`` gave it), each wrapped in a
+    """The engine's venues (whatever mapping ``adapters.bootstrap`` gave it), each wrapped in a
     :class:`TimedVenue`."""
 
     def __init__(self, venues: Mapping[str, Any], probe: Probe) -> None:

@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from adapters.bootstrap import open_named_app
 from adapters.storage import postgres_storage
 from bench.figures.measure import rate
 from bench.figures.processes import run_tape, run_workers, start_venue, tape_env
 from bench.figures.stores import Params, event_count
-from cli.wiring import open_named_app
 from engine.partition import worker_app_name
 from projections.digest import decision_digest
 

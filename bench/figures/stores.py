@@ -7,10 +7,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from adapters import bootstrap as wiring
+from adapters.bootstrap import Tape, build, day_clock, open_app
+from adapters.settings import Settings
 from adapters.storage import Storage, postgres_storage, sqlite_storage
 from bench.workload import bench_config
-from cli import wiring
-from cli.wiring import Tape, build, day_clock, open_app
 from engine.application import TapeApplication
 
 PAGE = 1000
@@ -29,7 +30,7 @@ def store_storage(params: Params) -> Storage:
 
 
 def environ_of(params: Params) -> dict[str, str]:
-    """The environment ``cli.wiring`` reads for the figure's store."""
+    """The environment ``adapters.bootstrap`` reads for the figure's store."""
     environ = {"TAPE_HOME": str(params["home"])}
     if params.get("backend", "sqlite") == "postgres":
         environ["TAPE_DATABASE_URL"] = params["url"]
@@ -38,10 +39,10 @@ def environ_of(params: Params) -> dict[str, str]:
 
 
 def wire(params: Params) -> Tape:
-    """Tape wired as ``tape run`` wires it (``cli.wiring.build``, paper venues in process).
+    """Tape wired as ``tape run`` wires it (``adapters.bootstrap.build``, paper venues in process).
 
     ``env_overrides`` (a what-if) adds library settings to the store's environment: the
-    application class ``cli.wiring`` constructs is wrapped, in this process only.
+    application class ``adapters.bootstrap`` constructs is wrapped, in this process only.
     """
     overrides = params.get("env_overrides") or {}
     if overrides:
@@ -51,12 +52,12 @@ def wire(params: Params) -> Tape:
             return stock(env={**(env or {}), **overrides})
 
         wiring.TapeApplication = variant  # type: ignore[misc,assignment]
-    return build(bench_config(), clock=day_clock(), environ=environ_of(params))
+    return build(Settings.load(environ_of(params)), bench_config(), clock=day_clock())
 
 
 def source_app(params: Params) -> TapeApplication:
     """The recorded store under ``home``, opened as the commands open it."""
-    app, _ = open_app({"TAPE_HOME": str(params["home"])})
+    app, _ = open_app(Settings.load({"TAPE_HOME": str(params["home"])}))
     return app
 
 

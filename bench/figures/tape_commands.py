@@ -8,14 +8,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from adapters.bootstrap import build, day_clock, open_app
 from adapters.paper.venue import PaperVenue
 from adapters.replay.verify import verify
+from adapters.settings import Settings
 from bench.figures.measure import rate
 from bench.figures.stores import Params, environ_of, event_count, source_app, wire
 from bench.workload import bench_config
 from cli.projections_cmd import open_projector
 from cli.run_cmd import run_day
-from cli.wiring import build, day_clock, open_app
 from engine.unit_of_work import UnitOfWork
 from projections.digest import decision_digest
 
@@ -73,15 +74,17 @@ def replay(params: Params) -> dict[str, Any]:
 def rebuild(params: Params) -> dict[str, Any]:
     """``tape projections rebuild`` of every projection from an empty projection store;
     ``projection_batch`` (a what-if) sets ``TAPE_PROJECTION_BATCH``, events per transaction."""
-    if params.get("projection_batch"):
-        os.environ["TAPE_PROJECTION_BATCH"] = str(params["projection_batch"])
     home = Path(params["home"])
+    environ = {"TAPE_HOME": str(home)}
+    if params.get("projection_batch"):
+        environ["TAPE_PROJECTION_BATCH"] = str(params["projection_batch"])
+    settings = Settings.load(environ)
     for suffix in ("", "-wal", "-shm"):
         (home / f"projections.db{suffix}").unlink(missing_ok=True)
-    app, storage = open_app({"TAPE_HOME": str(home)})
+    app, storage = open_app(settings)
     events = event_count(app)
     start = time.perf_counter()
-    projector = open_projector(app, storage)
+    projector = open_projector(app, storage, settings=settings)
     read = projector.rebuild()
     seconds = time.perf_counter() - start
     rows = {f"{s.name}.{table}": n for s in projector.status() for table, n in s.rows.items()}
@@ -97,7 +100,7 @@ def rebuild(params: Params) -> dict[str, Any]:
 def recovery(params: Params) -> dict[str, Any]:
     """Start to ready on a recorded store: open the application, then ``recover()``."""
     start = time.perf_counter()
-    tape = build(bench_config(), clock=day_clock(), environ=environ_of(params))
+    tape = build(Settings.load(environ_of(params)), bench_config(), clock=day_clock())
     opened = time.perf_counter()
     result = tape.engine.recover()
     ready = time.perf_counter()

@@ -1,0 +1,124 @@
+"""Settings: the one reader of the process environment and of the configuration file.
+
+Everything else receives what it needs from a :class:`Settings` (built once per process, by the
+command line or by a test from a mapping of its own). An unusable value is refused in one line
+that names the variable and never repeats the value, which may be a secret pasted in the wrong
+place.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import MappingProxyType
+
+from adapters.config_file import CONFIG_ENV, DEFAULT_CONFIG, ConfigError, TapeConfig, load_config
+from adapters.polymarket_data.client import DATA_URL_ENV, DEFAULT_DATA_URL
+from adapters.storage import Storage, storage_at
+from engine.secrets import Secret
+
+HOME_ENV = "TAPE_HOME"
+DATABASE_URL_ENV = "TAPE_DATABASE_URL"
+DATABASE_SCHEMA_ENV = "TAPE_DATABASE_SCHEMA"
+PAPER_URL_ENV = "TAPE_PAPER_URL"
+PAPER_ONLY_ENV = "TAPE_PAPER_ONLY"
+TOKEN_ENV = "TAPE_API_TOKEN"  # noqa: S105 - the variable's name, not a token
+WORKERS_ENV = "TAPE_WORKERS"
+BATCH_ENV = "TAPE_PROJECTION_BATCH"
+DEBUG_ENV = "TAPE_DEBUG"
+DEFAULT_HOME = Path(".tape")
+
+
+class SettingsError(ValueError):
+    """A variable holds a value Tape cannot use; the message names it, never its value."""
+
+
+@dataclass(frozen=True)
+class DataApiSettings:
+    """What ``tape monitor`` takes from the environment: where the Data API is."""
+
+    data_url: str  # the Polymarket Data API
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a Tape process takes from its environment and its configuration file."""
+
+    home: Path
+    database_url: Secret | None  # may hold a password
+    database_schema: str
+    paper_url: str | None
+    paper_only: bool
+    api_token: Secret | None  # the HTTP intake's bearer token
+    workers: int | None
+    projection_batch: int | None
+    monitor: DataApiSettings
+    config_path: Path | None  # None: the copy-trading variables define one agent
+    config_from_variable: bool  # config_path is $TAPE_CONFIG's (an error must not show it)
+    debug: bool
+    venue_environ: Mapping[str, str]  # read-only; venue factories read their own variables
+
+    @classmethod
+    def load(
+        cls, environ: Mapping[str, str] | None = None, config_path: Path | None = None
+    ) -> Settings:
+        """Read ``environ`` (the process environment when None) and choose the configuration
+        file: ``config_path``, else ``$TAPE_CONFIG``, else ``./tape.toml`` when it exists."""
+        env = MappingProxyType(dict(os.environ if environ is None else environ))
+        url = _text(env, DATABASE_URL_ENV)
+        token = _text(env, TOKEN_ENV)
+        return cls(
+            home=Path(_text(env, HOME_ENV) or DEFAULT_HOME),
+            database_url=Secret(DATABASE_URL_ENV, url) if url else None,
+            database_schema=_text(env, DATABASE_SCHEMA_ENV),
+            paper_url=_text(env, PAPER_URL_ENV) or None,
+            paper_only=bool(env.get(PAPER_ONLY_ENV)),
+            api_token=Secret(TOKEN_ENV, token) if token else None,
+            workers=_count(env, WORKERS_ENV),
+            projection_batch=_count(env, BATCH_ENV),
+            monitor=DataApiSettings(data_url=_text(env, DATA_URL_ENV) or DEFAULT_DATA_URL),
+            config_path=_config_path(env, config_path),
+            config_from_variable=config_path is None and bool(_text(env, CONFIG_ENV)),
+            debug=bool(env.get(DEBUG_ENV)),
+            venue_environ=env,
+        )
+
+    def storage(self) -> Storage:
+        """The event store: PostgreSQL when a database URL is set, else SQLite under home."""
+        url = self.database_url.reveal() if self.database_url is not None else ""
+        return storage_at(url, schema=self.database_schema, home=self.home)
+
+    def with_config(self, path: Path | None) -> Settings:
+        """These settings with a command's ``--config`` file, when it gives one."""
+        if path is None:
+            return self
+        return replace(self, config_path=path, config_from_variable=False)
+
+    def tape_config(self) -> TapeConfig:
+        """The agents and the paper venue's settings (read when a command needs them)."""
+        if self.config_from_variable and not (self.config_path and self.config_path.is_file()):
+            raise ConfigError(f"{CONFIG_ENV} names no configuration file")
+        return load_config(self.config_path, self.venue_environ)
+
+
+def _text(env: Mapping[str, str], name: str) -> str:
+    return env.get(name, "").strip()
+
+
+def _count(env: Mapping[str, str], name: str) -> int | None:
+    text = _text(env, name)
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise SettingsError(f"{name} must be a whole number of at least 1")
+    return int(text)
+
+
+def _config_path(env: Mapping[str, str], given: Path | None) -> Path | None:
+    if given is not None:
+        return given
+    if _text(env, CONFIG_ENV):
+        return Path(_text(env, CONFIG_ENV))
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
