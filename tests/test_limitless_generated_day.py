@@ -1,6 +1,6 @@
 """A generated day of Limitless intents runs live against the fake Limitless API through
-Tape's run path (``cli.wiring.build`` with a Limitless key): every order is signed by the key
-under its market's own exchange contract, none is placed twice, also across a crash right
+Tape's run path (``adapters.bootstrap.build`` with a Limitless key): every order is signed by
+the key under its market's own exchange contract, none is placed twice, also across a crash right
 after the venue accepted an order, a FAILED settlement voids its fill, and Tape's positions
 equal the server's.
 
@@ -23,6 +23,7 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
+from adapters.bootstrap import Tape, build, day_clock
 from adapters.clock import ManualClock
 from adapters.config_file import TapeConfig, load_config
 from adapters.ctf.eip712 import ORDER_V1_FIELDS, order_typed_data, recover_signer
@@ -33,7 +34,7 @@ from adapters.limitless.ratelimit import TokenLimiter
 from adapters.limitless.venue import LimitlessVenue
 from adapters.sample_day.agents import DEMO_CONFIG_TOML
 from adapters.sample_day.day import write_day
-from cli.wiring import Tape, build, day_clock
+from adapters.settings import Settings
 from engine.values import Book
 from projections.views import LogViews
 from tests.fake_limitless import FakeLimitless
@@ -159,14 +160,14 @@ def test_a_generated_day_trades_live_on_the_fake_once_per_order_across_a_crash(
         return report
 
     fail: set[str] = set()
-    first = build(config, clock=day_clock(), environ=environ)
+    first = build(Settings.load(environ), config, clock=day_clock())
     assert first.live == {"limitless"}
     monkeypatch.setattr(LimitlessVenue, "submit", crash_after_the_venue_took_the_tenth)
     with pytest.raises(Crash):
         run_live(first, config, day, fake, fail)
     first.app.close()
     monkeypatch.setattr(LimitlessVenue, "submit", real_submit)
-    tape = build(config, clock=day_clock(), environ=environ)
+    tape = build(Settings.load(environ), config, clock=day_clock())
     try:
         run_live(tape, config, day, fake, fail)
         settle(fake, fail)
