@@ -63,3 +63,20 @@ def test_the_no_book_mirrors_the_yes_book(bids: list[int], asks: list[int]) -> N
     assert [1 - level.price for level in no.bids] == [level.price for level in yes.asks]
     assert all(a.price > b.price for a, b in zip(yes.bids, yes.bids[1:], strict=False))
     assert all(a.price < b.price for a, b in zip(no.asks, no.asks[1:], strict=False))
+
+
+def test_settlement_statuses_decide_what_a_fill_is() -> None:
+    statuses = ["MATCHED", "RETRYING", "DELAYED", "MINED", "CONFIRMED", "FAILED", "NEW-ONE"]
+    raw = {
+        "order": {"id": "o-1", "status": "MATCHED"},
+        "makerMatches": [
+            {"id": f"t{i}", "matchedSize": "1000000", "settlementStatus": status}
+            for i, status in enumerate(statuses)
+        ],
+    }
+    report = parse_order(raw, price=D("0.5")).report("c-1")
+    provisional = {f.venue_fill_id: f.provisional for f in report.fills}
+    assert provisional == {"t0": True, "t1": True, "t2": True, "t3": False, "t4": False, "t6": True}
+    assert report.voided_fills == ("t5",)
+    assert report.closed
+    assert {f.price for f in report.fills} == {D("0.5")}  # a match without a price: the order's
