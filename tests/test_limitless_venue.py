@@ -127,6 +127,20 @@ def test_the_limiter_spaces_calls_300_ms_apart_and_lets_two_in_flight() -> None:
     assert most[0] == 2
 
 
+def test_every_call_of_an_order_goes_through_the_tokens_limiter(
+    fake: FakeLimitless, tmp_path: Path
+) -> None:
+    now = [0.0]
+    limiter = TokenLimiter(clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    config = config_from_env(fake_environ(fake, tmp_path))
+    assert config is not None
+    venue, _ = build_limitless(config, limiter=limiter)
+    assert venue.submit(order("c-lim", "0.505", "10")).accepted
+    calls = sum(fake.calls.values())  # market, profile, order
+    assert len(limiter.starts) == calls >= 3
+    assert limiter.starts == pytest.approx([0.3 * i for i in range(calls)])
+
+
 def test_a_no_order_trades_on_the_mirror_of_the_yes_book(
     fake: FakeLimitless, tmp_path: Path
 ) -> None:
