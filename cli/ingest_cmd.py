@@ -13,7 +13,7 @@ from adapters.dayfile import BadLine, read_intents
 from adapters.intent_tail import IntentTail, default_offset_path, ingest_following
 from adapters.settings import Settings
 from adapters.stopping import StopSignal
-from cli.context import pass_settings
+from cli.context import claim_store, pass_settings
 from cli.render import counts
 from cli.run_cmd import open_lines
 from cli.scaleout_cmd import record_only_option
@@ -45,6 +45,7 @@ def ingest(
         log.configure(list(config.agents))
         engine, taken, decide = log.recorder, log.taken_in(file.name), False
     else:
+        claim_store(settings, "tape ingest")
         tape = build(settings, config, clock=live_clock())
         tape.engine.register_agents(config.agents)
         engine, taken, decide = (

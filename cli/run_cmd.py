@@ -25,7 +25,7 @@ from adapters.config_file import TapeConfig
 from adapters.day_runner import DayRunner, RunStats
 from adapters.dayfile import BadLine, DayRecord, read_day
 from adapters.settings import Settings
-from cli.context import pass_settings
+from cli.context import claim_store, pass_settings
 from cli.errors import TapeUsageError
 from cli.render import counts, money
 from cli.scaleout_run import run_with_workers
@@ -220,6 +220,7 @@ def run(  # noqa: PLR0917 - click passes each option positionally
         )
         return
     config = settings.with_config(config_path).tape_config()
+    claim_store(settings, "tape run")
     tape = build(settings, config, clock=day_clock(), paper_url=paper_url, paper_only=paper_only)
     result = run_day(tape, config, day)
     click.echo(summary(tape, result, str(day)))
