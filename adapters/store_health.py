@@ -25,13 +25,13 @@ def is_write_failure(error: BaseException) -> bool:
     """Whether an exception says the store cannot be written (not that the input was bad)."""
     if isinstance(error, OSError):
         return error.errno in _WRITE_ERRNOS
-    if isinstance(error, sqlite3.OperationalError | sqlite3.DatabaseError):
+    if isinstance(error, sqlite3.OperationalError):  # full, read-only, I/O error, locked
         return True
     cause = error.__cause__ or error.__context__
     if cause is not None and cause is not error:
         return is_write_failure(cause)
     return type(error).__module__.startswith(("eventsourcing", "psycopg")) and (
-        "Operational" in type(error).__name__ or "Database" in type(error).__name__
+        type(error).__name__ == "OperationalError"
     )
 
 
