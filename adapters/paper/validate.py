@@ -92,6 +92,6 @@ def _text(body: dict[str, Any], name: str, *, required: bool, nullable: bool = T
 
 def _choice(body: dict[str, Any], name: str, kind: type[Side] | type[OrderType]) -> None:
     value = body.get(name)
-    if value not in {member.value for member in kind}:
+    if not isinstance(value, str) or value not in {member.value for member in kind}:
         allowed = ", ".join(str(member.value) for member in kind)
         raise MalformedRequest(f"{name}: must be one of {allowed}")
