@@ -140,15 +140,17 @@ def load_key(environ: Mapping[str, str]) -> Secret | None:
         encrypted = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise PolymarketConfigError(
-            f"POLYMARKET_KEYSTORE {path}: cannot read ({error.strerror})"
+            f"POLYMARKET_KEYSTORE: cannot read the file it names ({error.strerror})"
         ) from None
     except ValueError:
-        raise PolymarketConfigError(f"POLYMARKET_KEYSTORE {path}: not a JSON keystore") from None
+        raise PolymarketConfigError(
+            "POLYMARKET_KEYSTORE: the file it names is not a JSON keystore"
+        ) from None
     try:
         key_bytes = Account.decrypt(encrypted, password)
     except (ValueError, KeyError, TypeError):
         raise PolymarketConfigError(
-            f"POLYMARKET_KEYSTORE {path}: cannot decrypt (wrong POLYMARKET_KEYSTORE_PASSWORD?)"
+            "POLYMARKET_KEYSTORE: cannot decrypt it (wrong POLYMARKET_KEYSTORE_PASSWORD?)"
         ) from None
     return Secret("POLYMARKET_KEYSTORE", "0x" + bytes(key_bytes).hex())
 
