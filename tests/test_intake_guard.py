@@ -23,6 +23,7 @@ from schemathesis.generation import GenerationMode
 from adapters.http_guard import Exposure
 from adapters.http_ingest import create_app
 from adapters.settings import DEFAULT_MAX_ITEMS, MAX_ITEMS_ENV, Settings, SettingsError
+from adapters.store_health import StoreHealth
 from engine.feeds import Feed
 from tests.conftest import EngineRig, an_intent, make_rig, stored_events
 from tests.test_http_ingest import AUTH, TOKEN, event_count, serving
@@ -247,3 +248,14 @@ def test_schemathesis_finds_no_server_error_in_either_mode_nor_a_non_json_error(
                 assert isinstance(response.json()["error"], str)
 
         check()
+
+
+def test_health_says_when_the_disk_is_nearly_full(rig: EngineRig, tmp_path: Path) -> None:
+    db = tmp_path / "tape.db"
+    full = StoreHealth(db, min_free_bytes=1 << 62)  # more than any disk has free
+    with serving(create_app(rig.engine, TOKEN, store=full)) as url:
+        health = requests.get(f"{url}/health", timeout=5)
+    assert health.status_code == 503
+    assert health.json()["status"] == "store unwritable"
+    assert health.json()["reason"].startswith(f"the disk of {tmp_path} is full (")
+    assert StoreHealth(db).problem() is None
