@@ -35,12 +35,12 @@ WATCHED: dict[str, tuple[Match, ...]] = {
     "event encode (JSON + transcodings)": (("to_stored_event", "eventsourcing/persistence.py"),),
     "runtime-checkable Protocol isinstance": (("__instancecheck__", "typing.py"),),
     "replay digest (decision_digest)": (("decision_digest", "projections/digest.py"),),
-    "projections: folds of the events (apply)": (("apply", "projections/tracking.py"),),
+    "projections: folds of the events (apply)": (("apply", "projections/views/base.py"),),
     "projections: row JSON encode/decode": (
-        ("encode_row", "projections/tracking.py"),
-        ("decode_row", "projections/tracking.py"),
+        ("encode_row", "projections/rows.py"),
+        ("decode_row", "projections/rows.py"),
     ),
-    "projections: rows written back (flush)": (("flush", "projections/tracking.py"),),
+    "projections: rows written back (flush)": (("flush", "projections/table_rows.py"),),
 }
 """Labelled costs looked for in every profile (inclusive time, nested calls counted once)."""
 

@@ -14,7 +14,7 @@ from cli.render import table, to_json
 from engine.agents import Agent
 from engine.ids import agent_uuid
 from engine.values import TradingState
-from projections.views import read_log
+from projections.logs import read_log
 
 
 @click.group()

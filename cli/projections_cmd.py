@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from adapters.bootstrap import open_named_app
+from adapters.readstore import open_store
 from adapters.settings import Settings
 from adapters.stopping import StopSignal
 from adapters.storage import Storage
@@ -22,15 +23,13 @@ from cli.scaleout_cmd import workers_option as scaleout_workers_option
 from engine.application import TapeApplication
 from engine.partition import worker_app_names
 from projections.logs import LogSource, as_sources
-from projections.store import open_store
 from projections.tracking import (
     DEFAULT_BATCH,
-    PROJECTION_NAMES,
     ForeignUpstreamError,
     Projector,
     TrackedProjection,
-    all_projections,
 )
+from projections.views import REGISTRY, VIEW_NAMES
 
 DEFAULT_POLL_S = 0.5
 
@@ -110,14 +109,14 @@ def projections() -> None:
 
 
 @projections.command()
-@click.argument("name", required=False, type=click.Choice(PROJECTION_NAMES))
+@click.argument("name", required=False, type=click.Choice(VIEW_NAMES))
 @workers_option
 def rebuild(name: str | None, workers: int | None) -> None:
     """Drop a projection's rows (every projection without NAME) and rebuild them from the log
     (the logs of the workers with --workers)."""
     apps, storage = open_upstreams(workers)
     projector = open_projector(apps, storage)
-    names = [name] if name else list(PROJECTION_NAMES)
+    names = [name] if name else list(VIEW_NAMES)
     read = projector.rebuild(names)
     for status in projector.status():
         if status.name in names:
@@ -173,15 +172,15 @@ def projection_names(text: str) -> list[str]:
     """``all``, a projection's name, or names joined by commas, as the list of names (in the
     order projections are applied)."""
     if text.strip() == "all":
-        return list(PROJECTION_NAMES)
+        return list(VIEW_NAMES)
     wanted = {part.strip() for part in text.split(",") if part.strip()}
-    unknown = sorted(wanted - set(PROJECTION_NAMES))
+    unknown = sorted(wanted - set(VIEW_NAMES))
     if unknown or not wanted:
         raise TapeUsageError(
             f"no projection named {(unknown or [text])[0]!r}: NAME is all, one of "
-            f"{', '.join(PROJECTION_NAMES)}, or several joined by commas"
+            f"{', '.join(VIEW_NAMES)}, or several joined by commas"
         )
-    return [name for name in PROJECTION_NAMES if name in wanted]
+    return [name for name in VIEW_NAMES if name in wanted]
 
 
 @click.command()
@@ -202,7 +201,7 @@ def project(name: str, follow: bool, poll: float, workers: int | None) -> None:
     SIGINT end it between two pages, exit 0)."""
     wanted = projection_names(name)
     apps, storage = open_upstreams(workers)
-    projector = open_projector(apps, storage, [p for p in all_projections() if p.name in wanted])
+    projector = open_projector(apps, storage, [view for view in REGISTRY if view.name in wanted])
     label = ",".join(wanted) if name.strip() != "all" else "all projections"
     if not follow:
         read = catch_up(projector)

@@ -2,11 +2,11 @@
 ``why``. Each catches the projections it reads up with the log, then reads their rows; with
 ``--as-of TIME`` it folds the log up to that time instead (the state as it was then). With
 ``--workers N`` (or ``TAPE_WORKERS``) the log is the union of the N engine workers' logs.
-Rows are listed by time (placed, received, bought), ties by id."""
+The queries themselves are ``projections/queries.py`` (the HTTP API calls the same); a command
+parses its options, calls one and renders its rows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -15,16 +15,9 @@ import click
 from cli.errors import TapeUsageError
 from cli.projections_cmd import catch_up, open_projector, open_upstreams, workers_option
 from cli.render import table, to_json, why_tree
-from projections.store import Index, Query
-from projections.tracking import (
-    intent_index,
-    order_index,
-    position_index,
-    position_status,
-    purchase_index,
-    time_key,
-)
-from projections.views import LogViews, in_time_order, plain
+from projections import queries
+from projections.queries import Filters, FoldedReadModels, ReadModels, TrackedReadModels
+from projections.rows import plain
 
 
 class TimeParam(click.ParamType):
@@ -73,40 +66,21 @@ until_option = click.option(
 )
 
 
-def _query(
-    *,
-    agent: str | None = None,
-    venue: str | None = None,
-    status: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> Query:
-    return Query(
-        agent=agent,
-        venue=venue,
-        status=status.upper() if status else None,
-        since=time_key(since) if since else None,
-        until=time_key(until) if until else None,
-    )
-
-
-def load_views(
-    names: Sequence[str], query: Query, as_of: datetime | None, workers: int | None = None
-) -> LogViews:
-    """The named read models: folded from the log up to ``as_of``, or read from their
-    projections after catching them up (over the workers' logs with ``workers``)."""
-    apps, storage = open_upstreams(workers)
+def read_models(as_of: datetime | None, workers: int | None = None) -> ReadModels:
+    """Where a read command reads: the log folded up to ``as_of``, or the projections caught
+    up with it (over the workers' logs with ``workers``)."""
     if as_of is not None:
-        return LogViews.build(apps, until=as_of)
+        apps, _ = open_upstreams(workers)
+        return FoldedReadModels(apps, until=as_of)
+    return tracked_read_models(workers)
+
+
+def tracked_read_models(workers: int | None = None) -> TrackedReadModels:
+    """The projections of the store the environment names, each read catching up first (a
+    projection folded from other logs being a usage error)."""
+    apps, storage = open_upstreams(workers)
     projector = open_projector(apps, storage)
-    catch_up(projector, names)
-    return projector.views(names, query)
-
-
-def _keep(
-    rows: list[dict[str, Any]], query: Query, index: Callable[[dict[str, Any]], Index]
-) -> list[dict[str, Any]]:
-    return [row for row in rows if query.matches(index(row))]
+    return TrackedReadModels(projector, catch_up=lambda names: catch_up(projector, names))
 
 
 def _print(rows: list[dict[str, Any]], columns: list[str], as_json: bool) -> None:
@@ -134,9 +108,8 @@ def orders(
     as_json: bool,
 ) -> None:
     """Orders with their status, fills and venue ids (--since/--until: time placed)."""
-    query = _query(agent=agent, venue=venue, status=status, since=since, until=until)
-    views = load_views(["orders"], query, as_of, workers)
-    rows = _keep(in_time_order(views.orders.rows, "placed_at"), query, order_index)
+    filters = Filters(agent=agent, venue=venue, status=status, since=since, until=until)
+    rows = queries.orders(read_models(as_of, workers), filters)
     columns = [
         "order_id",
         "agent",
@@ -172,12 +145,8 @@ def positions(
     as_json: bool,
 ) -> None:
     """Positions: size, average cost, realised and marked PnL per agent, venue and token."""
-    query = _query(agent=agent, venue=venue, status=status)
-    views = load_views(["positions", "marks"], query, as_of, workers)
-    rows = _keep(views.positions.with_marks(views.marks), query, position_index)
-    if not show_all and status is None:
-        rows = [r for r in rows if r["size"] != 0]
-    rows = [{**r, "status": position_status(r)} for r in rows]
+    filters = Filters(agent=agent, venue=venue, status=status)
+    rows = queries.positions(read_models(as_of, workers), filters, include_closed=show_all)
     columns = [
         "agent",
         "venue",
@@ -207,10 +176,7 @@ def balances(
 ) -> None:
     """Balances per agent and venue: cash (received less paid, fees included), committed to
     open orders, fees, realised PnL, marked PnL at the latest recorded books, budget left."""
-    query = _query(agent=agent, venue=venue)
-    views = load_views(["balances", "positions", "marks"], Query(), as_of, workers)
-    rows = views.balances.with_marks(views.positions, views.marks)
-    rows = [r for r in rows if query.matches(Index(agent=r["agent"], venue=r["venue"]))]
+    rows = queries.balances(read_models(as_of, workers), Filters(agent=agent, venue=venue))
     columns = [
         "agent",
         "venue",
@@ -251,9 +217,8 @@ def intents(
     if denied and status and status.upper() != "DENIED":
         raise TapeUsageError("--denied and --status disagree")
     verdict = "DENIED" if denied else status
-    query = _query(agent=agent, venue=venue, status=verdict, since=since, until=until)
-    views = load_views(["intents"], query, as_of, workers)
-    rows = _keep(in_time_order(views.intents.rows, "received_at"), query, intent_index)
+    filters = Filters(agent=agent, venue=venue, status=verdict, since=since, until=until)
+    rows = queries.intents(read_models(as_of, workers), filters)
     columns = ["intent_id", "agent", "side", "price", "size", "verdict", "reason", "redeliveries"]
     _print(rows, columns, as_json)
 
@@ -287,11 +252,8 @@ def purchases(
 ) -> None:
     """Purchase history: every buy lot (price, size, fee, trader copied, order) and how later
     sells and settlements consumed it, first in first out (--since/--until: time bought)."""
-    query = _query(agent=agent, venue=venue, status=status, since=since, until=until)
-    views = load_views(["purchases"], query, as_of, workers)
-    rows = _keep(in_time_order(views.purchases.rows, "bought_at"), query, purchase_index)
-    if trader is not None:
-        rows = [r for r in rows if (r["trader"] or "").lower() == trader.lower()]
+    filters = Filters(agent=agent, venue=venue, status=status, since=since, until=until)
+    rows = queries.purchases(read_models(as_of, workers), filters, trader=trader)
     if not as_json:
         rows = [{**r, "consumed_by": _consumed(r)} for r in rows]
     columns = [
@@ -318,10 +280,7 @@ def purchases(
 def why(ident: str, workers: int | None, as_json: bool) -> None:
     """Why an order or intent happened: every check with its values, sizing, book, venue
     answers and fills. IDENT is an order id, an intent id, or a client or venue order id."""
-    apps, storage = open_upstreams(workers)
-    projector = open_projector(apps, storage)
-    catch_up(projector, ["audit"])
-    trail = projector.trail(ident)
+    trail = queries.why(tracked_read_models(workers), ident)
     if trail is None:
         raise TapeUsageError(f"no order or intent with id {ident!r} in the store")
     click.echo(to_json(trail.to_json()) if as_json else why_tree(trail))

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from projections.audit import Trail
-from projections.views import event_name, plain
+from projections.rows import event_name, plain
 
 
 def to_json(data: Any) -> str:

@@ -12,7 +12,8 @@ import click
 from cli.errors import TapeUsageError
 from cli.projections_cmd import open_upstreams, workers_option
 from cli.render import money, table, to_json
-from projections.report import DayReport, EmptyLogError, day_report
+from projections import queries
+from projections.report import DayReport, EmptyLogError
 
 
 def _day(value: str | None) -> date | None:
@@ -124,7 +125,7 @@ def report(day_text: str | None, chart: Path | None, as_json: bool, workers: int
     (over the logs of the engine's workers with --workers)."""
     apps, _ = open_upstreams(workers)
     try:
-        result = day_report(apps, _day(day_text))
+        result = queries.report(apps, _day(day_text))
     except EmptyLogError as error:
         raise TapeUsageError(str(error)) from None
     click.echo(to_json(result.to_json()) if as_json else render_report(result))

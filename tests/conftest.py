@@ -26,6 +26,10 @@ from engine.intent import TradeIntent, format_utc, parse_intent
 from engine.ports import MarketData, OrderRequest, VenuePort
 from engine.service import Receipt, TradingEngine
 from engine.values import Book, Level, OrderType, Side
+from tests.projection_rig import (  # noqa: F401 (the read-store backend contract fixture)
+    backend,
+    close_the_stores_a_test_opened,
+)
 
 # -- fixed values ---------------------------------------------------------------------------
 

@@ -1,8 +1,16 @@
 """Shared helpers of the read-model tests: run a day through the engine with the projections
-following it, and compare the projections with what the aggregates say."""
+following it, and compare the projections with what the aggregates say.
+
+:func:`backend` is the backend contract fixture: every projection test that takes it runs once
+on SQLite (a real file) and once on PostgreSQL (the real server, a fresh schema per store). The
+event log stays a SQLite file on both: the read-model store is the backend under test.
+"""
 
 from __future__ import annotations
 
+import itertools
+import os
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psycopg
+import pytest
 from eventsourcing.persistence import StoredEvent
 
 from adapters.bootstrap import assemble_engine
@@ -17,7 +27,9 @@ from adapters.clock import ManualClock
 from adapters.day_runner import DayRunner, RunStats
 from adapters.dayfile import BadLine, DayRecord, read_day
 from adapters.paper.venue import PaperVenues
+from adapters.readstore import SqliteProjectionStore, open_store
 from adapters.sample_day.agents import demo_agent_configs
+from adapters.storage import postgres_storage
 from engine.agents import Agent
 from engine.application import TapeApplication
 from engine.config import AgentConfig
@@ -28,10 +40,12 @@ from engine.positions import Position
 from engine.reconciliations import Reconciliation
 from engine.traders import TraderHolding
 from projections.audit import find_trail
-from projections.logs import Upstream, notifications
-from projections.store import ProjectionStore, SqliteProjectionStore
+from projections.logs import Upstream, notifications, read_log
+from projections.readstore import ProjectionStore
+from projections.rows import pair_key
 from projections.tracking import Projector, TrackedProjection
-from projections.views import LogViews, pair_key, read_log
+from projections.views import LogViews
+from tests.postgres import postgres_url
 
 
 def sqlite_env(path: Path) -> dict[str, str]:
@@ -92,6 +106,112 @@ def run_sqlite_day(folder: Path, lines: Iterable[str], **kw: Any) -> DayRun:
         store=SqliteProjectionStore(folder / "projections.db"),
         **kw,
     )
+    run.folder = folder
+    return run
+
+
+class Backend:
+    """A read-model store backend under test: :meth:`store` opens a store by name (the same
+    name, the same store: a SQLite file in ``folder``, or a fresh PostgreSQL schema). A store
+    a test opens is closed when the test ends, one a module fixture opens when the module ends;
+    the schemas are dropped then. A schema is made on a connection of its own, closed at once,
+    so a module holds no more connections than stores it has open."""
+
+    def __init__(self, kind: str, folder: Path) -> None:
+        self.kind = kind
+        self.folder = folder
+        self._schemas: dict[str, str] = {}
+        self._names = itertools.count(1)
+        self._opened: list[ProjectionStore] = []
+
+    def unique_name(self) -> str:
+        """A store name no other store of this fixture has."""
+        return f"store{next(self._names)}"
+
+    def locate(self, name: str) -> str:
+        """Where the store of this name lives: a file path, or a schema (made on first use)."""
+        if self.kind == "sqlite":
+            return str(self.folder / f"{name}.db")
+        if name not in self._schemas:
+            schema = f"tape_test_{uuid.uuid4().hex[:12]}"
+            with _admin_connection() as conn:
+                conn.execute(f'CREATE SCHEMA "{schema}"')
+            self._schemas[name] = schema
+        return self._schemas[name]
+
+    def store(self, name: str | None = None) -> ProjectionStore:
+        """The store of this name (a new one without a name)."""
+        opened = open_test_store(self.kind, self.locate(name or self.unique_name()))
+        self._opened.append(opened)
+        OPEN_STORES.append(opened)
+        return opened
+
+    def close(self) -> None:
+        """Close every store still open and drop the schemas."""
+        for opened in self._opened:
+            opened.close()  # (again, for those a test closed: closing twice is harmless)
+        OPEN_STORES[:] = [s for s in OPEN_STORES if all(s is not o for o in self._opened)]
+        if self._schemas:
+            with _admin_connection() as conn:
+                for schema in self._schemas.values():
+                    conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+OPEN_STORES: list[ProjectionStore] = []
+"""The stores the backend fixture opened and nobody has closed yet, in the order opened."""
+
+
+def _admin_connection() -> psycopg.Connection[Any]:
+    # A short connection to the test server (required in CI, else its absence skips).
+    url = postgres_url()
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {url} is required in CI: {error}")
+        pytest.skip(f"no PostgreSQL at {url}")
+
+
+def open_test_store(kind: str, where: str) -> ProjectionStore:
+    """A store of a test backend: a SQLite file at ``where``, or the PostgreSQL schema
+    ``where`` (also from a child process the test starts)."""
+    if kind == "sqlite":
+        return SqliteProjectionStore(Path(where))
+    storage = postgres_storage(postgres_url(), schema=where)
+    return open_store(storage.kind, storage.location, storage.env)
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
+    """The backend contract fixture: the tests that take it run on SQLite and on PostgreSQL."""
+    made = Backend(request.param, tmp_path_factory.mktemp(request.param))
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+@pytest.fixture(autouse=True)
+def close_the_stores_a_test_opened() -> Iterator[None]:
+    """Close the backend stores a test opened when it ends (module fixtures, set up before it,
+    keep theirs)."""
+    before = len(OPEN_STORES)
+    yield
+    while len(OPEN_STORES) > before:
+        OPEN_STORES.pop().close()
+
+
+def run_backend_day(backend: Backend, lines: Iterable[str], **kw: Any) -> DayRun:
+    """:func:`run_day` with its events in a SQLite file of its own and its projections in a
+    new store of the backend."""
+    name = backend.unique_name()
+    folder = backend.folder / name
+    folder.mkdir(parents=True)
+    run = run_day(lines, app_env=sqlite_env(folder / "tape.db"), store=backend.store(name), **kw)
     run.folder = folder
     return run
 
@@ -236,7 +356,7 @@ def assert_trails_match_the_log(app: TapeApplication, projector: Projector, limi
                     assert again.to_json() == expected.to_json()
 
 
-class CrashAfter(TrackedProjection):
+class CrashAfter:
     """A projection that does what another does, then raises (or acts) at its n-th event:
     the process dying between two events of a page."""
 
@@ -245,9 +365,13 @@ class CrashAfter(TrackedProjection):
         self.after = after
         self.crash = crash
         self.seen = 0
-        self.name = inner.name  # type: ignore[misc]
-        self.version = inner.version  # type: ignore[misc]
-        self.tables = inner.tables  # type: ignore[misc]
+        self.name = inner.name
+        self.version = inner.version
+        self.tables = inner.tables
+
+    def describe(self) -> str:
+        """What the wrapped projection holds."""
+        return self.inner.describe()
 
     def apply(self, event: Any, notification: Any, tables: Any) -> None:
         """Apply, then crash once ``after`` events went through."""

@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from adapters.bootstrap import open_named_app
+from adapters.readstore import open_store
 from adapters.sample_day.agents import DEMO_CONFIG_TOML
 from adapters.sample_day.day import write_day
 from adapters.storage import postgres_storage
@@ -27,9 +28,9 @@ from engine.application import TapeApplication
 from engine.partition import partition_of, worker_app_names
 from projections.digest import decision_digest
 from projections.report import day_report
-from projections.store import open_store
+from projections.rows import in_time_order, plain
 from projections.tracking import PROJECTION_NAMES, Projector
-from projections.views import LogViews, in_time_order, plain
+from projections.views import LogViews
 from tests.cli_rig import cli_json, run_cli
 from tests.postgres import fresh_schema, postgres_url
 from tests.projection_rig import split_by_agent, sqlite_env

@@ -3,31 +3,30 @@ say, equal the in-memory folds of the log, and a rebuild gives the very same row
 
 from __future__ import annotations
 
-import tempfile
+from dataclasses import replace
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.sample_day.day import iter_day
-from projections.store import Index, SqliteProjectionStore
+from projections.readstore import Index
 from projections.tracking import PROJECTION_NAMES, Projector, UnknownProjectionError
 from projections.views import LogViews
 from tests.projection_rig import (
+    Backend,
     DayRun,
     assert_projections_match_aggregates,
     assert_trails_match_the_log,
-    run_sqlite_day,
+    run_backend_day,
 )
 
 
 @pytest.fixture(scope="module")
-def day_run(tmp_path_factory: pytest.TempPathFactory) -> DayRun:
+def day_run(backend: Backend) -> DayRun:
     """One generated day, the projections catching up every few records."""
-    folder = tmp_path_factory.mktemp("day")
-    return run_sqlite_day(folder, iter_day(21, intents=60), catch_up_every=5, batch_size=37)
+    return run_backend_day(backend, iter_day(21, intents=60), catch_up_every=5, batch_size=37)
 
 
 @settings(
@@ -43,21 +42,20 @@ def day_run(tmp_path_factory: pytest.TempPathFactory) -> DayRun:
     fee_rate=st.sampled_from([Decimal(0), Decimal("0.002")]),
 )
 def test_after_any_day_every_projection_equals_the_aggregates_and_a_rebuild(
-    seed: int, intents: int, every: int | None, batch: int, fee_rate: Decimal
+    backend: Backend, *, seed: int, intents: int, every: int | None, batch: int, fee_rate: Decimal
 ) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        run = run_sqlite_day(
-            Path(tmp),
-            iter_day(seed, intents=intents),
-            catch_up_every=every,
-            batch_size=batch,
-            fee_rate=fee_rate,
-        )
-        assert_projections_match_aggregates(run.app, run.projector)
-        incremental = run.projector.dump()
-        run.projector.rebuild()
-        assert run.projector.dump() == incremental
-        assert_trails_match_the_log(run.app, run.projector, limit=8)
+    run = run_backend_day(
+        backend,
+        iter_day(seed, intents=intents),
+        catch_up_every=every,
+        batch_size=batch,
+        fee_rate=fee_rate,
+    )
+    assert_projections_match_aggregates(run.app, run.projector)
+    incremental = run.projector.dump()
+    run.projector.rebuild()
+    assert run.projector.dump() == incremental
+    assert_trails_match_the_log(run.app, run.projector, limit=8)
 
 
 def test_projections_equal_the_in_memory_folds_of_the_log(day_run: DayRun) -> None:
@@ -88,9 +86,9 @@ def test_rebuilding_one_projection_gives_its_rows_again_and_leaves_the_others(
 
 
 def test_a_second_projector_on_another_file_builds_the_same_rows_in_one_go(
-    day_run: DayRun, tmp_path: Path
+    day_run: DayRun, backend: Backend
 ) -> None:
-    other = Projector(day_run.app, SqliteProjectionStore(tmp_path / "p.db"), batch_size=10_000)
+    other = Projector(day_run.app, backend.store(), batch_size=10_000)
     assert other.catch_up() == day_run.app.recorder.max_notification_id()
     assert other.dump() == day_run.projector.dump()
     assert other.catch_up() == 0
@@ -105,20 +103,17 @@ def test_status_shows_every_projection_caught_up(day_run: DayRun) -> None:
 
 
 def test_a_projection_made_by_another_version_of_its_fold_is_rebuilt(
-    day_run: DayRun, tmp_path: Path
+    day_run: DayRun, backend: Backend
 ) -> None:
-    store = SqliteProjectionStore(tmp_path / "p.db")
+    store = backend.store()
     first = Projector(day_run.app, store)
     first.catch_up()
     with store.write() as txn:
         txn.clear("orders")  # the rows of an older fold...
         txn.upsert("orders", "stale", Index(), "{}")
     stale = first.projections[0]
-    type(stale).version += 1  # ...which the next start notices
-    try:
-        again = Projector(day_run.app, store)
-        assert again.status()[0].position == 0
-        again.catch_up()
-        assert again.dump() == day_run.projector.dump()
-    finally:
-        type(stale).version -= 1
+    newer = replace(stale, version=stale.version + 1)  # ...which the next start notices
+    again = Projector(day_run.app, store, [newer, *first.projections[1:]])
+    assert again.status()[0].position == 0
+    again.catch_up()
+    assert again.dump() == day_run.projector.dump()

@@ -4,7 +4,6 @@ log up to T equal the projections of the same day cut after T and run into anoth
 from __future__ import annotations
 
 import json
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from adapters.dayfile import BadLine, parse_day_line
 from adapters.sample_day.day import iter_day
 from cli.main import main
 from projections.views import LogViews
-from tests.projection_rig import DayRun, run_sqlite_day
+from tests.projection_rig import Backend, DayRun, run_backend_day, run_sqlite_day
 
 
 def record_times(lines: list[str]) -> list[datetime]:
@@ -55,14 +54,15 @@ def assert_same_state(folded: LogViews, stored: LogViews) -> None:
     seed=st.integers(min_value=0, max_value=2**20),
     where=st.floats(min_value=0.02, max_value=1.0),
 )
-def test_the_state_as_of_t_equals_a_run_stopped_right_after_t(seed: int, where: float) -> None:
+def test_the_state_as_of_t_equals_a_run_stopped_right_after_t(
+    backend: Backend, *, seed: int, where: float
+) -> None:
     lines = list(iter_day(seed, intents=40))
     times = record_times(lines)
     moment = times[min(int(where * len(times)), len(times) - 1)]
-    with tempfile.TemporaryDirectory() as tmp:
-        whole = run_sqlite_day(Path(tmp) / "whole", lines)
-        stopped = run_sqlite_day(Path(tmp) / "stopped", cut_after(lines, moment))
-        assert_same_state(LogViews.build(whole.app, until=moment), stopped.projector.views())
+    whole = run_backend_day(backend, lines)
+    stopped = run_backend_day(backend, cut_after(lines, moment))
+    assert_same_state(LogViews.build(whole.app, until=moment), stopped.projector.views())
 
 
 @pytest.fixture(scope="module")

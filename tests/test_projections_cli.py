@@ -18,7 +18,8 @@ from cli.main import main
 from cli.render import to_json
 from engine.application import TapeApplication
 from projections.audit import find_trail
-from projections.views import LogViews, in_time_order, plain
+from projections.rows import in_time_order, plain
+from projections.views import LogViews
 from tests.cli_rig import cli_json, run_cli
 from tests.projection_rig import sqlite_env
 

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from adapters.sample_day.day import iter_day
-from projections.store import SqliteProjectionStore
 from projections.tracking import Projector, all_projections
-from tests.projection_rig import CrashAfter, DayRun, run_sqlite_day
+from tests.projection_rig import Backend, CrashAfter, DayRun, run_backend_day
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -25,9 +24,9 @@ class SimulatedCrash(BaseException):
 
 
 @pytest.fixture(scope="module")
-def day_run(tmp_path_factory: pytest.TempPathFactory) -> DayRun:
+def day_run(backend: Backend) -> DayRun:
     """A generated day; its projections, caught up in one go, are the clean run."""
-    return run_sqlite_day(tmp_path_factory.mktemp("day"), iter_day(8, intents=50))
+    return run_backend_day(backend, iter_day(8, intents=50))
 
 
 def crash_at(after: int) -> list[CrashAfter | object]:
@@ -43,15 +42,16 @@ def crash_at(after: int) -> list[CrashAfter | object]:
 
 @pytest.mark.parametrize("after", [1, 23, 50, 51, 130, 301])
 def test_a_crash_between_two_events_then_a_restart_gives_the_clean_rows(
-    day_run: DayRun, tmp_path: Path, after: int
+    day_run: DayRun, backend: Backend, after: int
 ) -> None:
-    store = SqliteProjectionStore(tmp_path / "projections.db")
+    name = backend.unique_name()
+    store = backend.store(name)
     crashing = Projector(day_run.app, store, crash_at(after), batch_size=50)  # type: ignore[arg-type]
     with pytest.raises(SimulatedCrash):
         crashing.catch_up()
     committed = (after - 1) // 50 * 50  # the pages before the crash's own page
     assert [s.position for s in crashing.status()] == [committed] * len(crashing.projections)
-    restarted = Projector(day_run.app, SqliteProjectionStore(tmp_path / "projections.db"))
+    restarted = Projector(day_run.app, backend.store(name))
     restarted.catch_up()
     assert restarted.dump() == day_run.projector.dump()
 
@@ -61,32 +61,32 @@ KILLED_CATCH_UP = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
     from engine.application import TapeApplication
-    from projections.store import SqliteProjectionStore
     from projections.tracking import Projector, all_projections
-    from tests.projection_rig import CrashAfter, sqlite_env
+    from tests.projection_rig import CrashAfter, open_test_store, sqlite_env
 
-    events, projections_db, after = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+    events, kind, where, after = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
     app = TapeApplication(env=sqlite_env(events))
     projections = all_projections()
     kill = lambda: os.kill(os.getpid(), signal.SIGKILL)
     projections[3] = CrashAfter(projections[3], after, kill)  # in the middle of the list
-    store = SqliteProjectionStore(projections_db)
+    store = open_test_store(kind, where)
     Projector(app, store, projections, batch_size=40).catch_up()
     """
 )
 
 
 def test_the_projection_process_killed_mid_page_twice_then_restarted_gives_the_clean_rows(
-    day_run: DayRun, tmp_path: Path
+    day_run: DayRun, backend: Backend
 ) -> None:
     assert day_run.folder is not None
-    events, projections_db = day_run.folder / "tape.db", tmp_path / "projections.db"
+    name = backend.unique_name()
+    events, where = day_run.folder / "tape.db", backend.locate(name)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     last = day_run.app.recorder.max_notification_id() or 0
     positions = []
     for after in (57, 90):  # events applied by the killed process before it dies
         process = subprocess.run(
-            [sys.executable, "-c", KILLED_CATCH_UP, str(events), str(projections_db), str(after)],
+            [sys.executable, "-c", KILLED_CATCH_UP, str(events), backend.kind, where, str(after)],
             env=env,
             cwd=REPO,
             capture_output=True,
@@ -95,12 +95,12 @@ def test_the_projection_process_killed_mid_page_twice_then_restarted_gives_the_c
             check=False,
         )
         assert process.returncode == -signal.SIGKILL, process.stderr
-        seen = Projector(day_run.app, SqliteProjectionStore(projections_db))
+        seen = Projector(day_run.app, backend.store(name))
         positions.append({s.position for s in seen.status()})
     # The first run died on its 57th event, in its second page of 40; the restart went on from
     # position 40 and died on its 90th event, in its third page (after 80 more).
     assert positions == [{40}, {120}]
     assert last > 120
-    restarted = Projector(day_run.app, SqliteProjectionStore(projections_db))
+    restarted = Projector(day_run.app, backend.store(name))
     restarted.catch_up()
     assert restarted.dump() == day_run.projector.dump()

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from adapters.readstore import PostgresProjectionStore, open_store
 from adapters.sample_day.day import iter_day
 from adapters.storage import postgres_storage
 from cli.main import main
-from projections.store import PostgresProjectionStore, open_store
 from projections.tracking import Projector, all_projections
 from tests.postgres import fresh_schema, postgres_url
 from tests.projection_rig import (

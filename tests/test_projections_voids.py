@@ -8,21 +8,24 @@ from pathlib import Path
 
 from engine.ids import order_uuid
 from projections.report import day_report
-from projections.store import SqliteProjectionStore
 from projections.tracking import Projector
 from projections.views import LogViews
 from tests.conftest import VENUE, a_book, a_source, make_rig
 from tests.fakes.venues import ProvisionalVenue
-from tests.projection_rig import assert_projections_match_aggregates, assert_trails_match_the_log
+from tests.projection_rig import (
+    Backend,
+    assert_projections_match_aggregates,
+    assert_trails_match_the_log,
+)
 
 D = Decimal
 
 
-def test_confirmed_and_voided_fills_in_every_read_model(tmp_path: Path) -> None:
+def test_confirmed_and_voided_fills_in_every_read_model(tmp_path: Path, backend: Backend) -> None:
     venue = ProvisionalVenue()
     rig = make_rig(tmp_path / "tape.db", venues={VENUE: venue})
     rig.paper.on_book(a_book())
-    projector = Projector(rig.app, SqliteProjectionStore(tmp_path / "projections.db"))
+    projector = Projector(rig.app, backend.store())
 
     def client_id(intent_id: str) -> str:
         return rig.app.repository.get(order_uuid(intent_id, 0)).client_order_id

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import tempfile
-from pathlib import Path
 
 import pytest
 from eventsourcing.persistence import Notification, StoredEvent
@@ -19,23 +17,24 @@ from projections.audit import find_trail
 from projections.digest import EXCLUDED_TOPICS, DigestOrderError, decision_digest
 from projections.logs import Upstream, notifications, read_log
 from projections.report import day_report
-from projections.store import SqliteProjectionStore
+from projections.rows import in_time_order
 from projections.tracking import (
     PROJECTION_NAMES,
     ForeignUpstreamError,
     Projector,
     tracking_key,
 )
-from projections.views import LogViews, MarksView, in_time_order
-from tests.projection_rig import DayRun, memory_log, run_sqlite_day, split_by_agent
+from projections.views import LogViews
+from projections.views.marks import MarksView
+from tests.projection_rig import Backend, DayRun, memory_log, run_backend_day, split_by_agent
 
 VIEWS = ("orders", "intents", "positions", "marks", "purchases")
 
 
 @pytest.fixture(scope="module")
-def day_run(tmp_path_factory: pytest.TempPathFactory) -> DayRun:
+def day_run(backend: Backend) -> DayRun:
     """One generated day in a single log, with its projections: what the workers must equal."""
-    return run_sqlite_day(tmp_path_factory.mktemp("single"), iter_day(31, intents=60))
+    return run_backend_day(backend, iter_day(31, intents=60))
 
 
 def worker_logs(
@@ -87,34 +86,33 @@ def test_the_day_splits_into_several_agents_logs(day_run: DayRun) -> None:
     catch_up_chance=st.sampled_from([0.0, 0.05, 0.5]),
 )
 def test_projections_and_digest_over_interleaved_worker_logs_equal_the_single_logs(
-    day_run: DayRun, count: int, seed: int, batch: int, catch_up_chance: float
+    day_run: DayRun, backend: Backend, *, count: int, seed: int, batch: int, catch_up_chance: float
 ) -> None:
     rng = random.Random(seed)
     logs, pending = worker_logs(day_run, count, rng)
     followed = list(logs)
     rng.shuffle(followed)
-    with tempfile.TemporaryDirectory() as tmp:
-        projector = Projector(followed, SqliteProjectionStore(Path(tmp) / "p.db"), batch_size=batch)
-        # The workers append in bursts, in a random order; the projector catches up now and
-        # then, so pages end anywhere in each log.
-        while any(pending):
-            index = rng.choice([i for i, events in enumerate(pending) if events])
-            burst = rng.randint(1, 40)
-            logs[index].recorder.insert_events(pending[index][:burst])
-            del pending[index][:burst]
-            if rng.random() < catch_up_chance:
-                projector.catch_up()
-        projector.catch_up()
-        assert projector.dump() == day_run.projector.dump()
-        statuses = projector.status()
-        assert all(s.behind == 0 for s in statuses)
-        assert statuses[0].position == day_run.app.recorder.max_notification_id()
-        for intent in list(LogViews.build(day_run.app).intents.rows.values())[:6]:
-            found = projector.trail(intent["intent_id"])
-            assert found is not None
-            expected = find_trail(day_run.app, intent["intent_id"])
-            assert expected is not None
-            assert found.to_json() == expected.to_json()
+    projector = Projector(followed, backend.store(), batch_size=batch)
+    # The workers append in bursts, in a random order; the projector catches up now and
+    # then, so pages end anywhere in each log.
+    while any(pending):
+        index = rng.choice([i for i, events in enumerate(pending) if events])
+        burst = rng.randint(1, 40)
+        logs[index].recorder.insert_events(pending[index][:burst])
+        del pending[index][:burst]
+        if rng.random() < catch_up_chance:
+            projector.catch_up()
+    projector.catch_up()
+    assert projector.dump() == day_run.projector.dump()
+    statuses = projector.status()
+    assert all(s.behind == 0 for s in statuses)
+    assert statuses[0].position == day_run.app.recorder.max_notification_id()
+    for intent in list(LogViews.build(day_run.app).intents.rows.values())[:6]:
+        found = projector.trail(intent["intent_id"])
+        assert found is not None
+        expected = find_trail(day_run.app, intent["intent_id"])
+        assert expected is not None
+        assert found.to_json() == expected.to_json()
 
     assert decision_digest(*followed) == decision_digest(day_run.app)
     assert day_report(followed).to_json() == day_report(day_run.app).to_json()
@@ -169,9 +167,9 @@ def test_one_log_named_tape_keeps_the_tracking_rows_named_after_the_projections(
 
 
 def test_a_store_folded_from_other_logs_is_refused_until_rebuilt(
-    day_run: DayRun, tmp_path: Path
+    day_run: DayRun, backend: Backend
 ) -> None:
-    store = SqliteProjectionStore(tmp_path / "p.db")
+    store = backend.store()
     Projector(day_run.app, store).catch_up()
     logs, pending = worker_logs(day_run, 2, random.Random(3))
     fill(logs, pending)
@@ -188,8 +186,8 @@ def test_a_store_folded_from_other_logs_is_refused_until_rebuilt(
         Projector(day_run.app, store).catch_up(["positions"])
 
 
-def test_a_projector_wants_distinct_log_names(day_run: DayRun, tmp_path: Path) -> None:
-    store = SqliteProjectionStore(tmp_path / "p.db")
+def test_a_projector_wants_distinct_log_names(day_run: DayRun, backend: Backend) -> None:
+    store = backend.store()
     with pytest.raises(ValueError, match="distinct"):
         Projector([memory_log("A"), memory_log("A")], store)
     with pytest.raises(ValueError, match="at least one"):

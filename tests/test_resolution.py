@@ -15,8 +15,10 @@ from engine.agents import Agent
 from engine.ids import agent_uuid, position_uuid
 from engine.positions import Position
 from engine.settlement import settle_market
+from projections.logs import read_log
 from projections.report import day_report
-from projections.views import LogViews, in_time_order, pair_key, read_log
+from projections.rows import in_time_order, pair_key
+from projections.views import LogViews
 from tests.conftest import AGENT, MARKET, TRADER, VENUE, a_source, an_agent_config, an_intent
 from tests.projection_rig import (
     DayRun,

@@ -15,7 +15,8 @@ from adapters.day_runner import DayRunner
 from adapters.dayfile import BadLine, read_day
 from adapters.replay.export import export_day
 from engine.application import TapeApplication
-from projections.views import LogViews, plain
+from projections.rows import plain
+from projections.views import LogViews
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from engine.application import TapeApplication
-from projections.views import event_name
+from projections.rows import event_name
 
 PAGE = 1000
 RECONCILIATION_PREFIX = "engine.reconciliations:"
