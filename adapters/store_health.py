@@ -18,7 +18,8 @@ from pathlib import Path
 
 DEFAULT_MIN_FREE_BYTES = 16 << 20  # 16 MiB: below it the next batch may not fit
 
-_WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG, errno.EDQUOT}
+# Not EACCES: an unreadable input file says it too, and is not the store's fault.
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EFBIG, errno.EDQUOT}
 
 
 def is_write_failure(error: BaseException) -> bool:
