@@ -9,10 +9,10 @@ from types import FrameType
 
 import click
 
+from adapters.config_file import fee_rate as valid_fee_rate
 from adapters.paper.routes import DEFAULT_REQUEST_TIMEOUT_S, make_server
 from adapters.paper.server import LedgerMismatchError, PaperVenueService
 from cli.errors import TapeUsageError
-from engine.intent import decimal_from_text
 
 
 @click.command("paper-venue")
@@ -52,14 +52,9 @@ def paper_venue(  # noqa: PLR0917 - click passes each option positionally
     ledger; `GET /orders` returns the ledger. Prints `listening on http://127.0.0.1:PORT`."""
     if not day.is_file():
         raise TapeUsageError(f"{day}: no such file")
+    rate = valid_fee_rate(fee_rate, "--fee-rate")
     try:
-        fee = decimal_from_text(fee_rate)
-    except ValueError as error:
-        raise TapeUsageError(f"--fee-rate: {error}") from None
-    if not 0 <= fee < 1:
-        raise TapeUsageError("--fee-rate: must be at least 0 and below 1")
-    try:
-        service = PaperVenueService(day, ledger or day.with_name("paper-ledger.db"), fee_rate=fee)
+        service = PaperVenueService(day, ledger or day.with_name("paper-ledger.db"), fee_rate=rate)
     except LedgerMismatchError as error:
         raise TapeUsageError(str(error).splitlines()[0]) from error
     server = make_server(service, port, faults=faults, request_timeout_s=request_timeout_s)
