@@ -93,10 +93,12 @@ def main(argv: list[str] | None = None) -> Any:
     except Exception as error:
         if settings is not None and settings.debug:
             traceback.print_exc()
-        if is_write_failure(error):
-            click.echo(f"tape: the store cannot be written ({type(error).__name__})", err=True)
-            sys.exit(1)
         message = str(error).splitlines()[0] if str(error) else ""
+        if is_write_failure(error):
+            click.echo(
+                f"tape: the store cannot be written ({type(error).__name__}: {message})", err=True
+            )
+            sys.exit(1)
         click.echo(f"tape: error: {type(error).__name__}: {message}", err=True)
         sys.exit(1)
 
