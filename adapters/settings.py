@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 
 from adapters.config_file import CONFIG_ENV, DEFAULT_CONFIG, ConfigError, TapeConfig, load_config
+from adapters.day_order import DEFAULT_MAX_GAP
 from adapters.polymarket_data.client import DATA_URL_ENV, DEFAULT_DATA_URL
 from adapters.storage import Storage, storage_at
 from engine.secrets import Secret
@@ -30,6 +32,7 @@ BATCH_ENV = "TAPE_PROJECTION_BATCH"
 DEBUG_ENV = "TAPE_DEBUG"
 MAX_ITEMS_ENV = "TAPE_INTAKE_MAX_ITEMS"
 DEFAULT_MAX_ITEMS = 500
+MAX_TIME_GAP_ENV = "TAPE_MAX_TIME_GAP_S"
 DEFAULT_HOME = Path(".tape")
 
 
@@ -61,6 +64,7 @@ class Settings:
     config_path: Path | None  # None: the copy-trading variables define one agent
     config_from_variable: bool  # config_path is $TAPE_CONFIG's (an error must not show it)
     debug: bool
+    max_time_gap: timedelta  # a day's record further than this after the one before is bad
     venue_environ: Mapping[str, str]  # read-only; venue factories read their own variables
 
     @classmethod
@@ -86,6 +90,7 @@ class Settings:
             config_path=_config_path(env, config_path),
             config_from_variable=config_path is None and bool(_text(env, CONFIG_ENV)),
             debug=bool(env.get(DEBUG_ENV)),
+            max_time_gap=_max_time_gap(env),
             venue_environ=env,
         )
 
@@ -125,6 +130,11 @@ def _url(env: Mapping[str, str], name: str) -> str:
     if text and not text.startswith(("http://", "https://")):
         raise SettingsError(f"{name} must be an http(s) URL")
     return text
+
+
+def _max_time_gap(env: Mapping[str, str]) -> timedelta:
+    seconds = _count(env, MAX_TIME_GAP_ENV)
+    return DEFAULT_MAX_GAP if seconds is None else timedelta(seconds=seconds)
 
 
 def _config_path(env: Mapping[str, str], given: Path | None) -> Path | None:

@@ -12,6 +12,7 @@ import click
 from adapters.config_file import fee_rate as valid_fee_rate
 from adapters.paper.routes import DEFAULT_REQUEST_TIMEOUT_S, make_server
 from adapters.paper.server import LedgerMismatchError, PaperVenueService
+from cli.context import current_settings
 from cli.errors import TapeUsageError
 
 
@@ -54,7 +55,12 @@ def paper_venue(  # noqa: PLR0917 - click passes each option positionally
         raise TapeUsageError(f"{day}: no such file")
     rate = valid_fee_rate(fee_rate, "--fee-rate")
     try:
-        service = PaperVenueService(day, ledger or day.with_name("paper-ledger.db"), fee_rate=rate)
+        service = PaperVenueService(
+            day,
+            ledger or day.with_name("paper-ledger.db"),
+            fee_rate=rate,
+            max_gap=current_settings().max_time_gap,
+        )
     except LedgerMismatchError as error:
         raise TapeUsageError(str(error).splitlines()[0]) from error
     server = make_server(service, port, faults=faults, request_timeout_s=request_timeout_s)

@@ -22,6 +22,7 @@ from adapters.paper.validate import (
     MalformedRequest,
     checked_after,
     checked_faults,
+    checked_line,
     checked_order,
     checked_time,
 )
@@ -84,15 +85,16 @@ def _handler(
             if path == "/health":
                 return 200, {"status": "ok"}
             if path == "/book":
-                at = checked_time(query.get("at"), "at")
+                at, line = checked_time(query.get("at"), "at"), checked_line(query.get("line"))
                 venue, token_id = query.get("venue", "paper"), query.get("token_id", "")
                 with service.lock:
-                    return service.book(venue, token_id, at, query.get("account", ""))
+                    return service.book(venue, token_id, at, query.get("account", ""), line)
             if path == "/reports":
                 after, at = checked_after(query.get("after")), checked_time(query.get("at"), "at")
-                named = every.get("account")
+                line, named = checked_line(query.get("line")), every.get("account")
+                accounts = frozenset(named) if named is not None else None
                 with service.lock:
-                    return service.poll(after, at, frozenset(named) if named is not None else None)
+                    return service.poll(after, at, accounts, line)
             with service.lock:
                 if path == "/orders":
                     return 200, service.ledger.orders()
@@ -107,9 +109,9 @@ def _handler(
             path, query, _ = self._query()
             if not path.startswith("/orders/"):
                 return 404, {"error": f"no route {path}"}
-            at = checked_time(query.get("at"), "at")
+            at, line = checked_time(query.get("at"), "at"), checked_line(query.get("line"))
             with service.lock:
-                return service.cancel(path.removeprefix("/orders/"), at)
+                return service.cancel(path.removeprefix("/orders/"), at, line)
 
         def do_POST(self) -> None:
             self._answer(self._post)

@@ -41,6 +41,7 @@ def checked_order(body: Any) -> dict[str, Any]:
         if number <= 0:
             raise MalformedRequest(f"{name}: must be positive")
     checked_time(body.get("at"), "at")
+    checked_line(body.get("line"))
     return body
 
 
@@ -53,6 +54,18 @@ def checked_time(value: Any, name: str) -> str | None:
     except ValueError as error:
         raise MalformedRequest(f"{name}: {error}") from None
     return str(value)
+
+
+def checked_line(value: Any, name: str = "line") -> str | None:
+    """An optional line number of the engine's input (absent or empty: None)."""
+    if value is None or value == "":
+        return None
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str) or not text.isascii() or not text.isdigit():
+        raise MalformedRequest(f"{name}: must be a whole number")
+    if len(text) > MAX_AFTER_DIGITS:
+        raise MalformedRequest(f"{name}: must be a whole number")
+    return text
 
 
 def checked_after(value: str | None) -> int:
