@@ -34,6 +34,7 @@ CLOSED = "http://127.0.0.1:9"  # nothing listens: no call leaves the machine
 SETTINGS_VARIABLES = [
     DATABASE_URL_ENV, DATABASE_SCHEMA_ENV, PAPER_URL_ENV, PAPER_ONLY_ENV, TOKEN_ENV, WORKERS_ENV,
     BATCH_ENV, DEBUG_ENV, MAX_ITEMS_ENV, "TAPE_CONFIG", "POLYMARKET_DATA_URL",
+    "TAPE_MAX_TIME_GAP_S",
 ]  # fmt: skip
 POLYMARKET_VARIABLES = [  # read by adapters/polymarket/config.py beyond the registry's list
     "POLYMARKET_CHAIN_ID", "POLYMARKET_TIMEOUT_S", "POLYMARKET_COLLATERAL_ADDRESS",
