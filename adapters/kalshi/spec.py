@@ -2,7 +2,8 @@
 paper orders fill against Kalshi's live public books (``public_books``).
 
 Kalshi's Trade API V2 (README, "Trading live on Kalshi"): client order ids are idempotent (a
-duplicate is a 409), requests are signed with an RSA (or Ed25519) key, PEM text or a file, and its key id.
+duplicate is a 409), requests are signed with an RSA (or Ed25519) key, PEM text or a file, and
+its key id.
 """
 
 from __future__ import annotations
