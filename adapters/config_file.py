@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from adapters.notify.config import NotifyConfig, NotifyConfigError, parse_notify
+
 from engine.config import AgentConfig
 from engine.intent import describe_validation_error
 
 CONFIG_ENV = "TAPE_CONFIG"
 DEFAULT_CONFIG = Path("tape.toml")
-TOP_LEVEL_KEYS = frozenset({"agents", "paper"})
+TOP_LEVEL_KEYS = frozenset({"agents", "paper", "notify"})
 
 
 class ConfigError(ValueError):
@@ -33,6 +35,7 @@ class TapeConfig:
     agents: tuple[AgentConfig, ...]
     paper_fee_rate: Decimal
     source: str
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
 
 
 def load_config(path: Path | None, environ: Mapping[str, str]) -> TapeConfig:
@@ -57,7 +60,7 @@ def config_from_toml(data: Mapping[str, Any], *, source: str) -> TapeConfig:
     """Build the configuration from a parsed ``tape.toml``."""
     unknown = sorted(set(data) - TOP_LEVEL_KEYS)
     if unknown:
-        raise ConfigError(f"{source}: unknown section {', '.join(unknown)} (agents, paper)")
+        raise ConfigError(f"{source}: unknown section {', '.join(unknown)} (agents, paper, notify)")
     tables = data.get("agents", {})
     if not isinstance(tables, dict) or not tables:
         raise ConfigError(f"{source}: no [agents.NAME] table")
@@ -69,7 +72,11 @@ def config_from_toml(data: Mapping[str, Any], *, source: str) -> TapeConfig:
         agents.append(_agent(name, table, source))
     paper = data.get("paper", {})
     fee = _decimal(paper.get("fee_rate", "0"), f"{source}: paper.fee_rate")
-    return TapeConfig(tuple(agents), fee, source)
+    try:
+        notify = parse_notify(data.get("notify", {}))
+    except NotifyConfigError as error:
+        raise ConfigError(f"{source}: {error}") from None
+    return TapeConfig(tuple(agents), fee, source, notify)
 
 
 def _agent(name: str, table: Mapping[str, Any], source: str) -> AgentConfig:

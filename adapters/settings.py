@@ -28,6 +28,10 @@ TOKEN_ENV = "TAPE_API_TOKEN"  # noqa: S105 - the variable's name, not a token
 WORKERS_ENV = "TAPE_WORKERS"
 BATCH_ENV = "TAPE_PROJECTION_BATCH"
 DEBUG_ENV = "TAPE_DEBUG"
+TELEGRAM_TOKEN_ENV = "TAPE_TELEGRAM_BOT_TOKEN"  # noqa: S105 - the variable's name
+TELEGRAM_CHAT_ENV = "TAPE_TELEGRAM_CHAT_ID"
+TELEGRAM_API_ENV = "TELEGRAM_API_URL"
+DEFAULT_TELEGRAM_API = "https://api.telegram.org"
 DEFAULT_HOME = Path(".tape")
 
 
@@ -40,6 +44,21 @@ class DataApiSettings:
     """What ``tape monitor`` takes from the environment: where the Data API is."""
 
     data_url: str  # the Polymarket Data API
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """The Telegram bot the notifier talks through: its token (a ``Secret``), the chat it
+    writes to, and the Bot API's address (a fake server's in tests)."""
+
+    token: Secret | None
+    chat_id: str | None
+    api_url: str
+
+    @property
+    def configured(self) -> bool:
+        """Whether both the token and the chat are set."""
+        return self.token is not None and bool(self.chat_id)
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,7 @@ class Settings:
     config_path: Path | None  # None: the copy-trading variables define one agent
     config_from_variable: bool  # config_path is $TAPE_CONFIG's (an error must not show it)
     debug: bool
+    telegram: TelegramSettings
     venue_environ: Mapping[str, str]  # read-only; venue factories read their own variables
 
     @classmethod
@@ -82,6 +102,7 @@ class Settings:
             config_path=_config_path(env, config_path),
             config_from_variable=config_path is None and bool(_text(env, CONFIG_ENV)),
             debug=bool(env.get(DEBUG_ENV)),
+            telegram=_telegram(env),
             venue_environ=env,
         )
 
@@ -101,6 +122,21 @@ class Settings:
         if self.config_from_variable and not (self.config_path and self.config_path.is_file()):
             raise ConfigError(f"{CONFIG_ENV} names no configuration file")
         return load_config(self.config_path, self.venue_environ)
+
+
+def _telegram(env: Mapping[str, str]) -> TelegramSettings:
+    token = _text(env, TELEGRAM_TOKEN_ENV)
+    chat = _text(env, TELEGRAM_CHAT_ENV)
+    if chat and not chat.lstrip("-").isdigit() and not chat.startswith("@"):
+        raise SettingsError(f"{TELEGRAM_CHAT_ENV} must be a chat id (a number) or @channelname")
+    api = _text(env, TELEGRAM_API_ENV) or DEFAULT_TELEGRAM_API
+    if not api.startswith(("http://", "https://")):
+        raise SettingsError(f"{TELEGRAM_API_ENV} must be an http(s) URL")
+    return TelegramSettings(
+        token=Secret(TELEGRAM_TOKEN_ENV, token) if token else None,
+        chat_id=chat or None,
+        api_url=api.rstrip("/"),
+    )
 
 
 def _text(env: Mapping[str, str], name: str) -> str:
