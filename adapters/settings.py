@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -78,7 +78,9 @@ class Settings:
     config_from_variable: bool  # config_path is $TAPE_CONFIG's (an error must not show it)
     debug: bool
     telegram: TelegramSettings
-    venue_environ: Mapping[str, str]  # read-only; venue factories read their own variables
+    # read-only; venue factories read their own variables. Kept out of repr: it is the whole
+    # environment, venue keys and tokens included.
+    venue_environ: Mapping[str, str] = field(repr=False)
 
     @classmethod
     def load(
