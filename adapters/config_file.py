@@ -15,7 +15,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from adapters.notify.config import NotifyConfig, NotifyConfigError, parse_notify
-
 from engine.config import AgentConfig
 from engine.intent import describe_validation_error
 

@@ -15,6 +15,7 @@ from types import FrameType
 import click
 
 from adapters.notify.channels import Channel, ChannelError, Outgoing
+from adapters.notify.config import NotifyConfig
 from adapters.notify.delivery import ChannelBusyError, ChannelLock, Deliverer
 from adapters.notify.outbox import Notifier
 from adapters.notify.wiring import build_channels, build_notifier
@@ -62,7 +63,7 @@ def _channels(settings: Settings) -> tuple[list[Channel], Settings]:
 @workers_option
 @pass_settings
 @click.pass_context
-def notify(
+def notify(  # noqa: PLR0917 - click passes the options positionally
     ctx: click.Context,
     settings: Settings,
     follow: bool,
@@ -113,10 +114,7 @@ def _lock_all(channels: list[Channel], storage: Storage, settings: Settings) -> 
     return locks
 
 
-def _deliverer(storage: Storage, channel: Channel, config: object) -> Deliverer:
-    from adapters.notify.config import NotifyConfig
-
-    assert isinstance(config, NotifyConfig)
+def _deliverer(storage: Storage, channel: Channel, config: NotifyConfig) -> Deliverer:
     store = open_store(storage.kind, storage.location, storage.env)  # one per thread
     retries = config.telegram.retries if channel.name == "telegram" else config.webhook.retries
     return Deliverer(
@@ -136,9 +134,7 @@ def _summary(deliverers: list[Deliverer]) -> str:
     )
 
 
-def _follow(
-    notifier: Notifier, deliverers: list[Deliverer], stop: StopSignal, poll: float
-) -> None:
+def _follow(notifier: Notifier, deliverers: list[Deliverer], stop: StopSignal, poll: float) -> None:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 

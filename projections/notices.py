@@ -136,7 +136,7 @@ def _order_notice(event: Any, lookup: Lookup) -> Notice | None:
     row = lookup.order(str(event.originator_id))
     agent, what = _order_words(row)
     why = str(row["intent_id"]) if row else None
-    base = {"agent": agent, "order_id": str(event.originator_id)}
+    base: dict[str, Any] = {"agent": agent, "order_id": str(event.originator_id)}
     if row is not None:
         base |= {k: row[k] for k in ("venue", "market_id", "token_id", "side", "outcome")}
     if isinstance(event, Order.OrderFilled):

@@ -73,7 +73,7 @@ class FakeTelegram:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
                 status, answer = fake.answer(self.path, body)
                 data = json.dumps(answer).encode()
@@ -147,7 +147,7 @@ class WebhookReceiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers["Content-Length"]))
                 status = fake.take(self.headers.get("X-Tape-Event-Id", ""), raw)
                 self.send_response(status)

@@ -27,13 +27,7 @@ from projections.queries import Filters, TrackedReadModels, orders
 from projections.readstore import Query
 from projections.tracking import Projector
 from tests.fake_notify import FakeTelegram, WebhookReceiver, fake_servers
-from tests.projection_rig import (  # noqa: F401 - fixtures
-    Backend,
-    DayRun,
-    backend,
-    close_the_stores_a_test_opened,
-    run_backend_day,
-)
+from tests.projection_rig import Backend, DayRun, run_backend_day
 
 TOKEN = "123456:AAE-secret-token-value-never-shown"  # noqa: S105 - a test's fake token
 CHAT = "4242"
@@ -59,8 +53,13 @@ def day(backend: Backend) -> Iterator[DayRun]:
 
 
 def channels(telegram: FakeTelegram, hook: WebhookReceiver, **kw: Any) -> tuple[Any, Any]:
-    tg = TelegramChannel(telegram.url, Secret("TAPE_TELEGRAM_BOT_TOKEN", TOKEN), CHAT,
-                         TelegramConfig(rate_per_minute=100_000), **kw)
+    tg = TelegramChannel(
+        telegram.url,
+        Secret("TAPE_TELEGRAM_BOT_TOKEN", TOKEN),
+        CHAT,
+        TelegramConfig(rate_per_minute=100_000),
+        **kw,
+    )
     return tg, WebhookChannel(hook.url, WebhookConfig(timeout_s=2, retries=3))
 
 
@@ -82,9 +81,12 @@ def test_a_day_arrives_once_each_in_order_with_the_queries_numbers(
     events = [event for _, event in read_log(day.app)]
     fills = [e for e in events if isinstance(e, Order.OrderFilled)]
     assert kinds.count("fill") == len(fills) > 0
-    assert kinds.count("breaker") == 1 and kinds[-1] == "breaker"
+    assert kinds.count("breaker") == 1
+    assert kinds[-1] == "breaker"
     assert kinds[-2] == "daily_summary"  # the day ended before the breaker's day began
-    assert "denial" in kinds and "stop_loss" in kinds and "settlement" in kinds
+    assert "denial" in kinds
+    assert "stop_loss" in kinds
+    assert "settlement" in kinds
     denied = sum(r["notice"]["data"]["count"] for r in rows if r["notice"]["kind"] == "denial")
     assert denied == sum(
         1 for e in events if type(e).__name__ == "IntentDenied" and e.reason != "stop_loss"
@@ -110,8 +112,12 @@ def test_a_day_arrives_once_each_in_order_with_the_queries_numbers(
         # Once each, in the outbox's order.
         assert hook.event_ids == [r["notice"]["event_id"] for r in rows]
         assert telegram.texts == [
-            r["notice"]["text"] + (f"\nhttp://127.0.0.1:8000/#/why/{r['notice']['why_id']}"
-                                   if r["notice"]["why_id"] else "")
+            r["notice"]["text"]
+            + (
+                f"\nhttp://127.0.0.1:8000/#/why/{r['notice']['why_id']}"
+                if r["notice"]["why_id"]
+                else ""
+            )
             for r in rows
         ]
         # Read again: nothing new, nothing resent.
@@ -119,7 +125,8 @@ def test_a_day_arrives_once_each_in_order_with_the_queries_numbers(
         assert Deliverer(notifier.store, wh).deliver() == 0
         assert len(hook.event_ids) == len(rows)
         everything = "".join(telegram.texts) + repr(hook.bodies)
-        assert TOKEN not in everything and TOKEN.split(":")[1] not in everything
+        assert TOKEN not in everything
+        assert TOKEN.split(":")[1] not in everything
         tg.close()
         wh.close()
     with store.read() as txn:

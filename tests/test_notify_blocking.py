@@ -51,19 +51,30 @@ def test_stuck_channels_leave_decisions_per_second_unchanged(tmp_path: Path) -> 
             "TELEGRAM_API_URL": telegram.url,
         }
         home.mkdir()
-        proc = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "cli.main", "notify", "--follow", "--from-start",
-             "--poll", "0.05"],
-            env=env, cwd=Path(__file__).parent.parent,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "cli.main",
+                "notify",
+                "--follow",
+                "--from-start",
+                "--poll",
+                "0.05",
+            ],
+            env=env,
+            cwd=Path(__file__).parent.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         try:
-            wait_until(lambda: (home / "projections.db").exists(), timeout=30)
+            wait_until((home / "projections.db").exists, timeout=30)
             beside = decisions_per_second(home)
             store = SqliteProjectionStore(home / "projections.db")
             # The notifier took the day in while both channels were stuck...
             wait_until(lambda: len(pending(store, "webhook1", 10_000)) > 10, timeout=60)
-            assert telegram.texts == [] and hook.event_ids == []
+            assert telegram.texts == []
+            assert hook.event_ids == []
             store.close()
         finally:
             proc.send_signal(signal.SIGTERM)

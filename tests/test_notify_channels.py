@@ -20,7 +20,7 @@ from adapters.notify.channels import (
 )
 from adapters.notify.config import NotifyConfig, TelegramConfig, WebhookConfig
 from adapters.notify.delivery import Deliverer
-from adapters.notify.outbox import pending
+from adapters.notify.outbox import OUTBOX, SEQ_KEY, _PageState, pending
 from adapters.notify.telegram import MAX_TEXT, TelegramChannel, TokenBucket, split_text
 from adapters.readstore import SqliteProjectionStore
 from adapters.settings import Settings, SettingsError
@@ -40,8 +40,7 @@ def a_notice(n: int = 1, text: str = "hello") -> Notice:
 def telegram(url: str, sleeps: list[float] | None = None, **kw: object) -> TelegramChannel:
     config = TelegramConfig(**{"rate_per_minute": 100_000, **kw})  # type: ignore[arg-type]
     sleep = sleeps.append if sleeps is not None else time.sleep
-    return TelegramChannel(url, Secret("TAPE_TELEGRAM_BOT_TOKEN", TOKEN), CHAT, config,
-                           sleep=sleep)
+    return TelegramChannel(url, Secret("TAPE_TELEGRAM_BOT_TOKEN", TOKEN), CHAT, config, sleep=sleep)
 
 
 @given(st.text(alphabet=st.sampled_from("ab \n"), max_size=400), st.integers(5, 60))
@@ -58,7 +57,8 @@ def test_a_long_message_goes_in_pieces_telegram_takes() -> None:
         channel = telegram(tg.url)
         text = "\n".join(f"line {i} " + "x" * 90 for i in range(200))  # about 20,000 chars
         channel.send(Outgoing(a_notice(text=text)))
-        assert len(tg.texts) > 1 and all(len(t) <= MAX_TEXT for t in tg.texts)
+        assert len(tg.texts) > 1
+        assert all(len(t) <= MAX_TEXT for t in tg.texts)
         assert "\n".join(tg.texts) == text
         channel.close()
 
@@ -69,12 +69,14 @@ def test_flood_control_is_honoured_with_retry_after() -> None:
         tg.behaviour.fail_next, tg.behaviour.retry_after = 2, 7
         channel = telegram(tg.url, sleeps)
         channel.send(Outgoing(a_notice()))
-        assert tg.texts == ["hello"] and tg.got.refused == 2
+        assert tg.texts == ["hello"]
+        assert tg.got.refused == 2
         assert sleeps == [7.0, 7.0]
         tg.behaviour.fail_next = 10
         with pytest.raises(TransientChannelError) as raised:
             channel.send(Outgoing(a_notice()))
-        assert TOKEN not in str(raised.value) and tg.url not in str(raised.value)
+        assert TOKEN not in str(raised.value)
+        assert tg.url not in str(raised.value)
         channel.close()
 
 
@@ -118,7 +120,8 @@ def test_webhooks_carry_the_event_id_and_fill_templates() -> None:
         channel.send(Outgoing(Notice("breaker", "e4", "2026-01-30T14:00:00+00:00", "trip")))
         assert hook.event_ids == ["e3", "e4"]
         assert hook.bodies[0] == {"content": "a filled: hello"}
-        assert hook.bodies[1]["text"] == "trip" and hook.bodies[1]["event_id"] == "e4"
+        assert hook.bodies[1]["text"] == "trip"
+        assert hook.bodies[1]["event_id"] == "e4"
         channel.close()
 
 
@@ -126,8 +129,6 @@ def test_a_failing_webhook_is_retried_with_backoff_in_order_then_given_up(
     tmp_path: Path,
 ) -> None:
     store = SqliteProjectionStore(tmp_path / "p.db")
-    from adapters.notify.outbox import OUTBOX, SEQ_KEY, _PageState  # the outbox alone
-
     store.setup([OUTBOX], [SEQ_KEY, "notify-day"])
 
     class Bare:
@@ -144,8 +145,10 @@ def test_a_failing_webhook_is_retried_with_backoff_in_order_then_given_up(
         hook.behaviour.fail_next, hook.behaviour.fail_status = 2, 503
         channel = WebhookChannel(hook.url, WebhookConfig(timeout_s=2))
         deliverer = Deliverer(store, channel, retries=2, backoff_s=0.5, report=reports.append)
-        assert deliverer.deliver() == 0 and deliverer.backoff() == 0.5
-        assert deliverer.deliver() == 0 and deliverer.backoff() == 1.0
+        assert deliverer.deliver() == 0
+        assert deliverer.backoff() == 0.5
+        assert deliverer.deliver() == 0
+        assert deliverer.backoff() == 1.0
         assert deliverer.deliver() == 3  # the third try goes, and the rest after it
         assert hook.event_ids == ["e1", "e2", "e3"]
         hook.behaviour.fail_next, hook.behaviour.fail_status = 1, 404
@@ -155,7 +158,8 @@ def test_a_failing_webhook_is_retried_with_backoff_in_order_then_given_up(
             state.ready(a_notice(10))
             state.finish()
         assert deliverer.deliver() == 1  # e9 refused for good (404), e10 goes
-        assert hook.event_ids[-1] == "e10" and deliverer.given_up == 1
+        assert hook.event_ids[-1] == "e10"
+        assert deliverer.given_up == 1
         assert pending(store, channel.name) == []
         channel.close()
     assert all(hook.url not in line for line in reports)
@@ -167,7 +171,8 @@ def test_notify_table_is_validated_and_unknown_keys_refused() -> None:
         {**AGENT, "notify": {"fill": "silent", "webhook": {"url": "http://127.0.0.1:9/h"}}},
         source="t.toml",
     )
-    assert ok.notify.level("fill") == "silent" and ok.notify.level("denial") == "on"
+    assert ok.notify.level("fill") == "silent"
+    assert ok.notify.level("denial") == "on"
     assert ok.notify.webhook.urls == ("http://127.0.0.1:9/h",)
     assert config_from_toml(AGENT, source="t").notify == NotifyConfig()
     for bad, words in [
@@ -178,20 +183,26 @@ def test_notify_table_is_validated_and_unknown_keys_refused() -> None:
         ({"telegram": {"allowed_users": ["me"]}}, "list of Telegram user ids"),
         ({"telegram": {"rate_per_minute": 0}}, "at least 1"),
     ]:
-        with pytest.raises(ConfigError, match="t.toml: ") as raised:
+        with pytest.raises(ConfigError, match=r"t\.toml: ") as raised:
             config_from_toml({**AGENT, "notify": bad}, source="t.toml")
         assert words in str(raised.value)
 
 
 def test_telegram_settings_hold_the_token_as_a_secret() -> None:
     settings = Settings.load(
-        {"TAPE_TELEGRAM_BOT_TOKEN": TOKEN, "TAPE_TELEGRAM_CHAT_ID": "-100123",
-         "TELEGRAM_API_URL": "http://127.0.0.1:1/"}
+        {
+            "TAPE_TELEGRAM_BOT_TOKEN": TOKEN,
+            "TAPE_TELEGRAM_CHAT_ID": "-100123",
+            "TELEGRAM_API_URL": "http://127.0.0.1:1/",
+        }
     )
-    assert settings.telegram.configured and settings.telegram.api_url == "http://127.0.0.1:1"
-    assert TOKEN not in repr(settings) and settings.telegram.token is not None
+    assert settings.telegram.configured
+    assert settings.telegram.api_url == "http://127.0.0.1:1"
+    assert TOKEN not in repr(settings)
+    assert settings.telegram.token is not None
     assert settings.telegram.token.reveal() == TOKEN
     with pytest.raises(SettingsError) as raised:
         Settings.load({"TAPE_TELEGRAM_CHAT_ID": TOKEN})
-    assert "TAPE_TELEGRAM_CHAT_ID" in str(raised.value) and TOKEN not in str(raised.value)
+    assert "TAPE_TELEGRAM_CHAT_ID" in str(raised.value)
+    assert TOKEN not in str(raised.value)
     assert not Settings.load({}).telegram.configured

@@ -44,7 +44,7 @@ def test_killed_at_random_moments_every_notice_arrives_exactly_once(tmp_path: Pa
     run = run_sqlite_day(home, iter_day(11, intents=60))
     trip_breaker(run, "follow-whales")
     run.app.close()
-    rng = random.Random(20)  # noqa: S311 - a test's kill moments
+    rng = random.Random(20)
     with fake_servers(TOKEN, CHAT) as (telegram, hook):
         telegram.behaviour.delay_s = hook.behaviour.delay_s = 0.01
         config = tmp_path / "tape.toml"
@@ -58,33 +58,51 @@ def test_killed_at_random_moments_every_notice_arrives_exactly_once(tmp_path: Pa
             "TELEGRAM_API_URL": telegram.url,
             "TAPE_PROJECTION_BATCH": "20",
         }
-        command = [sys.executable, "-m", "cli.main", "notify", "--follow", "--from-start",
-                   "--poll", "0.05"]
+        command = [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "notify",
+            "--follow",
+            "--from-start",
+            "--poll",
+            "0.05",
+        ]
         kills = 0
         outputs = []
         for _ in range(6):
             seen = len(hook.event_ids) + len(telegram.texts)
-            proc = subprocess.Popen(  # noqa: S603
-                command, env=env, cwd=Path(__file__).parent.parent,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            proc = subprocess.Popen(
+                command,
+                env=env,
+                cwd=Path(__file__).parent.parent,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
             )
             target = seen + rng.randint(1, 25)
             wait_until(
-                lambda t=target, p=proc: len(hook.event_ids) + len(telegram.texts) >= t
-                or p.poll() is not None,
+                lambda t=target, p=proc: (
+                    len(hook.event_ids) + len(telegram.texts) >= t or p.poll() is not None
+                ),
                 timeout=60,
             )
             proc.send_signal(signal.SIGKILL)
             outputs.append(proc.communicate(timeout=30))
             kills += 1
         store = SqliteProjectionStore(home / "projections.db")
-        proc = subprocess.Popen(  # noqa: S603
-            command, env=env, cwd=Path(__file__).parent.parent,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        proc = subprocess.Popen(
+            command,
+            env=env,
+            cwd=Path(__file__).parent.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         wait_until(
-            lambda: pending(store, "webhook1") == [] and pending(store, "telegram") == []
-            and len(pending(store, "nobody", 10_000)) > 0,
+            lambda: (
+                pending(store, "webhook1") == []
+                and pending(store, "telegram") == []
+                and len(pending(store, "nobody", 10_000)) > 0
+            ),
             timeout=120,
         )
         proc.send_signal(signal.SIGTERM)

@@ -27,7 +27,7 @@ from typing import Any
 
 from projections.notices import KINDS, LOUDNESS
 
-DEFAULT_LOUDNESS = {kind: "on" for kind in KINDS}
+DEFAULT_LOUDNESS = dict.fromkeys(KINDS, "on")
 TOP_KEYS = frozenset({*KINDS, "denial_window_s", "dashboard_url", "webhook", "telegram"})
 WEBHOOK_KEYS = frozenset({"url", "urls", "timeout_s", "retries", "backoff_s", "templates"})
 TELEGRAM_KEYS = frozenset({"rate_per_minute", "allowed_users", "timeout_s", "retries"})
@@ -107,7 +107,9 @@ def parse_notify(table: Any, where: str = "notify") -> NotifyConfig:
                 raise NotifyConfigError(f"{where}.{kind} must be one of {', '.join(LOUDNESS)}")
             loudness[kind] = table[kind]
     url = table.get("dashboard_url")
-    if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+    if url is not None and (
+        not isinstance(url, str) or not url.startswith(("http://", "https://"))
+    ):
         raise NotifyConfigError(f"{where}.dashboard_url must be an http(s) URL")
     return NotifyConfig(
         loudness=loudness,

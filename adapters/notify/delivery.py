@@ -27,6 +27,7 @@ from adapters.notify.channels import (
     TransientChannelError,
 )
 from adapters.notify.outbox import mark_sent, pending, start_channel_at
+from adapters.scaleout.lease import PartitionLease
 from projections.notices import Notice
 from projections.readstore import ProjectionStore
 
@@ -61,7 +62,7 @@ class Deliverer:
 
     def backoff(self) -> float:
         """How long to wait before trying again after the failures so far."""
-        return min(self.max_backoff_s, self.backoff_s * 2 ** max(0, self.failures - 1))
+        return min(self.max_backoff_s, self.backoff_s * 2.0 ** max(0, self.failures - 1))
 
     def deliver(self) -> int:
         """Send what is pending, until done or a transient failure; returns how many went."""
@@ -112,10 +113,8 @@ class ChannelLock:
         self.kind = kind
         self.channel = channel
         self._fd: int | None = None
-        self._lease = None
+        self._lease: PartitionLease | None = None
         if kind == "postgres":
-            from adapters.scaleout.lease import PartitionLease
-
             self._lease = PartitionLease(env, f"notify/{channel}")
         else:
             home.mkdir(parents=True, exist_ok=True)

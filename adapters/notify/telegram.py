@@ -117,7 +117,9 @@ class TelegramChannel:
                 self.sleep(min(float(retry), MAX_RETRY_AFTER_S))
                 continue
             if response.status_code >= 500:
-                raise TransientChannelError(f"telegram {method} answered HTTP {response.status_code}")
+                raise TransientChannelError(
+                    f"telegram {method} answered HTTP {response.status_code}"
+                )
             if not answer.get("ok"):
                 raise PermanentChannelError(
                     f"telegram {method} refused (HTTP {response.status_code})"
