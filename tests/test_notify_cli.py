@@ -14,7 +14,6 @@ from tests.projection_rig import run_sqlite_day
 from tests.test_notify import CHAT, TOKEN
 from tests.test_notify_crash import TOML
 
-
 Fakes = tuple[FakeTelegram, WebhookReceiver]
 
 
