@@ -14,10 +14,13 @@ from types import FrameType
 
 import click
 
+from adapters.bootstrap import build, live_clock
+from adapters.notify.bot import Switch, TelegramBot
 from adapters.notify.channels import Channel, ChannelError, Outgoing
 from adapters.notify.config import NotifyConfig
 from adapters.notify.delivery import ChannelBusyError, ChannelLock, Deliverer
 from adapters.notify.outbox import Notifier
+from adapters.notify.telegram import TelegramChannel
 from adapters.notify.wiring import build_channels, build_notifier
 from adapters.readstore import open_store
 from adapters.settings import Settings
@@ -25,8 +28,14 @@ from adapters.stopping import StopSignal
 from adapters.storage import Storage
 from cli.context import pass_settings
 from cli.errors import TapeProblem, TapeUsageError
+from cli.notify_replies import QueryReplies
 from cli.projections_cmd import open_projector, open_upstreams, workers_option
+from engine.application import TapeApplication
+from engine.commands import SetTradingState
+from engine.service import TradingEngine
+from engine.values import TradingState
 from projections.notices import Notice
+from projections.queries import TrackedReadModels
 
 DEFAULT_POLL_S = 1.0
 
@@ -92,7 +101,8 @@ def notify(  # noqa: PLR0917 - click passes the options positionally
                 deliverer.deliver()
             click.echo(f"read {read} events; " + _summary(deliverers))
             return
-        _follow(notifier, deliverers, stop, poll)
+        bot = _bot(settings, config, channels, apps, storage, single=workers is None)
+        _follow(notifier, deliverers, stop, poll, bot)
     finally:
         for lock in locks:
             lock.release()
@@ -134,7 +144,61 @@ def _summary(deliverers: list[Deliverer]) -> str:
     )
 
 
-def _follow(notifier: Notifier, deliverers: list[Deliverer], stop: StopSignal, poll: float) -> None:
+def _bot(
+    settings: Settings,
+    config: NotifyConfig,
+    channels: list[Channel],
+    apps: list[TapeApplication],
+    storage: Storage,
+    *,
+    single: bool,
+) -> TelegramBot | None:
+    """The command bot, when Telegram is a channel and someone is allowed to command it."""
+    telegram = next((c for c in channels if isinstance(c, TelegramChannel)), None)
+    if telegram is None or not config.telegram.allowed_users:
+        return None
+    projector = open_projector(apps, storage, settings=settings)  # a connection of its own
+    replies = QueryReplies(TrackedReadModels(projector), list(apps))
+    switch = _engine_switch(settings) if single else None
+    return TelegramBot(
+        telegram,
+        open_store(storage.kind, storage.location, storage.env),
+        config.telegram.allowed_users,
+        replies,
+        switch,
+        report=_echo_err,
+    )
+
+
+def _engine_switch(settings: Settings) -> Switch:
+    """``SetTradingState`` through the engine's facade, the engine built on first use."""
+    built: list[TradingEngine] = []
+
+    def switch(name: str, state: TradingState, reason: str) -> bool:
+        if not built:
+            built.append(build(settings, settings.tape_config(), clock=live_clock()).engine)
+        return bool(built[0].handle(SetTradingState(name=name, state=state, reason=reason)))
+
+    return switch
+
+
+def _run_bot(bot: TelegramBot, stop: StopSignal, poll: float) -> None:
+    while not stop.is_set():
+        try:
+            if not bot.poll():
+                stop.wait(poll)
+        except ChannelError as error:
+            _echo_err(f"telegram commands: {error}")
+            stop.wait(max(poll, 5.0))
+
+
+def _follow(
+    notifier: Notifier,
+    deliverers: list[Deliverer],
+    stop: StopSignal,
+    poll: float,
+    bot: TelegramBot | None = None,
+) -> None:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
@@ -143,6 +207,8 @@ def _follow(notifier: Notifier, deliverers: list[Deliverer], stop: StopSignal, p
         threading.Thread(target=d.run, args=(stop, poll), name=d.channel.name, daemon=True)
         for d in deliverers
     ]
+    if bot is not None:
+        threads.append(threading.Thread(target=_run_bot, args=(bot, stop, poll), daemon=True))
     try:
         names = ", ".join(d.channel.name for d in deliverers)
         click.echo(f"notifying {names} every {poll:g}s (SIGTERM or Ctrl-C stops)")

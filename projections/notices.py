@@ -172,7 +172,7 @@ def _agent_notice(event: Any, lookup: Lookup) -> Notice | None:
         )
         data = {"agent": agent, "failures": event.failures, "last_error": _cut(event.last_error)}
         return Notice("breaker", event_id(event), _at(event), text, data)
-    if isinstance(event, Agent.TradingStateChanged) and event.state in ("HALTED", "REDUCED"):
+    if isinstance(event, Agent.TradingStateChanged) and event.state in ("HALTED", "REDUCING"):
         text = f"Agent {agent} is {event.state.lower()}: {_cut(event.reason)}"
         data = {"agent": agent, "state": event.state, "reason": _cut(event.reason)}
         return Notice("halted", event_id(event), _at(event), text, data)

@@ -59,6 +59,13 @@ class FakeTelegram:
         self.got = Recorder()
         self.url = ""
         self._server: _Server | None = None
+        self.updates: list[dict[str, Any]] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def push(self, update: dict[str, Any]) -> None:
+        """Queue an update for ``getUpdates`` (its ``update_id`` is given here)."""
+        with self.got.lock:
+            self.updates.append({"update_id": len(self.updates) + 1, **update})
 
     @property
     def texts(self) -> list[str]:
@@ -86,14 +93,20 @@ class FakeTelegram:
         self._server, self.url = _serve(Handler)
         return self
 
-    def answer(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def answer(  # noqa: PLR0911 - one return per Bot API answer
+        self, path: str, body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
         b = self.behaviour
         if b.hang_s:
             time.sleep(b.hang_s)
         if b.delay_s:
             time.sleep(b.delay_s)
-        if path != f"/bot{self.token}/sendMessage":
+        prefix = f"/bot{self.token}/"
+        if not path.startswith(prefix):
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        method = path[len(prefix) :]
+        if method != "sendMessage":
+            return self.other(method, body)
         with self.got.lock:
             if b.fail_next > 0:
                 b.fail_next -= 1
@@ -111,8 +124,21 @@ class FakeTelegram:
             if len(body.get("text", "")) > 4096:
                 return 400, {"ok": False, "error_code": 400, "description": "message is too long"}
             self.got.requests.append(body)
+            self.calls.append(("sendMessage", body))
             count = len(self.got.requests)
         return 200, {"ok": True, "result": {"message_id": count, "text": body["text"]}}
+
+    def other(self, method: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Any method but sendMessage: recorded; getUpdates answers the queued updates."""
+        with self.got.lock:
+            self.calls.append((method, body))
+            if method == "getUpdates":
+                offset = int(body.get("offset") or 0)
+                return 200, {
+                    "ok": True,
+                    "result": [u for u in self.updates if u["update_id"] >= offset],
+                }
+        return 200, {"ok": True, "result": True}
 
     def stop(self) -> None:
         if self._server is not None:
