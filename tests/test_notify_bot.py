@@ -124,7 +124,8 @@ def test_halt_and_activate_need_the_button_and_record_who_pressed_it(rig: Any) -
     assert agent_state(run, "follow-whales")[0] == "ACTIVE"  # asked, not done
     [(_, asked)] = [c for c in telegram.calls if c[0] == "sendMessage"]
     [[confirm, cancel]] = asked["reply_markup"]["inline_keyboard"]
-    assert confirm["callback_data"] == "halt:follow-whales" and cancel["callback_data"] == "cancel"
+    assert confirm["callback_data"] == "halt:follow-whales"
+    assert cancel["callback_data"] == "cancel"
     telegram.push(press("cancel"))
     bot.poll()
     assert agent_state(run, "follow-whales")[0] == "ACTIVE"

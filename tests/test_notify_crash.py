@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -68,43 +69,48 @@ def test_killed_at_random_moments_every_notice_arrives_exactly_once(tmp_path: Pa
             "--poll",
             "0.05",
         ]
-        kills = 0
-        outputs = []
-        for _ in range(6):
-            seen = len(hook.event_ids) + len(telegram.texts)
-            proc = subprocess.Popen(
+        store = SqliteProjectionStore(home / "projections.db")
+
+        def all_delivered() -> bool:
+            try:
+                return (
+                    pending(store, "webhook1") == []
+                    and pending(store, "telegram") == []
+                    and len(pending(store, "nobody", 10_000)) > 0
+                )
+            except sqlite3.OperationalError:  # no outbox yet
+                return False
+
+        def start() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
                 command,
                 env=env,
                 cwd=Path(__file__).parent.parent,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )
-            target = seen + rng.randint(1, 25)
+
+        kills = 0
+        outputs = []
+        for _ in range(6):
+            target = len(hook.event_ids) + len(telegram.texts) + rng.randint(1, 25)
+            proc = start()
             wait_until(
                 lambda t=target, p=proc: (
-                    len(hook.event_ids) + len(telegram.texts) >= t or p.poll() is not None
+                    len(hook.event_ids) + len(telegram.texts) >= t
+                    or p.poll() is not None
+                    or all_delivered()
                 ),
                 timeout=60,
             )
             proc.send_signal(signal.SIGKILL)
             outputs.append(proc.communicate(timeout=30))
             kills += 1
-        store = SqliteProjectionStore(home / "projections.db")
-        proc = subprocess.Popen(
-            command,
-            env=env,
-            cwd=Path(__file__).parent.parent,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        wait_until(
-            lambda: (
-                pending(store, "webhook1") == []
-                and pending(store, "telegram") == []
-                and len(pending(store, "nobody", 10_000)) > 0
-            ),
-            timeout=120,
-        )
+        proc = start()
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # its signal handlers are in place
+        assert first.startswith(b"notifying telegram, webhook1"), first
+        wait_until(all_delivered, timeout=120)
         proc.send_signal(signal.SIGTERM)
         outputs.append(proc.communicate(timeout=30))
         assert proc.returncode == 0, outputs[-1]
