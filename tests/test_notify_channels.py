@@ -19,7 +19,7 @@ from adapters.notify.channels import (
     WebhookChannel,
 )
 from adapters.notify.config import NotifyConfig, TelegramConfig, WebhookConfig
-from adapters.notify.delivery import Deliverer
+from adapters.notify.delivery import ChannelBusyError, ChannelLock, Deliverer
 from adapters.notify.outbox import OUTBOX, SEQ_KEY, _PageState, pending
 from adapters.notify.telegram import MAX_TEXT, TelegramChannel, TokenBucket, split_text
 from adapters.readstore import SqliteProjectionStore
@@ -206,3 +206,15 @@ def test_telegram_settings_hold_the_token_as_a_secret() -> None:
     assert "TAPE_TELEGRAM_CHAT_ID" in str(raised.value)
     assert TOKEN not in str(raised.value)
     assert not Settings.load({}).telegram.configured
+
+
+def test_one_notifier_per_channel(tmp_path: Path) -> None:
+    first = ChannelLock("sqlite", tmp_path, {}, "telegram")
+    first.acquire()
+    second = ChannelLock("sqlite", tmp_path, {}, "telegram")
+    with pytest.raises(ChannelBusyError, match="another notifier is delivering to telegram"):
+        second.acquire()
+    ChannelLock("sqlite", tmp_path, {}, "webhook1").acquire()  # another channel is free
+    first.release()
+    second.acquire()
+    second.release()
