@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from adapters.bootstrap import assemble_engine
 from adapters.clock import ManualClock
@@ -143,3 +145,58 @@ def test_halt_and_activate_need_the_button_and_record_who_pressed_it(rig: Any) -
     telegram.push(message("/halt nobody"))
     bot.poll()
     assert telegram.texts[-1] == "no agent named nobody"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+strangers = st.integers().filter(lambda n: n != BOSS) | st.text(max_size=5) | st.none()
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    kind=st.sampled_from(["message", "callback_query"]),
+    user=strangers,
+    text=st.one_of(st.text(max_size=40), st.sampled_from(["/halt tiered", "halt:tiered"])),
+    extra=st.dictionaries(st.text(max_size=8), json_values, max_size=3),
+)
+def test_hostile_updates_from_strangers_change_nothing_and_stop_nothing(
+    tmp_path: Path, kind: str, user: Any, text: str, extra: dict[str, Any]
+) -> None:
+    calls: list[Any] = []
+
+    class NoReplies:
+        def __getattr__(self, name: str) -> Any:
+            calls.append(name)
+            return lambda *a: "x"
+
+    class Dead:
+        chat_id = CHAT
+
+        def call(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
+            calls.append(method)
+            return {"result": []}
+
+    store = SqliteProjectionStore(tmp_path / "hostile.db")
+    bot = TelegramBot(
+        Dead(), store, frozenset({BOSS}), NoReplies(), lambda *a: calls.append(a) or True
+    )  # type: ignore[arg-type]
+    part = {
+        **extra,
+        "text": text,
+        "data": text,
+        "id": "q",
+        "from": {"id": user},
+        "chat": {"id": int(CHAT)},
+        "message": {"chat": {"id": int(CHAT)}, "message_id": 1},
+    }
+    bot.handle({kind: part})
+    bot.handle({kind: extra})
+    assert [c for c in calls if c != "answerCallbackQuery"] == []
+    store.close()

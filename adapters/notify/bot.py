@@ -58,6 +58,10 @@ class Sender:
         return f"telegram user {self.user_id}" + (f" (@{self.username})" if self.username else "")
 
 
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 class TelegramBot:
     """Polls ``getUpdates`` and answers (see the module's docstring)."""
 
@@ -97,26 +101,29 @@ class TelegramBot:
                 self.handle(update)
             except ChannelError as error:
                 self.report(f"telegram command: {error}")
+            except Exception as error:
+                self.report(f"telegram update not understood ({type(error).__name__})")
             with self.store.write() as txn:
                 txn.set_tracking(OFFSET_KEY, Tracking(int(update["update_id"]), 1))
         return len(updates)
 
     def _sender(self, part: dict[str, Any]) -> Sender | None:
-        user = part.get("from") or {}
-        chat = (part.get("message") or part).get("chat") or {}
+        user = _table(part.get("from"))
+        holder = _table(part.get("message")) or part
+        chat = _table(holder.get("chat"))
         if str(chat.get("id")) != str(self.api.chat_id):
             self.report("ignored an update from another chat")
             return None
-        if user.get("id") not in self.allowed:
+        if not isinstance(user.get("id"), int) or user["id"] not in self.allowed:
             self.report(f"refused an update from user {user.get('id')} (not in allowed_users)")
             return None
         return Sender(int(user["id"]), str(user.get("username") or ""))
 
     def handle(self, update: dict[str, Any]) -> None:
         """Answer one update."""
-        if "callback_query" in update:
+        if isinstance(update.get("callback_query"), dict):
             self._confirmed(update["callback_query"])
-        elif "message" in update:
+        elif isinstance(update.get("message"), dict):
             self._command(update["message"])
 
     def say(self, text: str, markup: dict[str, Any] | None = None) -> None:
@@ -160,7 +167,8 @@ class TelegramBot:
     def _confirmed(self, query: dict[str, Any]) -> None:
         sender = self._sender(query)
         if sender is None:
-            self.api.call("answerCallbackQuery", {"callback_query_id": query["id"]})
+            if "id" in query:
+                self.api.call("answerCallbackQuery", {"callback_query_id": query["id"]})
             return
         data = str(query.get("data") or "")
         verb, _, agent = data.partition(":")

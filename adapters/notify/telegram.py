@@ -24,6 +24,7 @@ from engine.secrets import Secret
 
 MAX_TEXT = 4096
 MAX_RETRY_AFTER_S = 120.0
+CHAT_WRITES = frozenset({"sendMessage", "editMessageText"})
 
 # httpx logs each request's URL at INFO, and a Bot API URL holds the token.
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -98,10 +99,12 @@ class TelegramChannel:
         self.client = httpx.Client(timeout=config.timeout_s)
 
     def call(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """One Bot API call, flood control honoured; its ``result`` (raises a channel error)."""
+        """One Bot API call, flood control honoured; its ``result`` (raises a channel error).
+        Only what writes to the chat waits its turn in the bucket (not ``getUpdates``)."""
         url = f"{self.api_url}/bot{self.token.reveal()}/{method}"
         for _ in range(self.config.retries + 1):
-            self.bucket.take()
+            if method in CHAT_WRITES:
+                self.bucket.take()
             try:
                 response = self.client.post(url, json=payload)
             except httpx.TimeoutException:
