@@ -24,9 +24,11 @@ from adapters.notify.outbox import OUTBOX, SEQ_KEY, _PageState, pending
 from adapters.notify.telegram import MAX_TEXT, TelegramChannel, TokenBucket, split_text
 from adapters.readstore import SqliteProjectionStore
 from adapters.settings import Settings, SettingsError
+from adapters.storage import postgres_storage
 from engine.secrets import Secret
 from projections.notices import Notice
 from tests.fake_notify import fake_servers
+from tests.postgres import fresh_schema, postgres_url
 
 TOKEN = "987654:ZZZ-another-secret-token"  # noqa: S105 - a test's fake token
 CHAT = "77"
@@ -218,3 +220,17 @@ def test_one_notifier_per_channel(tmp_path: Path) -> None:
     first.release()
     second.acquire()
     second.release()
+
+
+@pytest.mark.postgres
+def test_one_notifier_per_channel_across_machines_on_postgres(tmp_path: Path) -> None:
+    with fresh_schema() as schema:
+        env = postgres_storage(postgres_url(), schema=schema).env
+        first = ChannelLock("postgres", tmp_path, env, "telegram")
+        first.acquire()
+        second = ChannelLock("postgres", tmp_path / "elsewhere", env, "telegram")
+        with pytest.raises(ChannelBusyError):
+            second.acquire()
+        first.release()  # (a killed process's session ends, and the lock with it)
+        second.acquire()
+        second.release()
