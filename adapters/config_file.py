@@ -8,19 +8,20 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from adapters.notify.config import NotifyConfig, NotifyConfigError, parse_notify
-from engine.config import AgentConfig
+from engine.config import AgentConfig, decimal_from_config
 from engine.intent import describe_validation_error
 
 CONFIG_ENV = "TAPE_CONFIG"
 DEFAULT_CONFIG = Path("tape.toml")
 TOP_LEVEL_KEYS = frozenset({"agents", "paper", "notify"})
+PAPER_KEYS = frozenset({"fee_rate"})
 
 
 class ConfigError(ValueError):
@@ -50,8 +51,12 @@ def load_config(path: Path | None, environ: Mapping[str, str]) -> TapeConfig:
         raise ConfigError(f"{chosen}: no such configuration file")
     try:
         data = tomllib.loads(chosen.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{chosen}: not UTF-8 text (byte {error.start})") from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{chosen}: not valid TOML: {error}") from None
+        raise ConfigError(f"{chosen}: not valid TOML: {_one_line(str(error))}") from None
+    except OSError as error:
+        raise ConfigError(f"{chosen}: cannot be read ({error.strerror or 'error'})") from None
     return config_from_toml(data, source=str(chosen))
 
 
@@ -59,7 +64,8 @@ def config_from_toml(data: Mapping[str, Any], *, source: str) -> TapeConfig:
     """Build the configuration from a parsed ``tape.toml``."""
     unknown = sorted(set(data) - TOP_LEVEL_KEYS)
     if unknown:
-        raise ConfigError(f"{source}: unknown section {', '.join(unknown)} (agents, paper, notify)")
+        names = _one_line(", ".join(unknown))[:200]
+        raise ConfigError(f"{source}: unknown section {names} (agents, paper, notify)")
     tables = data.get("agents", {})
     if not isinstance(tables, dict) or not tables:
         raise ConfigError(f"{source}: no [agents.NAME] table")
@@ -67,31 +73,53 @@ def config_from_toml(data: Mapping[str, Any], *, source: str) -> TapeConfig:
     for name in sorted(tables):
         table = tables[name]
         if not isinstance(table, dict):
-            raise ConfigError(f"{source}: agents.{name} must be a table")
+            raise ConfigError(f"{source}: agents.{_one_line(name)[:80]} must be a table")
         agents.append(_agent(name, table, source))
-    paper = data.get("paper", {})
-    fee = _decimal(paper.get("fee_rate", "0"), f"{source}: paper.fee_rate")
+    fee = _paper_fee_rate(data.get("paper", {}), source)
     try:
         notify = parse_notify(data.get("notify", {}))
     except NotifyConfigError as error:
-        raise ConfigError(f"{source}: {error}") from None
+        raise ConfigError(f"{source}: {_one_line(str(error))}") from None
     return TapeConfig(tuple(agents), fee, source, notify)
 
 
+def _paper_fee_rate(paper: Any, source: str) -> Decimal:
+    if not isinstance(paper, dict):
+        raise ConfigError(f"{source}: paper must be a table")
+    unknown = sorted(set(paper) - PAPER_KEYS)
+    if unknown:
+        raise ConfigError(f"{source}: paper: unknown key {', '.join(unknown)} (fee_rate)")
+    return fee_rate(paper.get("fee_rate", "0"), f"{source}: paper.fee_rate")
+
+
+def fee_rate(value: Any, where: str) -> Decimal:
+    """A fee rate: a decimal in [0, 1) (a fraction of the notional), never NaN or infinite;
+    refused with one line naming ``where``, never repeating the value."""
+    try:
+        rate = decimal_from_config(value)
+    except ValueError as error:
+        raise ConfigError(f"{where}: {error}") from None
+    if not Decimal(0) <= rate < 1:
+        raise ConfigError(f"{where}: must be at least 0 and below 1")
+    return rate
+
+
 def _agent(name: str, table: Mapping[str, Any], source: str) -> AgentConfig:
+    where = f"{source}: agents.{_one_line(name)[:80]}"
+    if "name" in table:
+        raise ConfigError(f"{where}: name: unknown field (the table's name is the agent's)")
     try:
         return AgentConfig(name=name, **table)
     except ValidationError as error:
-        raise ConfigError(f"{source}: agents.{name}: {describe_validation_error(error)}") from None
-    except TypeError as error:
-        raise ConfigError(f"{source}: agents.{name}: {error}") from None
+        raise ConfigError(f"{where}: {_one_line(describe_validation_error(error))}") from None
+    except TypeError:
+        raise ConfigError(f"{where}: not a table of settings") from None
 
 
-def _decimal(value: Any, where: str) -> Decimal:
-    try:
-        return Decimal(str(value)) if isinstance(value, (str, int)) else Decimal("x")
-    except InvalidOperation:
-        raise ConfigError(f"{where}: must be a decimal string") from None
+def _one_line(text: str) -> str:
+    # A message is one line whatever it quotes; a lone surrogate cannot be printed.
+    flat = " ".join(text.split())
+    return flat.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _split(value: str) -> list[str]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import signal
 import sys
-from decimal import Decimal
 from pathlib import Path
 from types import FrameType
 
 import click
 
+from adapters.config_file import fee_rate as valid_fee_rate
 from adapters.paper.routes import make_server
 from adapters.paper.server import LedgerMismatchError, PaperVenueService
 from cli.errors import TapeUsageError
@@ -32,10 +32,9 @@ def paper_venue(port: int, day: Path, ledger: Path | None, fee_rate: str) -> Non
     ledger; `GET /orders` returns the ledger. Prints `listening on http://127.0.0.1:PORT`."""
     if not day.is_file():
         raise TapeUsageError(f"{day}: no such file")
+    rate = valid_fee_rate(fee_rate, "--fee-rate")
     try:
-        service = PaperVenueService(
-            day, ledger or day.with_name("paper-ledger.db"), fee_rate=Decimal(fee_rate)
-        )
+        service = PaperVenueService(day, ledger or day.with_name("paper-ledger.db"), fee_rate=rate)
     except LedgerMismatchError as error:
         raise TapeUsageError(str(error).splitlines()[0]) from error
     server = make_server(service, port)

@@ -5,10 +5,12 @@ The model is pure; reading ``tape.toml`` or the environment is the composition r
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -18,22 +20,48 @@ from pydantic import (
     model_validator,
 )
 
-from engine.intent import decimal_from_text
+from engine.intent import MAX_INTEGER_DIGITS, decimal_from_text
 from engine.values import OrderType, dec_str
 
+ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
-def _decimal_from_config(value: Any) -> Decimal:
+
+def decimal_from_config(value: Any) -> Decimal:
+    """A decimal from a configuration value: a whole number or a plain decimal string, finite,
+    bounded; the error never repeats the value."""
     # A whole number is exact in TOML; a float is not, so it must be written as a string.
+    # The message never repeats the value: a configuration error names the key only.
     if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) >= 10**MAX_INTEGER_DIGITS:
+            raise ValueError(f"has more than {MAX_INTEGER_DIGITS} digits")
         return Decimal(value)
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("must be a finite number")
         return value
-    return decimal_from_text(value)
+    if not isinstance(value, str):
+        raise ValueError('must be a decimal string such as "0.52"')  # noqa: TRY004
+    try:
+        return decimal_from_text(value)
+    except ValueError as error:
+        if "digits" in str(error):
+            raise
+        raise ValueError('must be a decimal string such as "0.52"') from None
+
+
+def _not_negative_decimal(value: Decimal) -> Decimal:
+    if value < 0:
+        raise ValueError("must not be negative")
+    return value
 
 
 DecimalText = Annotated[
-    Decimal, BeforeValidator(_decimal_from_config), PlainSerializer(dec_str, return_type=str)
+    Decimal, BeforeValidator(decimal_from_config), PlainSerializer(dec_str, return_type=str)
 ]
+Amount = Annotated[DecimalText, AfterValidator(_not_negative_decimal)]
+"""A decimal that is never negative (a limit, a price, a size)."""
+Count = Annotated[int, Field(strict=True, ge=0, le=10**9)]
+"""A whole number of seconds or trades: an integer in TOML, never negative."""
 
 
 class Sizing(BaseModel):
@@ -49,7 +77,7 @@ class Sizing(BaseModel):
 
     mode: Literal["FIXED", "PERCENTAGE", "TIERED"]
     value: DecimalText | None = None
-    tiers: tuple[tuple[DecimalText, DecimalText], ...] = ()
+    tiers: tuple[tuple[Amount, Amount], ...] = ()
 
     @model_validator(mode="after")
     def _complete(self) -> Sizing:
@@ -58,6 +86,8 @@ class Sizing(BaseModel):
                 raise ValueError(f"sizing {self.mode} needs a positive value")
         elif not self.tiers:
             raise ValueError("sizing TIERED needs tiers = [[from_usdc, multiplier], ...]")
+        elif any(t[1] <= 0 for t in self.tiers):
+            raise ValueError("sizing tiers need a positive multiplier")
         elif [t[0] for t in self.tiers] != sorted(t[0] for t in self.tiers):
             raise ValueError("sizing tiers must be in ascending order of their thresholds")
         return self
@@ -93,30 +123,25 @@ class AgentConfig(BaseModel):
     markets: tuple[str, ...] = ()
     sizing: Sizing = Field(default_factory=lambda: Sizing(mode="PERCENTAGE", value=Decimal(10)))
     order_type: OrderType = OrderType.FAK
-    max_intent_usdc: DecimalText = Decimal(100)
-    max_intent_age_s: int = 120
-    max_slippage_pct: DecimalText = Decimal(2)
-    max_position_usdc: DecimalText = Decimal(500)
-    max_trades_per_day: int = 50
-    stop_loss_usdc: DecimalText = Decimal(200)
-    budget_usdc: DecimalText = Decimal(1000)
+    max_intent_usdc: Amount = Decimal(100)
+    max_intent_age_s: Count = 120
+    max_slippage_pct: Amount = Decimal(2)
+    max_position_usdc: Amount = Decimal(500)
+    max_trades_per_day: Count = 50
+    stop_loss_usdc: Amount = Decimal(200)
+    budget_usdc: Amount = Decimal(1000)
 
     @field_validator("follow")
     @classmethod
     def _lowercase_addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not all(ADDRESS.fullmatch(a) for a in value):
+            raise ValueError("every entry must be a 0x address of 40 hex digits")
         return tuple(sorted({a.lower() for a in value}))
 
     @field_validator("markets", "venues")
     @classmethod
     def _sorted_unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(sorted(set(value)))
-
-    @field_validator("max_intent_age_s", "max_trades_per_day")
-    @classmethod
-    def _not_negative(cls, value: int) -> int:
-        if value < 0:
-            raise ValueError("must not be negative")
-        return value
 
     def to_record(self) -> dict[str, Any]:
         """The configuration as JSON-ready data, the form stored in agent events."""

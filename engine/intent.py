@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from engine.bounded_json import InputBoundsError, check_bounds
 from engine.values import Side, dec_str
 
 INTENT_SCHEMA = "tape.intent/1"
@@ -205,6 +206,10 @@ def parse_intent(data: Any) -> TradeIntent:
     """Validate a decoded JSON object as a TradeIntent, or raise IntentFormatError."""
     if not isinstance(data, dict):
         raise IntentFormatError("an intent must be a JSON object")
+    try:
+        check_bounds(data)  # whichever way it came: a lone surrogate cannot even be stored
+    except InputBoundsError as error:
+        raise IntentFormatError(str(error)) from None
     try:
         return TradeIntent.model_validate(data)
     except ValidationError as error:

@@ -77,6 +77,32 @@ class UnitOfWork:
                 self._loaded.clear()
                 self._tracking = None
 
+    @contextmanager
+    def savepoint(self, *aggregates: Any) -> Iterator[None]:
+        """Undo what the block did to ``aggregates`` if it raises, and only that: the step's
+        earlier changes (and the steps not yet committed) stand. The caller records what the
+        failure means (a denial) and goes on; the exception still leaves the block."""
+        marks = [(a, len(a.pending_events)) for a in aggregates if a is not None]
+        try:
+            yield
+        except BaseException:
+            for aggregate, mark in marks:
+                if len(aggregate.pending_events) > mark:
+                    self._rewind(aggregate, mark)
+            raise
+
+    def _rewind(self, aggregate: Any, mark: int) -> None:
+        # Rebuild the aggregate from its stored events, the ended steps' events and its first
+        # ``mark`` pending events, in place: whoever holds the object sees the rewound state.
+        kept = aggregate.pending_events[:mark]
+        stored = self.app.repository.event_store.get(aggregate.id)
+        ended = [e for e in self._pending.events if e.originator_id == aggregate.id]
+        rebuilt = project_aggregate(None, [*stored, *ended, *kept])
+        aggregate.__dict__.clear()
+        if rebuilt is not None:
+            aggregate.__dict__.update(rebuilt.__dict__)
+        aggregate.pending_events[:] = kept
+
     def get(self, aggregate_id: UUID) -> Any:
         """The aggregate, as this step sees it. Raises AggregateNotFoundError."""
         found = self._loaded.get(aggregate_id) or self._pending.aggregates.get(aggregate_id)

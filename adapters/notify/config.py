@@ -90,9 +90,8 @@ def _number(table: Mapping[str, Any], key: str, where: str, default: float) -> f
 def _unknown(table: Mapping[str, Any], known: frozenset[str], where: str) -> None:
     unknown = sorted(set(table) - known)
     if unknown:
-        raise NotifyConfigError(
-            f"{where}: unknown key {', '.join(unknown)} (known: {', '.join(sorted(known))})"
-        )
+        names = ", ".join(unknown)[:200]
+        raise NotifyConfigError(f"{where}: unknown key {names} (known: {', '.join(sorted(known))})")
 
 
 def parse_notify(table: Any, where: str = "notify") -> NotifyConfig:

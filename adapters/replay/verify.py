@@ -3,10 +3,11 @@ compare every event it produces with the recorded one, byte for byte.
 
 Inputs are what came from outside: intents as received (and redelivered), unreadable lines,
 agents and their rules, the operator's switches, the books each decision used (recorded in its
-verdict), the venues' answers (acceptance, rejection, fills, cancels, expiries, calls without
-an answer) and market resolutions, each at its recorded time. Everything else is the
-engine's to produce: verdicts, orders, positions, the risk book, halts. The first event that
-differs, or that the engine does not produce, is the divergence.
+verdict), the venues' answers (acceptance, rejection, fills, provisional fills confirmed or
+voided, cancels, expiries, calls without an answer) and market resolutions, each at its
+recorded time. Everything else is the engine's to produce: verdicts, orders, positions, the
+risk book, halts. The first event that differs, or that the engine does not produce, is the
+divergence.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from adapters.bootstrap import replay_engine
+from adapters.replay.answers import ANSWER_EVENTS, venue_report
 from adapters.replay.inputs import Lookahead, RecordedBooks, ReplayClock, owners_of
 from adapters.replay.log import StoredEvent, stored_events
 from adapters.replay.outcome import Divergence, VerifyResult
@@ -31,12 +32,11 @@ from engine.feeds import Feed
 from engine.intent import parse_intent, redelivery_stand_in
 from engine.intents import Intent
 from engine.orders import Order
-from engine.ports import VenueFill, VenueReport
+from engine.ports import VenueReport
 from engine.positions import Position
 from engine.values import Book, TradingState
 from projections.digest import decision_digest
 
-ANSWER_EVENTS = (Order.OrderAccepted, Order.OrderRejected, Order.OrderFilled, Order.OrderCanceled)
 STOP_LOSS_PREFIX = "stop loss:"
 RECENT_INTENTS = 10_000
 
@@ -153,6 +153,8 @@ class Replayer:
             Order.OrderAccepted: self._venue_answer,
             Order.OrderRejected: self._venue_answer,
             Order.OrderFilled: self._venue_answer,
+            Order.OrderFillConfirmed: self._venue_answer,
+            Order.OrderFillVoided: self._venue_answer,
             Order.OrderCanceled: self._venue_answer,
             Order.OrderDenied: self._deny,
             Order.OrderSubmissionUncertain: self._uncertain,
@@ -247,23 +249,7 @@ class Replayer:
         self.last_input = (
             f"the venue answer for order {first.originator_id} ({', '.join(positions)})"
         )
-        rejected = next((e for e in group if isinstance(e, Order.OrderRejected)), None)
-        accepted = next((e for e in group if isinstance(e, Order.OrderAccepted)), None)
-        canceled = next((e for e in group if isinstance(e, Order.OrderCanceled)), None)
-        return VenueReport(
-            client_order_id=order.client_order_id,
-            accepted=rejected is None,
-            venue_order_id=accepted.venue_order_id if accepted else order.venue_order_id,
-            reject_code=rejected.code if rejected else "",
-            reject_message=rejected.message if rejected else "",
-            fills=tuple(
-                VenueFill(e.venue_fill_id, Decimal(e.price), Decimal(e.size), Decimal(e.fee))
-                for e in group
-                if isinstance(e, Order.OrderFilled)
-            ),
-            closed=canceled is not None,
-            close_reason=canceled.reason if canceled else "",
-        )
+        return venue_report(order, group)
 
 
 def verify(

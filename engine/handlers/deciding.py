@@ -4,12 +4,14 @@ observed holding), all in the intent's step."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from engine.agents import Agent
+from engine.checks import check
 from engine.commands import DecideIntent, DecidePending
 from engine.decision import AgentView, Decision, DecisionInput, OrderSpec, decide
 from engine.handlers.context import EngineContext
@@ -20,6 +22,9 @@ from engine.orders import Order
 from engine.positions import Position
 from engine.traders import TraderHolding
 from engine.values import Book, TradingState
+
+INTERNAL_ERROR = "internal_error"
+"""The reason (and check) of a denial whose deciding raised."""
 
 
 def decide_intent(ctx: EngineContext, command: DecideIntent) -> list[UUID]:
@@ -36,6 +41,30 @@ def decide_intent(ctx: EngineContext, command: DecideIntent) -> list[UUID]:
     )
     holding = _trader_holding(ctx, intent)
     book = ctx.market_data.book(intent.venue, intent.token_id, at=now, account=intent.agent)
+    gathered = _Gathered(record, agent, position, holding, book, now)
+    try:
+        with ctx.unit.savepoint(record, agent, holding):
+            return _verdict(ctx, intent, gathered)
+    except Exception as error:  # whatever deciding raises is a verdict, never a stop
+        _deny_internal_error(ctx, gathered, error)
+        return []
+
+
+@dataclass(frozen=True)
+class _Gathered:
+    # What deciding read: the intent's record, the aggregates and the book, at the engine's time.
+    record: Intent
+    agent: Agent | None
+    position: Position | None
+    holding: TraderHolding | None
+    book: Book | None
+    now: datetime
+
+
+def _verdict(ctx: EngineContext, intent: TradeIntent, gathered: _Gathered) -> list[UUID]:
+    # The decision and what it writes; anything in here that raises is an ``internal_error``.
+    record, agent, book, now = gathered.record, gathered.agent, gathered.book, gathered.now
+    position, holding = gathered.position, gathered.holding
     decision = decide(
         DecisionInput(
             intent=intent,
@@ -93,7 +122,32 @@ def decide_pending(ctx: EngineContext, command: DecidePending) -> list[UUID]:
     record: Intent | None = ctx.unit.get_or_none(intent_uuid(command.intent_id))
     if record is None or record.decided:
         return []
-    return ctx.handle(DecideIntent(parse_intent(record.intent)))
+    try:
+        intent = parse_intent(record.intent)
+    except Exception as error:  # stored by an older Tape, unreadable now: denied, not retried
+        now = ctx.after(record.modified_on)
+        _deny_internal_error(ctx, _Gathered(record, None, None, None, None, now), error)
+        return []
+    return ctx.handle(DecideIntent(intent))
+
+
+def _deny_internal_error(ctx: EngineContext, gathered: _Gathered, error: Exception) -> None:
+    """Deny an intent whose deciding raised: the reason ``internal_error`` and a check naming
+    the exception's type, never its message (it could hold anything the input held). The book
+    is recorded as for any verdict, so a replay decides on it and raises again."""
+    name = type(error).__name__
+    record = gathered.record
+    record.deny(
+        reason=INTERNAL_ERROR,
+        detail=f"deciding raised {name}",
+        checks=[
+            check(INTERNAL_ERROR, False, f"deciding raised {name}", exception=name).to_record()
+        ],
+        sizing=None,
+        book=gathered.book.to_record() if gathered.book is not None else None,
+        at=gathered.now,
+    )
+    ctx.unit.add(record)
 
 
 def _place(
