@@ -111,7 +111,11 @@ def _choose_venues(
         )
         note = "in-process paper venue"
     wired = wire_venues(
-        settings.venue_environ, paper=paper_venues, paper_only=paper_only or settings.paper_only
+        settings.venue_environ,
+        paper=paper_venues,
+        paper_only=paper_only or settings.paper_only,
+        # a live run on in-process paper: books come from the venues' public market data
+        live_books=paper is not None and isinstance(clock, SystemClock),
     )
     return wired.routed, paper, f"{note}; {'; '.join(wired.mode_lines)}", set(wired.live_names)
 

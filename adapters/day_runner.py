@@ -41,13 +41,15 @@ class DayRunner:
         *,
         clock: ManualClock,
         source: str,
+        feed: str | None = None,
         books: Callable[[Book], None] | None,
         report: Callable[[str], None] | None = None,
         live: frozenset[str] = frozenset(),
     ) -> None:
         self.engine = engine
         self.clock = clock
-        self.source = source
+        self.source = source  # how reports name the file
+        self.feed = feed or source  # the feed its records are taken in under
         self.books = books
         self.live = live  # venues whose reports must be polled after each intent
         self.report = report or (lambda _message: None)
@@ -86,7 +88,7 @@ class DayRunner:
                 handled_since_reconcile = 0
 
     def _book(self, record: BookRecord, stats: RunStats) -> None:
-        self.clock.set(record.at)  # the time bad lines after it are recorded at
+        self.clock.set(record.at, record.line_no)  # the time bad lines after it are recorded at
         if self.books is None:
             return  # the venue process reads its own books
         stats.books += 1
@@ -100,13 +102,13 @@ class DayRunner:
             stats.messages.append(message)
             self.report(message)
             self.engine.reject_input(
-                feed=self.source, line_no=record.line_no, reason=record.reason, digest=record.digest
+                feed=self.feed, line_no=record.line_no, reason=record.reason, digest=record.digest
             )
             return
-        self.clock.set(record.at)
+        self.clock.set(record.at, record.line_no)
         if isinstance(record, IntentRecord):
             stats.intents += 1
-            receipt = self.engine.submit(record.intent, feed=self.source, line_no=record.line_no)
+            receipt = self.engine.submit(record.intent, feed=self.feed, line_no=record.line_no)
             stats.receipts[receipt.status] += 1
             if receipt.status == "duplicate":
                 stats.duplicates += 1

@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 
 from adapters.config_file import CONFIG_ENV, DEFAULT_CONFIG, ConfigError, TapeConfig, load_config
+from adapters.day_order import DEFAULT_MAX_GAP
 from adapters.polymarket_data.client import DATA_URL_ENV, DEFAULT_DATA_URL
 from adapters.storage import Storage, storage_at
 from engine.secrets import Secret
@@ -32,6 +34,7 @@ TELEGRAM_TOKEN_ENV = "TAPE_TELEGRAM_BOT_TOKEN"  # noqa: S105 - the variable's na
 TELEGRAM_CHAT_ENV = "TAPE_TELEGRAM_CHAT_ID"
 TELEGRAM_API_ENV = "TELEGRAM_API_URL"
 DEFAULT_TELEGRAM_API = "https://api.telegram.org"
+MAX_TIME_GAP_ENV = "TAPE_MAX_TIME_GAP_S"
 DEFAULT_HOME = Path(".tape")
 
 
@@ -78,6 +81,7 @@ class Settings:
     config_from_variable: bool  # config_path is $TAPE_CONFIG's (an error must not show it)
     debug: bool
     telegram: TelegramSettings
+    max_time_gap: timedelta  # a day's record further than this after the one before is bad
     # read-only; venue factories read their own variables. Kept out of repr: it is the whole
     # environment, venue keys and tokens included.
     venue_environ: Mapping[str, str] = field(repr=False)
@@ -105,6 +109,7 @@ class Settings:
             config_from_variable=config_path is None and bool(_text(env, CONFIG_ENV)),
             debug=bool(env.get(DEBUG_ENV)),
             telegram=_telegram(env),
+            max_time_gap=_max_time_gap(env),
             venue_environ=env,
         )
 
@@ -152,6 +157,11 @@ def _count(env: Mapping[str, str], name: str) -> int | None:
     if not text.isdigit() or int(text) < 1:
         raise SettingsError(f"{name} must be a whole number of at least 1")
     return int(text)
+
+
+def _max_time_gap(env: Mapping[str, str]) -> timedelta:
+    seconds = _count(env, MAX_TIME_GAP_ENV)
+    return DEFAULT_MAX_GAP if seconds is None else timedelta(seconds=seconds)
 
 
 def _config_path(env: Mapping[str, str], given: Path | None) -> Path | None:

@@ -50,5 +50,5 @@ def demo(settings: Settings, intent_count: int, seed: int) -> None:
     config_path.write_text(DEMO_CONFIG_TOML, encoding="utf-8")
     config = config_from_toml(tomllib.loads(DEMO_CONFIG_TOML), source=str(config_path))
     tape = build(settings, config, clock=day_clock())
-    result = run_day(tape, config, day)
+    result = run_day(tape, config, day, max_gap=settings.max_time_gap)
     click.echo(summary(tape, result, f"the sample day {day} (seed {seed}) with {config_path}"))

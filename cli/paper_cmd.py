@@ -12,6 +12,7 @@ import click
 from adapters.config_file import fee_rate as valid_fee_rate
 from adapters.paper.routes import make_server
 from adapters.paper.server import LedgerMismatchError, PaperVenueService
+from cli.context import current_settings
 from cli.errors import TapeUsageError
 
 
@@ -34,7 +35,12 @@ def paper_venue(port: int, day: Path, ledger: Path | None, fee_rate: str) -> Non
         raise TapeUsageError(f"{day}: no such file")
     rate = valid_fee_rate(fee_rate, "--fee-rate")
     try:
-        service = PaperVenueService(day, ledger or day.with_name("paper-ledger.db"), fee_rate=rate)
+        service = PaperVenueService(
+            day,
+            ledger or day.with_name("paper-ledger.db"),
+            fee_rate=rate,
+            max_gap=current_settings().max_time_gap,
+        )
     except LedgerMismatchError as error:
         raise TapeUsageError(str(error).splitlines()[0]) from error
     server = make_server(service, port)

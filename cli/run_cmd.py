@@ -8,6 +8,7 @@ import signal
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import FrameType
@@ -22,8 +23,10 @@ from adapters.bootstrap import (
 )
 from adapters.clock import ManualClock
 from adapters.config_file import TapeConfig
+from adapters.day_order import DEFAULT_MAX_GAP, read_day_in_order
 from adapters.day_runner import DayRunner, RunStats
-from adapters.dayfile import BadLine, DayRecord, read_day
+from adapters.dayfile import BadLine, DayRecord
+from adapters.feed_identity import feed_of
 from adapters.settings import Settings
 from cli.context import pass_settings
 from cli.errors import TapeUsageError
@@ -43,7 +46,8 @@ def open_lines(path: Path) -> Iterator[str]:
     """The lines of a file given on the command line (a usage error when it is missing)."""
     if not path.is_file():
         raise TapeUsageError(f"{path}: no such file")
-    with path.open(encoding="utf-8", errors="replace") as handle:
+    # Lines end at "\n" only, as the paper venue process reads them: line numbers agree.
+    with path.open(encoding="utf-8", errors="replace", newline="\n") as handle:
         yield from handle
 
 
@@ -79,10 +83,13 @@ class GracefulStop:
             signal.signal(sig, handler)  # type: ignore[arg-type]
 
 
-def run_day(tape: Tape, config: TapeConfig, day: Path) -> DayRun:
+def run_day(
+    tape: Tape, config: TapeConfig, day: Path, *, max_gap: timedelta = DEFAULT_MAX_GAP
+) -> DayRun:
     """Run a day file through a wired Tape: agents registered at the day's first time, then
-    whatever a crash left unfinished, then the records after the last one taken in."""
-    records: Iterator[DayRecord | BadLine] = read_day(open_lines(day))
+    whatever a crash left unfinished, then the records after the last one taken in (records
+    out of the order of time are bad lines: ``adapters.day_order``)."""
+    records: Iterator[DayRecord | BadLine] = read_day_in_order(open_lines(day), max_gap=max_gap)
     first: list[DayRecord | BadLine] = []
     for record in records:
         first.append(record)
@@ -104,17 +111,19 @@ def run_day(tape: Tape, config: TapeConfig, day: Path) -> DayRun:
             if book.venue not in live:  # a live venue's books come from the venue itself
                 paper.on_book(book)
 
+    feed = feed_of(day)  # known by content: another day.jsonl is another feed
     runner = DayRunner(
         tape.engine,
         clock=clock,
         source=day.name,
+        feed=feed,
         books=books,
         report=_report,
         live=frozenset(tape.live),
     )
     with GracefulStop(runner):
         stats = runner.run(
-            itertools.chain(first, records), resume_after=recovery.feed_positions.get(day.name, 0)
+            itertools.chain(first, records), resume_after=recovery.feed_positions.get(feed, 0)
         )
     return DayRun(stats, recovery)
 
@@ -221,5 +230,5 @@ def run(  # noqa: PLR0917 - click passes each option positionally
         return
     config = settings.with_config(config_path).tape_config()
     tape = build(settings, config, clock=day_clock(), paper_url=paper_url, paper_only=paper_only)
-    result = run_day(tape, config, day)
+    result = run_day(tape, config, day, max_gap=settings.max_time_gap)
     click.echo(summary(tape, result, str(day)))

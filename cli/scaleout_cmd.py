@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ from adapters.bootstrap import (
 )
 from adapters.clock import ManualClock
 from adapters.config_file import TapeConfig
-from adapters.dayfile import read_day
+from adapters.day_order import DEFAULT_MAX_GAP, read_day_in_order
+from adapters.feed_identity import feed_of
 from adapters.scaleout.ingest import DayIngest, IngestStats
 from adapters.scaleout.lease import PartitionLease
 from adapters.scaleout.worker import InputClock, Worker
@@ -185,22 +187,28 @@ def ingest_day(settings: Settings, day: Path, config_path: Path | None) -> None:
     agents of the configuration), for the workers to decide. Resumes after the last line taken
     in."""
     config = settings.with_config(config_path).tape_config()
-    stats = record_day(require_postgres(settings), day, config)
+    stats = record_day(require_postgres(settings), day, config, max_gap=settings.max_time_gap)
     click.echo(ingest_summary(day, stats))
 
 
-def record_day(storage: Storage, day: Path, config: TapeConfig) -> IngestStats:
+def record_day(
+    storage: Storage, day: Path, config: TapeConfig, *, max_gap: timedelta = DEFAULT_MAX_GAP
+) -> IngestStats:
     """A day into the ingest log."""
     if not day.is_file():
         raise TapeUsageError(f"{day}: no such file")
     clock = ManualClock.epoch()
     runner = DayIngest(
-        ingest_log(open_ingest_app(storage), clock), clock=clock, source=day.name, report=_report
+        ingest_log(open_ingest_app(storage), clock),
+        clock=clock,
+        source=day.name,
+        feed=feed_of(day),
+        report=_report,
     )
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda _signum, _frame: runner.request_stop())
-    with day.open(encoding="utf-8", errors="replace") as handle:
-        return runner.run(read_day(handle), agents=list(config.agents))
+    with day.open(encoding="utf-8", errors="replace", newline="\n") as handle:
+        return runner.run(read_day_in_order(handle, max_gap=max_gap), agents=list(config.agents))
 
 
 def ingest_summary(day: Path, stats: IngestStats) -> str:

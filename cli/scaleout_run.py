@@ -78,7 +78,8 @@ def run_with_workers(
     names = [INGEST_APP_NAME, *worker_app_names(workers)]
     for name in names:
         open_named_app(name, storage, create=True)
-    stats = record_day(storage, day, settings.with_config(config_path).tape_config())
+    config = settings.with_config(config_path).tape_config()
+    stats = record_day(storage, day, config, max_gap=settings.max_time_gap)
     click.echo(ingest_summary(day, stats), err=True)
     venue = None
     if paper_url is None:

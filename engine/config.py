@@ -64,6 +64,9 @@ Count = Annotated[int, Field(strict=True, ge=0, le=10**9)]
 """A whole number of seconds or trades: an integer in TOML, never negative."""
 
 
+DEFAULT_MAX_CLOCK_SKEW_S = 5
+
+
 class Sizing(BaseModel):
     """How a source trade becomes our order size.
 
@@ -107,6 +110,9 @@ class AgentConfig(BaseModel):
             offers within the slippage limit, leave nothing resting).
         max_intent_usdc: firewall size cap on the source trade's notional (buys).
         max_intent_age_s: staleness limit, from the intent's created_at to the engine's clock.
+        max_clock_skew_s: how far an intent's created_at may be after the engine's clock
+            (denied beyond it: ``clock_skew``); left out of the stored record at its default,
+            so logs written before it existed read (and digest) the same.
         max_slippage_pct: how far the book may be from the source price, in percent.
         max_position_usdc: cost of the open position per market, after the order.
         max_trades_per_day: orders placed per UTC day.
@@ -125,6 +131,7 @@ class AgentConfig(BaseModel):
     order_type: OrderType = OrderType.FAK
     max_intent_usdc: Amount = Decimal(100)
     max_intent_age_s: Count = 120
+    max_clock_skew_s: Count = DEFAULT_MAX_CLOCK_SKEW_S
     max_slippage_pct: Amount = Decimal(2)
     max_position_usdc: Amount = Decimal(500)
     max_trades_per_day: Count = 50
@@ -145,7 +152,10 @@ class AgentConfig(BaseModel):
 
     def to_record(self) -> dict[str, Any]:
         """The configuration as JSON-ready data, the form stored in agent events."""
-        return self.model_dump(mode="json")
+        record = self.model_dump(mode="json")
+        if record["max_clock_skew_s"] == DEFAULT_MAX_CLOCK_SKEW_S:
+            del record["max_clock_skew_s"]
+        return record
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> AgentConfig:

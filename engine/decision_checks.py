@@ -1,7 +1,7 @@
 """The decision's check groups: the gates (agent state, venue), the source checks (trader and
-market allowlists, size cap, staleness), sizing and its minimum, and the limits (trades per
-day, position per market, stop loss, budget). Each returns its checks with the values it
-compared."""
+market allowlists, size cap, staleness, clock skew), sizing and its minimum, and the limits
+(trades per day, position per market, stop loss, budget). Each returns its checks with the
+values it compared."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def gate_checks(data: DecisionInput, agent: AgentView) -> list[Check]:
 
 
 def source_checks(data: DecisionInput, config: AgentConfig) -> list[Check]:
-    """Trader and market allowlists, the size cap (buys) and staleness of the intent."""
+    """Trader and market allowlists, the size cap (buys), staleness of the intent and, for an
+    intent dated after the engine's clock, the clock skew."""
     intent = data.intent
     trader = intent.source.trader
     if intent.source.kind != "copy":
@@ -102,7 +103,27 @@ def source_checks(data: DecisionInput, config: AgentConfig) -> list[Check]:
         age_s=age,
         max_intent_age_s=config.max_intent_age_s,
     )
-    return [trader_check, market_check, size_check, stale_check]
+    checks = [trader_check, market_check, size_check, stale_check]
+    if age < 0:
+        checks.append(clock_skew_check(data, config, -age))
+    return checks
+
+
+def clock_skew_check(data: DecisionInput, config: AgentConfig, ahead: Decimal) -> Check:
+    """An intent created after the engine's clock: allowed within the agent's skew (clocks of
+    two machines differ a little), denied beyond it (a future date would never be stale).
+    Only intents ahead of the clock have this check, so other decisions' records (and their
+    digest) are unchanged."""
+    return check(
+        "clock_skew",
+        ahead <= config.max_clock_skew_s,
+        f"intent is dated {show(ahead)}s after the engine's clock "
+        f"(limit {config.max_clock_skew_s}s)",
+        created_at=data.intent.created_at.isoformat(),
+        now=data.now.isoformat(),
+        ahead_s=ahead,
+        max_clock_skew_s=config.max_clock_skew_s,
+    )
 
 
 def size_order(data: DecisionInput, config: AgentConfig, book: Book) -> SizingResult:

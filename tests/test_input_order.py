@@ -87,11 +87,6 @@ def on_workers(day: Path, workers: int, label: str) -> str:
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(
-    strict=True,
-    reason="the venue process and the workers see a book of the same "
-    "second that the file puts after the intent (issue #13): fixed next",
-)
 @settings(
     max_examples=2,
     deadline=None,
@@ -111,3 +106,21 @@ def test_a_day_of_shared_timestamps_decides_the_same_on_every_deployment(
     assert on_workers(day, 1, "one-worker") == reference
     assert on_workers(day, 4, "four-workers") == reference
     assert on_workers(day, 4, "four-workers-again") == reference
+
+
+@pytest.mark.parametrize("bucket_s", [5, 120])
+def test_a_day_of_shared_timestamps_replays_and_exports_in_its_order(
+    tmp_path: Path, bucket_s: int
+) -> None:
+    day = crowded_day(tmp_path, 4242, bucket_s)
+    reference = in_process(day)
+    home = day.parent / "in-process"
+    env = env_for(home, None)
+
+    assert "verified" in tape(["replay", "--verify"], env).stdout
+    exported = tmp_path / "exported" / "day.jsonl"
+    exported.parent.mkdir()
+    exported.write_text(tape(["export-day"], env).stdout, encoding="utf-8")
+    (exported.parent / "tape.toml").write_text(DEMO_CONFIG_TOML, encoding="utf-8")
+    assert shared_times(exported) > 0
+    assert in_process(exported) == reference

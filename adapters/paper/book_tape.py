@@ -7,15 +7,13 @@ paper venues (its books, resting orders and reports): a request advances its acc
 request's time and never back; other accounts stay where they are. An account's requests come
 in time order, since one worker owns it.
 
-**Same-time rule.** A request at time ``t`` sees every book record at or before ``t``
-(``record.at <= t``): the cursor stops at the first record after ``t``. The single-process
-run (``adapters/day_runner.py``) feeds the in-process venue the day's records in file order,
-each book before the records after it; the generated day (``adapters/sample_day/``) writes
-the books a trade moved at the trade's time, just before its intent, so the intent's decision
-has seen them, and ``<=`` is what it saw. A book record that a file puts after an intent of
-the same time is seen by the tape already at that intent. The generated day does that only
-after redeliveries and unreadable lines, which never reach the venue, and, on days of fewer
-than 25 intents, when several script steps share a moment.
+**One order of inputs.** A day's records are ordered by (time, line) (see ARCHITECTURE.md,
+"The order of inputs"). A request carries the engine's position on the day: ``at`` and the
+``line`` of the input at hand. It sees every book record before that position (``(record.at,
+record.line) <= (at, line)``): the cursor stops at the first record after it, so a book the
+file puts after an intent of the same second is not seen by that intent, exactly as in the
+single-process run (``adapters/day_runner.py``), which feeds its venue the records one by one.
+A request without ``line`` (an older client, a live engine) stands at the end of its second.
 
 A book request reads and moves nothing (``PaperAccount.view``), unless the account has resting
 orders on that token, which trade against the books up to the request's time; orders and
@@ -34,76 +32,86 @@ and file offset (not the book), and parses a book again when an account needs it
 
 from __future__ import annotations
 
-import json
+import sys
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from adapters.dayfile import BookRecord, parse_day_line
+from adapters.day_order import DEFAULT_MAX_GAP, TimeBounds
+from adapters.dayfile import BadLine, BookRecord, DayRecord, parse_day_line
 from adapters.paper.venue import PaperVenues
 from engine.values import Book
 
 Key = tuple[str, str]  # (venue, token id)
+Moment = tuple[datetime, int]  # a position on the day: (time, line)
+END_OF_SECOND = sys.maxsize  # the line of a moment that stands after every record of its time
 CACHED_BOOKS = 4096
-
-
-def _is_book(line: str) -> bool:
-    """Whether a line claims to be a book record (intents are not parsed here: costly)."""
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError:
-        return False
-    return isinstance(data, dict) and data.get("type") == "book"
 
 
 class BookTape:
     """The day's valid book records, in file order: times, tokens and offsets, read lazily."""
 
-    def __init__(self, day: Path) -> None:
+    def __init__(self, day: Path, *, max_gap: timedelta = DEFAULT_MAX_GAP) -> None:
         self.day = day
+        self._bounds = TimeBounds(max_gap)
         self._reader = day.open("rb")  # sequential: indexes the file
         self._lookup = day.open("rb")  # random access: parses a record again
         self._line_no = 0
         self._eof = False
-        self._times: list[datetime] = []
+        self._moments: list[Moment] = []  # (time, line) of each record
         self._keys: list[Key] = []
         self._offsets: list[int] = []
         self._by_key: dict[Key, list[int]] = {}
-        self._sorted = True
         self._cache: OrderedDict[int, Book] = OrderedDict()
+        self._settled: list[BookRecord] = []  # books the time bounds let through, in order
+        self._held_offsets: dict[int, int] = {}  # line -> offset of books not yet settled
 
     def __len__(self) -> int:
-        return len(self._times)
+        return len(self._moments)
 
     def _read_next(self) -> bool:
         """Index the next valid book record; False at the end of the file."""
-        while True:
+        while not self._settled:
+            if self._eof:
+                return False
             offset = self._reader.tell()
             raw = self._reader.readline()
             if not raw:
                 self._eof = True
-                return False
+                self._settle(self._bounds.finish())
+                continue
             self._line_no += 1
             line = raw.decode("utf-8", "replace").strip()
-            if not line or not _is_book(line):
+            if not line:
                 continue
+            # Every record counts for the order of time (a book after an intent dated 9999 is
+            # as out of order as in the engine's run), so every line is read.
             record = parse_day_line(self._line_no, line)
-            if not isinstance(record, BookRecord):
-                continue  # intents, resolutions and bad lines are the engine's
-            book = record.book
-            index = len(self._times)
-            if self._times and record.at < self._times[-1]:
-                self._sorted = False
-            self._times.append(record.at)
-            key = (book.venue, book.token_id)
-            self._keys.append(key)
-            self._offsets.append(offset)
-            self._by_key.setdefault(key, []).append(index)
-            self._remember(index, book)
-            return True
+            if isinstance(record, BookRecord):
+                self._held_offsets[record.line_no] = offset
+            self._settle(self._bounds.take(record, line))
+        self._index(self._settled.pop(0))
+        return True
+
+    def _settle(self, records: list[DayRecord | BadLine]) -> None:
+        for record in records:
+            if isinstance(record, BookRecord):
+                self._settled.append(record)
+            else:  # intents, resolutions and bad lines are the engine's
+                self._held_offsets.pop(record.line_no, None)
+
+    def _index(self, record: BookRecord) -> None:
+        book = record.book
+        index = len(self._moments)
+        self._moments.append((record.at, record.line_no))
+        key = (book.venue, book.token_id)
+        self._keys.append(key)
+        self._offsets.append(self._held_offsets.pop(record.line_no))
+        self._by_key.setdefault(key, []).append(index)
+        self._remember(index, book)
 
     def _remember(self, index: int, book: Book) -> None:
         self._cache[index] = book
@@ -111,23 +119,18 @@ class BookTape:
         while len(self._cache) > CACHED_BOOKS:
             self._cache.popitem(last=False)
 
-    def end(self, cursor: int, at: datetime) -> int:
-        """Where a cursor at ``cursor`` stops when advanced to ``at``: at the first record
-        after ``at`` (records at ``at`` are passed), never before ``cursor``."""
-        while not self._eof and (not self._times or self._times[-1] <= at):
-            self._read_next()
-        if self._sorted:
-            return max(cursor, bisect_right(self._times, at, lo=cursor))
-        index = cursor
-        while index < len(self._times) and self._times[index] <= at:
-            index += 1
-        return index
+    def end(self, cursor: int, at: Moment) -> int:
+        """Where a cursor at ``cursor`` stops when advanced to the moment ``at``: at the first
+        record after it (records at or before it are passed), never before ``cursor``."""
+        while (not self._moments or self._moments[-1] <= at) and self._read_next():
+            pass
+        return max(cursor, bisect_right(self._moments, at, lo=cursor))
 
-    def position_of(self, at: datetime, *, cursor: int) -> int:
-        """The position of time ``at`` on the tape (after every record at or before it),
-        wherever a cursor is: on a sorted tape; on an unsorted one, where ``cursor`` stops."""
-        end = self.end(cursor, at)
-        return bisect_right(self._times, at) if self._sorted else end
+    def position_of(self, at: Moment, *, cursor: int) -> int:
+        """The position of the moment ``at`` on the tape (after every record at or before
+        it), wherever a cursor is (the tape is in order: records out of it are bad lines)."""
+        self.end(cursor, at)
+        return bisect_right(self._moments, at)
 
     def latest(self, key: Key, before: int) -> int | None:
         """The last record of a token before position ``before``, if any."""
@@ -167,13 +170,18 @@ class PaperAccount:
     tape: BookTape
     venues: PaperVenues
     cursor: int = 0  # the records before it are behind the account
-    time: datetime | None = None  # the latest time it was advanced to
+    moment: Moment | None = None  # the latest moment it was advanced to
     applied: dict[Key, int] = field(default_factory=dict)  # token -> its record applied last
 
-    def advance_to(self, at: datetime) -> int:
-        """Move the account to ``at`` (never back), matching its resting orders against the
-        new books of their tokens in file order; returns how many books they met."""
-        if self.time is not None and at <= self.time:
+    @property
+    def time(self) -> datetime | None:
+        """The latest time it was advanced to."""
+        return self.moment[0] if self.moment is not None else None
+
+    def advance_to(self, at: Moment) -> int:
+        """Move the account to the moment ``at`` (never back), matching its resting orders
+        against the new books of their tokens in file order; returns how many books they met."""
+        if self.moment is not None and at <= self.moment:
             return 0
         end = self.tape.end(self.cursor, at)
         pending: list[int] = []
@@ -183,10 +191,10 @@ class PaperAccount:
                 pending += self.tape.between(key, self.applied.get(key, -1), end)
         for index in sorted(pending):
             self._apply(index)
-        self.cursor, self.time = end, at
+        self.cursor, self.moment = end, at
         return len(pending)
 
-    def sync(self, venue: str, token_id: str, at: datetime | None = None) -> None:
+    def sync(self, venue: str, token_id: str, at: Moment | None = None) -> None:
         """Bring a token's book up to ``at`` (default: the account's time): the latest record
         at or before it, unless the account has that one or a later one already."""
         key = (venue, token_id)
@@ -195,7 +203,7 @@ class PaperAccount:
         if index is not None and index > self.applied.get(key, -1):
             self._apply(index)
 
-    def view(self, venue: str, token_id: str, at: datetime | None) -> Book | None:
+    def view(self, venue: str, token_id: str, at: Moment | None) -> Book | None:
         """The book of a token at ``at`` as the account sees it, changing nothing: the book it
         has (with what its own orders took) if no later record is due by then, else that
         record. A read moves nothing, so a decision made again after the engine crashed sees

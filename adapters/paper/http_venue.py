@@ -1,6 +1,8 @@
 """The engine's side of the paper venue process: a VenuePort and MarketData over HTTP.
 
-Every call carries the engine's clock (``at``), so the venue shows the books of that moment,
+Every call carries the engine's clock (``at``) and, when the engine follows a day, the line of
+the input at hand (``line``), so the venue shows the books of that position in the order of
+inputs (a book the day puts after the intent, in the same second, is not seen yet),
 and the account (the agent) it is for: its order's ``account``, ``account=`` on book and
 report requests. ``poll_reports`` reads on from where the last call with the same accounts
 stopped, and from the start again when the venue process was restarted.
@@ -18,6 +20,7 @@ from typing import Any
 
 import requests
 
+from adapters.clock import line_of
 from adapters.paper.wire import book_from_json, report_from_json, request_to_json
 from adapters.venues.named import RegisteredVenues
 from engine.intent import format_utc
@@ -59,6 +62,14 @@ class HttpPaperVenue:
     def _at(self, at: datetime | None) -> str:
         return format_utc(at or self.clock.now())
 
+    def _line(self, at: datetime | None) -> list[tuple[str, str]]:
+        """The ``line`` of a call at the clock's time (none for a call at another time: it
+        stands after every record of its second)."""
+        line = line_of(self.clock)
+        if line is None or (at is not None and at != self.clock.now()):
+            return []
+        return [("line", str(line))]
+
     def _get(
         self, path: str, params: dict[str, str] | list[tuple[str, str]] | None = None
     ) -> requests.Response:
@@ -83,7 +94,7 @@ class HttpPaperVenue:
         try:
             response = self.session.post(
                 f"{self.base_url}/orders",
-                json=request_to_json(request, at=self._at(at)),
+                json={**request_to_json(request, at=self._at(at)), **dict(self._line(at))},
                 timeout=self.timeout_s,
             )
         except requests.RequestException as error:
@@ -117,7 +128,7 @@ class HttpPaperVenue:
         try:
             response = self.session.delete(
                 f"{self.base_url}/orders/{client_order_id}",
-                params={"at": self._at(at)},
+                params=[("at", self._at(at)), *self._line(at)],
                 timeout=self.timeout_s,
             )
         except requests.RequestException as error:
@@ -138,6 +149,7 @@ class HttpPaperVenue:
         if accounts is not None and not accounts:
             return []
         params = [("after", str(self._reports_seen.get(accounts, 0))), ("at", self._at(at))]
+        params += self._line(at)
         params += [("account", name) for name in sorted(accounts or ())]
         body = self._get("/reports", params).json()
         stream = body.get("stream")
@@ -157,7 +169,13 @@ class HttpPaperVenue:
         try:
             response = self._get(
                 "/book",
-                {"venue": venue, "token_id": token_id, "at": self._at(at), "account": account},
+                [
+                    ("venue", venue),
+                    ("token_id", token_id),
+                    ("at", self._at(at)),
+                    ("account", account),
+                    *self._line(at),
+                ],
             )
         except VenueUncertainError as error:
             raise MarketDataUnavailableError(str(error)) from None

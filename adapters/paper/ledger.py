@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ class LedgerRow:
     account: str
     at: str  # the account's time when the row was last written ("" in an old file)
     order: dict[str, Any]
+    line: int = sys.maxsize  # the account's input line then (an old file: after the second)
+    taken_line: int = sys.maxsize  # the input line the order was taken at
 
 
 class LedgerFile:
@@ -41,7 +44,9 @@ class LedgerFile:
             " client_order_id TEXT NOT NULL UNIQUE,"
             " body TEXT NOT NULL,"
             " account TEXT NOT NULL DEFAULT '',"
-            " at TEXT NOT NULL DEFAULT '')"
+            " at TEXT NOT NULL DEFAULT '',"
+            f" line INTEGER NOT NULL DEFAULT {sys.maxsize},"
+            f" taken_line INTEGER NOT NULL DEFAULT {sys.maxsize})"
         )
         columns = {row[1] for row in self._conn.execute("PRAGMA table_info(orders)")}
         for column in ("account", "at"):
@@ -49,14 +54,37 @@ class LedgerFile:
                 self._conn.execute(
                     f"ALTER TABLE orders ADD COLUMN {column} TEXT NOT NULL DEFAULT ''"
                 )
+        for column in ("line", "taken_line"):
+            if column not in columns:  # a ledger written before input lines
+                self._conn.execute(
+                    f"ALTER TABLE orders ADD COLUMN {column} INTEGER NOT NULL DEFAULT {sys.maxsize}"
+                )
 
-    def save(self, venue: str, order: dict[str, Any], *, account: str = "", at: str = "") -> None:
-        """Insert or update one order (``at``: its account's time now)."""
+    def save(
+        self,
+        venue: str,
+        order: dict[str, Any],
+        *,
+        account: str = "",
+        at: str = "",
+        line: int = sys.maxsize,
+    ) -> None:
+        """Insert or update one order (``at``, ``line``: its account's moment now; the first
+        save also keeps ``line`` as the line the order was taken at)."""
         self._conn.execute(
-            "INSERT INTO orders (venue, client_order_id, body, account, at) VALUES (?, ?, ?, ?, ?)"
+            "INSERT INTO orders (venue, client_order_id, body, account, at, line, taken_line)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(client_order_id) DO UPDATE SET body = excluded.body,"
-            " at = excluded.at",
-            (venue, order["client_order_id"], json.dumps(order, sort_keys=True), account, at),
+            " at = excluded.at, line = excluded.line",
+            (
+                venue,
+                order["client_order_id"],
+                json.dumps(order, sort_keys=True),
+                account,
+                at,
+                line,
+                line,
+            ),
         )
 
     def orders(self) -> list[dict[str, Any]]:
@@ -65,9 +93,12 @@ class LedgerFile:
 
     def rows(self) -> list[LedgerRow]:
         """Every row, in the order the orders arrived."""
-        rows = self._conn.execute("SELECT venue, account, at, body FROM orders ORDER BY seq")
+        rows = self._conn.execute(
+            "SELECT venue, account, at, body, line, taken_line FROM orders ORDER BY seq"
+        )
         return [
-            LedgerRow(venue, account, at, json.loads(body)) for venue, account, at, body in rows
+            LedgerRow(venue, account, at, json.loads(body), line, taken)
+            for venue, account, at, body, line, taken in rows
         ]
 
     def close(self) -> None:

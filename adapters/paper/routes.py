@@ -47,12 +47,13 @@ def _handler(service: PaperVenueService) -> type[BaseHTTPRequestHandler]:
                 elif url.path == "/book":
                     venue = query.get("venue", "paper")
                     token_id, at = query.get("token_id", ""), query.get("at")
-                    self._send(*service.book(venue, token_id, at, query.get("account", "")))
+                    account, line = query.get("account", ""), query.get("line")
+                    self._send(*service.book(venue, token_id, at, account, line))
                 elif url.path == "/reports":
                     after = int(query.get("after", "0"))
                     named = parse_qs(url.query, keep_blank_values=True).get("account")
                     accounts = frozenset(named) if named is not None else None
-                    self._send(*service.poll(after, query.get("at"), accounts))
+                    self._send(*service.poll(after, query.get("at"), accounts, query.get("line")))
                 else:
                     self._send(404, {"error": f"no route {url.path}"})
 
@@ -63,7 +64,8 @@ def _handler(service: PaperVenueService) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"error": f"no route {url.path}"})
                 return
             with service.lock:
-                self._send(*service.cancel(url.path.removeprefix("/orders/"), query.get("at")))
+                cid = url.path.removeprefix("/orders/")
+                self._send(*service.cancel(cid, query.get("at"), query.get("line")))
 
         def do_POST(self) -> None:
             url = urlparse(self.path)

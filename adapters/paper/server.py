@@ -35,12 +35,13 @@ from __future__ import annotations
 
 import secrets
 import threading
-from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from adapters.paper.book_tape import BookTape, PaperAccount, PaperAccounts
+from adapters.day_order import DEFAULT_MAX_GAP
+from adapters.paper.book_tape import END_OF_SECOND, BookTape, Moment, PaperAccount, PaperAccounts
 from adapters.paper.ledger import LedgerFile, LedgerRow
 from adapters.paper.venue import CANCELED_ON_REQUEST, PaperOrder
 from adapters.paper.wire import book_to_json, report_to_json, request_from_json
@@ -55,8 +56,15 @@ class LedgerMismatchError(RuntimeError):
 class PaperVenueService:
     """The state behind the HTTP routes: accounts on the book tape, the ledger, faults."""
 
-    def __init__(self, day: Path, ledger: Path, *, fee_rate: Decimal = Decimal(0)) -> None:
-        self.tape = BookTape(day)
+    def __init__(
+        self,
+        day: Path,
+        ledger: Path,
+        *,
+        fee_rate: Decimal = Decimal(0),
+        max_gap: timedelta = DEFAULT_MAX_GAP,
+    ) -> None:
+        self.tape = BookTape(day, max_gap=max_gap)
         self.accounts = PaperAccounts(self.tape, fee_rate=fee_rate)
         self.ledger = LedgerFile(ledger)
         self.reports: list[tuple[str, dict[str, Any]]] = []  # (account, report), in order
@@ -68,7 +76,7 @@ class PaperVenueService:
 
     # -- accounts on the tape ---------------------------------------------------------------
 
-    def _advance(self, account: PaperAccount, at: datetime | None, *, persist: bool = True) -> None:
+    def _advance(self, account: PaperAccount, at: Moment | None, *, persist: bool = True) -> None:
         if at is None:
             return
         account.advance_to(at)
@@ -81,11 +89,16 @@ class PaperVenueService:
     def _persist(self, account: PaperAccount, venue_name: str, client_order_id: str) -> None:
         order = account.venues[venue_name].ledger[client_order_id]
         at = format_utc(account.time) if account.time is not None else ""
-        self.ledger.save(venue_name, order.to_json(), account=account.name, at=at)
+        line = account.moment[1] if account.moment is not None else END_OF_SECOND
+        self.ledger.save(venue_name, order.to_json(), account=account.name, at=at, line=line)
 
     @staticmethod
-    def _time(at_text: Any) -> datetime | None:
-        return parse_utc(at_text) if at_text else None
+    def _time(at_text: Any, line: Any = None) -> Moment | None:
+        """The moment a request stands at: its time and the line of the engine's input (none:
+        after every record of that time)."""
+        if not at_text:
+            return None
+        return parse_utc(at_text), END_OF_SECOND if line in (None, "") else int(line)
 
     def _take_fault(self, name: str) -> bool:
         left = self.faults.get(name, 0)
@@ -102,7 +115,7 @@ class PaperVenueService:
             return 503, {"error": "service unavailable (injected)"}, 0.0
         request = request_from_json(body)
         account = self.accounts[request.account]
-        at = self._time(body.get("at"))
+        at = self._time(body.get("at"), body.get("line"))
         self._advance(account, at)
         owner = self.owners.get(request.client_order_id)
         if owner is not None:  # known: answered from the ledger of the account that sent it
@@ -115,7 +128,7 @@ class PaperVenueService:
         return 200, report_to_json(report), stall
 
     def _take(
-        self, account: PaperAccount, request: OrderRequest, at: datetime | None = None
+        self, account: PaperAccount, request: OrderRequest, at: Moment | None = None
     ) -> VenueReport:
         account.sync(request.venue, request.token_id, at)
         report = account.venues[request.venue].submit(request, at=account.time)
@@ -131,13 +144,15 @@ class PaperVenueService:
                 return 200, report_to_json(report)
         return 404, {"error": f"unknown order {client_order_id}"}
 
-    def cancel(self, client_order_id: str, at: str | None) -> tuple[int, dict[str, Any]]:
+    def cancel(
+        self, client_order_id: str, at: str | None, line: str | None = None
+    ) -> tuple[int, dict[str, Any]]:
         """Cancel a resting order at a time (its account first advanced to it)."""
         owner = self.owners.get(client_order_id)
         if owner is None:
             return 404, {"error": f"unknown order {client_order_id}"}
         account = self.accounts[owner[0]]
-        self._advance(account, self._time(at))
+        self._advance(account, self._time(at, line))
         report = account.venues[owner[1]].cancel(client_order_id)
         if report is None:
             return 404, {"error": f"unknown order {client_order_id}"}
@@ -145,20 +160,24 @@ class PaperVenueService:
         return 200, report_to_json(report)
 
     def book(
-        self, venue: str, token_id: str, at: str | None, account: str = ""
+        self, venue: str, token_id: str, at: str | None, account: str = "", line: str | None = None
     ) -> tuple[int, dict[str, Any]]:
         """The book of a token at a time, as the account sees it."""
-        book = self.accounts[account].view(venue, token_id, self._time(at))
+        book = self.accounts[account].view(venue, token_id, self._time(at, line))
         if book is None:
             return 404, {"error": f"no book for token {token_id}"}
         return 200, book_to_json(book)
 
     def poll(
-        self, after: int, at: str | None, accounts: frozenset[str] | None
+        self,
+        after: int,
+        at: str | None,
+        accounts: frozenset[str] | None,
+        line: str | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """Reports after sequence ``after`` of those accounts (None: all), the accounts first
         advanced to ``at`` (None: every account known)."""
-        moment = self._time(at)
+        moment = self._time(at, line)
         for name in sorted(accounts) if accounts is not None else list(self.accounts):
             if name in self.accounts:
                 self._advance(self.accounts[name], moment)
@@ -172,9 +191,9 @@ class PaperVenueService:
     def _replay_cancels(
         self,
         account: PaperAccount,
-        cancels: dict[str, list[tuple[datetime, str, str]]],
+        cancels: dict[str, list[tuple[Moment, str, str]]],
         *,
-        until: datetime | None,
+        until: Moment | None,
     ) -> None:
         """Cancel again, at their times, the account's orders canceled up to ``until``."""
         pending = cancels.get(account.name, [])
@@ -188,7 +207,7 @@ class PaperVenueService:
     def _restore(self, rows: list[LedgerRow]) -> None:
         """Rebuild the accounts from the ledger file by replaying their orders."""
         replayed: list[LedgerRow] = []
-        last: dict[str, datetime] = {}
+        last: dict[str, Moment] = {}
         cancels = _cancels(rows)
         for row in rows:
             body = row.order
@@ -199,13 +218,13 @@ class PaperVenueService:
                 continue
             request = request_from_json({**body, "venue": row.venue})
             account = self.accounts[request.account]
-            moment = self._time(body.get("at"))
+            moment = self._time(body.get("at"), row.taken_line)
             self._replay_cancels(account, cancels, until=moment)
             self._advance(account, moment, persist=False)
             self._take(account, request, moment)
             replayed.append(row)
             if row.at:
-                moment = parse_utc(row.at)
+                moment = (parse_utc(row.at), row.line)
                 last[request.account] = max(moment, last.get(request.account, moment))
         for name in list(cancels):
             self._replay_cancels(self.accounts[name], cancels, until=None)
@@ -223,14 +242,14 @@ class PaperVenueService:
                 )
 
 
-def _cancels(rows: list[LedgerRow]) -> dict[str, list[tuple[datetime, str, str]]]:
+def _cancels(rows: list[LedgerRow]) -> dict[str, list[tuple[Moment, str, str]]]:
     """The orders canceled on request, by account: (when, venue, client order id), in time
     order (a canceled order's row was last written at its cancel)."""
-    found: dict[str, list[tuple[datetime, str, str]]] = {}
+    found: dict[str, list[tuple[Moment, str, str]]] = {}
     for row in rows:
         body = row.order
         if body.get("close_reason") == CANCELED_ON_REQUEST and row.at and "account" in body:
-            entry = (parse_utc(row.at), row.venue, str(body["client_order_id"]))
+            entry = ((parse_utc(row.at), row.line), row.venue, str(body["client_order_id"]))
             found.setdefault(row.account, []).append(entry)
     for entries in found.values():
         entries.sort()

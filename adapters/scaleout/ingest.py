@@ -97,11 +97,13 @@ class DayIngest:
         *,
         clock: ManualClock,
         source: str,
+        feed: str | None = None,
         report: Callable[[str], None] | None = None,
     ) -> None:
         self.log = log
         self.clock = clock
-        self.source = source
+        self.source = source  # how reports name the file
+        self.feed = feed or source  # the feed its records are taken in under
         self.report = report or (lambda _message: None)
         self.stop_requested = False
 
@@ -114,7 +116,7 @@ class DayIngest:
     ) -> IngestStats:
         """Record every record of the day not yet taken in."""
         stats = IngestStats()
-        resume_after = self.log.taken_in(self.source)
+        resume_after = self.log.taken_in(self.feed)
         records = iter(records)
         first: list[DayRecord | BadLine] = []
         for record in records:
@@ -147,11 +149,11 @@ class DayIngest:
             stats.messages.append(message)
             self.report(message)
             self.log.reject(
-                feed=self.source, line_no=record.line_no, reason=record.reason, digest=record.digest
+                feed=self.feed, line_no=record.line_no, reason=record.reason, digest=record.digest
             )
         elif isinstance(record, IntentRecord):
             stats.intents += 1
-            receipt = self.log.receive(record.intent, feed=self.source, line_no=record.line_no)
+            receipt = self.log.receive(record.intent, feed=self.feed, line_no=record.line_no)
             stats.duplicates += receipt.status == "duplicate"
         elif isinstance(record, ResolutionRecord):
             stats.resolutions += self.log.resolve(

@@ -50,10 +50,12 @@ class InputClock:
     def __init__(self, *, wall: Callable[[], datetime] | None = None) -> None:
         self.wall = wall
         self._at = datetime(1970, 1, 1, tzinfo=UTC)
+        self.line: int | None = None  # the input's line in its feed, for the venue calls
 
-    def set(self, at: datetime) -> None:
-        """Move to the time of the next event (never backwards)."""
+    def set(self, at: datetime, line: int | None = None) -> None:
+        """Move to the time of the next event (never backwards), at the input's line."""
         self._at = max(self._at, at)
+        self.line = line
 
     def now(self) -> datetime:
         """The engine's time."""
@@ -173,7 +175,7 @@ class Worker:
             if not self.partition.owns(intent.agent):
                 return False
             self._check_lease()
-            self.clock.set(event.timestamp)
+            self.clock.set(event.timestamp, event.line_no or None)
             self.engine.submit(intent, feed=event.feed, line_no=event.line_no, tracking=tracking)
             if self.engine.has_open_orders:  # resting orders: their fills arrive by polling
                 self.engine.poll_venue(intent.venue, accounts=frozenset(self.agents))
@@ -211,7 +213,7 @@ class Worker:
             return False
         intent = redelivery_stand_in(intent, same_payload=event.same_payload)
         self._check_lease()
-        self.clock.set(event.timestamp)
+        self.clock.set(event.timestamp, event.line_no or None)
         self.engine.submit(intent, feed=event.feed, line_no=event.line_no, tracking=tracking)
         return True
 

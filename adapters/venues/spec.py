@@ -113,6 +113,9 @@ class VenueSpec:
     - ``health(environ, **probes)``: its checks, as lines (``probes`` replace network
       clients in tests).
     - ``simulator``: it stands in for the other venues (paper) and is no market of its own.
+    - ``public_books(environ)``: its public market data (no key needed), which the paper venue
+      fills against in a live run without keys (``adapters/paper/live_books.py``); None: the
+      venue has none, and paper on it needs recorded books.
     """
 
     name: str
@@ -124,6 +127,7 @@ class VenueSpec:
     durable: bool = True
     health: Callable[..., Iterable[HealthLine]] = no_health
     simulator: bool = False
+    public_books: Callable[[Mapping[str, str]], MarketData | None] | None = None
     notes: tuple[str, ...] = field(default=())
 
     def key_in(self, environ: Mapping[str, str]) -> str | None:

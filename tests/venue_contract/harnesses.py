@@ -3,6 +3,7 @@
 - ``paper``: the in-process paper venue (no server: it is its own venue).
 - ``paper-process``: ``tape paper-venue`` in its own process, through ``HttpPaperVenues``.
 - ``polymarket``: ``PolymarketVenue`` -> py-clob-client-v2 -> the fake CLOB.
+- ``kalshi``: ``KalshiVenue`` -> httpx, RSA-PSS signed -> the fake Kalshi (V2 orders).
 
 To add a venue: a harness class and a branch in ``open_harness``.
 """
@@ -13,7 +14,7 @@ import json
 import re
 import subprocess
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,9 @@ import requests
 from eth_account import Account
 
 from adapters.clock import ManualClock
+from adapters.kalshi.client import Retries
+from adapters.kalshi.config import config_from_env as kalshi_config
+from adapters.kalshi.factory import build_kalshi, signed_client
 from adapters.paper.http_venue import HttpPaperVenues
 from adapters.paper.venue import PaperVenues
 from adapters.polymarket.config import config_from_env
@@ -30,6 +34,8 @@ from engine.ports import VenuePort, VenueReport
 from engine.values import Book, Level
 from tests.crash_harness import TAPE, _env
 from tests.fake_clob import FakeClob
+from tests.fake_kalshi import FakeKalshi
+from tests.fake_kalshi.keys import KEY_ID, pem, rsa_key
 from tests.venue_contract.harness import ASKS, BIDS, RESTING_PRICE, Supports
 
 D = Decimal
@@ -200,7 +206,60 @@ class PolymarketOnFakeClob:
         self.clob.stop()
 
 
-VENUES = ("paper", "paper-process", "polymarket")
+class KalshiOnFake:
+    """The real Kalshi adapter, signing with an RSA key, on the fake Kalshi."""
+
+    token = "KXRAIN-26JAN30-PARIS:yes"  # noqa: S105 - a token id, not a password
+    supports = Supports(stalled_answers=True)
+    durable = True
+    fee_rate = D(0)
+
+    def __init__(self, folder: Path) -> None:
+        self.fake = FakeKalshi().start()
+        ticker = self.token.split(":")[0]
+        self.fake.add_market(ticker)
+        # the standard book: YES asks are implied by NO bids (a NO bid at q is a YES ask at 1-q)
+        no_bids = [(str(1 - D(price)), size) for price, size in ASKS]
+        self.fake.set_book(ticker, yes=list(BIDS), no=no_bids)
+        self.fake.register_key(KEY_ID, rsa_key().public_key(), balance="10000")
+        config = kalshi_config(
+            {
+                "KALSHI_API_KEY_ID": KEY_ID,
+                "KALSHI_PRIVATE_KEY": pem(rsa_key()),
+                "KALSHI_API_URL": self.fake.url,
+                "KALSHI_TIMEOUT_S": "0.4",
+                "KALSHI_STATE_DIR": str(folder / "kalshi"),
+            }
+        )
+        assert config is not None
+        client = signed_client(config)
+        client.retries = Retries(first_delay=0.01)
+        self.venue: VenuePort = build_kalshi(config, client)[0]
+
+    def expected_fee(self, price: Decimal, size: Decimal) -> Decimal:
+        """Kalshi's taker fee, computed here from the schedule (ceil to the cent)."""
+        raw = D("0.07") * size * price * (1 - price)
+        return raw.quantize(D("0.01"), rounding=ROUND_CEILING)
+
+    def stall_next_submit(self) -> None:
+        """The fake takes the next order, then answers after the client's timeout."""
+        self.fake.fault("POST", "/portfolio/events/orders", delay_s=1.0)
+
+    def fill_resting(self, report: VenueReport, size: Decimal) -> None:
+        """Another trader takes ``size`` of our resting order."""
+        assert report.venue_order_id is not None
+        self.fake.hit_resting(report.venue_order_id, str(size))
+
+    def settle(self, report: VenueReport, *, failed: bool) -> None:
+        """Kalshi's fills are final at once."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop the fake server."""
+        self.fake.stop()
+
+
+VENUES = ("paper", "paper-process", "polymarket", "kalshi")
 
 
 def open_harness(name: str, folder: Path) -> Any:
@@ -211,4 +270,6 @@ def open_harness(name: str, folder: Path) -> Any:
         return PaperProcess(folder)
     if name == "polymarket":
         return PolymarketOnFakeClob(folder)
+    if name == "kalshi":
+        return KalshiOnFake(folder)
     raise ValueError(name)

@@ -99,7 +99,7 @@ def test_health_runs_every_registered_venues_checks() -> None:
     lines = run_health({"TAPE_HOME": "/nonexistent-tape-home"}).lines
     for line in (
         "  paper: in-process paper venue",
-        "  kalshi: no key: trading on paper",
+        "  kalshi: no key (KALSHI_PRIVATE_KEY or KALSHI_PRIVATE_KEY_PATH): trading on paper",
         "  limitless: no key: trading on paper",
         "  polymarket: no key (POLYMARKET_PRIVATE_KEY or POLYMARKET_KEYSTORE): trading on paper",
     ):
