@@ -34,6 +34,8 @@ TELEGRAM_TOKEN_ENV = "TAPE_TELEGRAM_BOT_TOKEN"  # noqa: S105 - the variable's na
 TELEGRAM_CHAT_ENV = "TAPE_TELEGRAM_CHAT_ID"
 TELEGRAM_API_ENV = "TELEGRAM_API_URL"
 DEFAULT_TELEGRAM_API = "https://api.telegram.org"
+MAX_ITEMS_ENV = "TAPE_INTAKE_MAX_ITEMS"
+DEFAULT_MAX_ITEMS = 500
 MAX_TIME_GAP_ENV = "TAPE_MAX_TIME_GAP_S"
 DEFAULT_HOME = Path(".tape")
 
@@ -75,6 +77,7 @@ class Settings:
     paper_only: bool
     api_token: Secret | None  # the HTTP intake's bearer token
     workers: int | None
+    intake_max_items: int  # intents per request to ``tape serve`` (413 above)
     projection_batch: int | None
     monitor: DataApiSettings
     config_path: Path | None  # None: the copy-trading variables define one agent
@@ -99,12 +102,13 @@ class Settings:
             home=Path(_text(env, HOME_ENV) or DEFAULT_HOME),
             database_url=Secret(DATABASE_URL_ENV, url) if url else None,
             database_schema=_text(env, DATABASE_SCHEMA_ENV),
-            paper_url=_text(env, PAPER_URL_ENV) or None,
+            paper_url=_url(env, PAPER_URL_ENV) or None,
             paper_only=bool(env.get(PAPER_ONLY_ENV)),
             api_token=Secret(TOKEN_ENV, token) if token else None,
             workers=_count(env, WORKERS_ENV),
+            intake_max_items=_count(env, MAX_ITEMS_ENV) or DEFAULT_MAX_ITEMS,
             projection_batch=_count(env, BATCH_ENV),
-            monitor=DataApiSettings(data_url=_text(env, DATA_URL_ENV) or DEFAULT_DATA_URL),
+            monitor=DataApiSettings(data_url=_url(env, DATA_URL_ENV) or DEFAULT_DATA_URL),
             config_path=_config_path(env, config_path),
             config_from_variable=config_path is None and bool(_text(env, CONFIG_ENV)),
             debug=bool(env.get(DEBUG_ENV)),
@@ -157,6 +161,13 @@ def _count(env: Mapping[str, str], name: str) -> int | None:
     if not text.isdigit() or int(text) < 1:
         raise SettingsError(f"{name} must be a whole number of at least 1")
     return int(text)
+
+
+def _url(env: Mapping[str, str], name: str) -> str:
+    text = _text(env, name)
+    if text and not text.startswith(("http://", "https://")):
+        raise SettingsError(f"{name} must be an http(s) URL")
+    return text
 
 
 def _max_time_gap(env: Mapping[str, str]) -> timedelta:

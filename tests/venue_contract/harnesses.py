@@ -102,7 +102,7 @@ class PaperProcess:
         day = folder / "day.jsonl"
         books = [_book(T0), _book(LATER, RESTING_FILL_ASKS)]
         day.write_text("".join(json.dumps(_book_record(book)) + "\n" for book in books))
-        command = [*TAPE, "paper-venue", "--port", "0", "--day", str(day)]
+        command = [*TAPE, "paper-venue", "--port", "0", "--day", str(day), "--faults"]
         command += ["--ledger", str(folder / "ledger.db"), "--fee-rate", str(PAPER_FEE)]
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(folder)
