@@ -24,6 +24,7 @@ from cli.errors import TapeProblem, TapeUsageError
 from cli.health_cmd import health
 from cli.ingest_cmd import ingest
 from cli.monitor_cmd import monitor
+from cli.notify_cmd import notify
 from cli.paper_cmd import paper_venue
 from cli.projections_cmd import project, projections
 from cli.read_cmd import balances, intents, orders, positions, purchases, why
@@ -66,6 +67,7 @@ for command in (
     worker,
     ingest_day,
     db,
+    notify,
 ):
     cli.add_command(command)
 
