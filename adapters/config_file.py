@@ -7,19 +7,20 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from adapters.notify.config import NotifyConfig, NotifyConfigError, parse_notify
 from engine.config import AgentConfig, decimal_from_config
 from engine.intent import describe_validation_error
 
 CONFIG_ENV = "TAPE_CONFIG"
 DEFAULT_CONFIG = Path("tape.toml")
-TOP_LEVEL_KEYS = frozenset({"agents", "paper"})
+TOP_LEVEL_KEYS = frozenset({"agents", "paper", "notify"})
 PAPER_KEYS = frozenset({"fee_rate"})
 
 
@@ -34,6 +35,7 @@ class TapeConfig:
     agents: tuple[AgentConfig, ...]
     paper_fee_rate: Decimal
     source: str
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
 
 
 def load_config(path: Path | None, environ: Mapping[str, str]) -> TapeConfig:
@@ -63,7 +65,7 @@ def config_from_toml(data: Mapping[str, Any], *, source: str) -> TapeConfig:
     unknown = sorted(set(data) - TOP_LEVEL_KEYS)
     if unknown:
         names = _one_line(", ".join(unknown))[:200]
-        raise ConfigError(f"{source}: unknown section {names} (agents, paper)")
+        raise ConfigError(f"{source}: unknown section {names} (agents, paper, notify)")
     tables = data.get("agents", {})
     if not isinstance(tables, dict) or not tables:
         raise ConfigError(f"{source}: no [agents.NAME] table")
@@ -73,7 +75,12 @@ def config_from_toml(data: Mapping[str, Any], *, source: str) -> TapeConfig:
         if not isinstance(table, dict):
             raise ConfigError(f"{source}: agents.{_one_line(name)[:80]} must be a table")
         agents.append(_agent(name, table, source))
-    return TapeConfig(tuple(agents), _paper_fee_rate(data.get("paper", {}), source), source)
+    fee = _paper_fee_rate(data.get("paper", {}), source)
+    try:
+        notify = parse_notify(data.get("notify", {}))
+    except NotifyConfigError as error:
+        raise ConfigError(f"{source}: {_one_line(str(error))}") from None
+    return TapeConfig(tuple(agents), fee, source, notify)
 
 
 def _paper_fee_rate(paper: Any, source: str) -> Decimal:

@@ -24,84 +24,24 @@ import signal
 import socket
 import threading
 from collections.abc import Callable, Generator
-from typing import Any, Literal
+from typing import Any
 
 import uvicorn
 from fastapi import BackgroundTasks, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from adapters.http_intake import FEED, Intake
+from adapters.http_guard import Exposure, guard
+from adapters.http_intake import FEED, Intake, StoreUnwritableError
+from adapters.intake_schema import INTENT_SCHEMA, ErrorOut, HealthOut, ReceiptOut
+from adapters.settings import DEFAULT_MAX_ITEMS
+from adapters.store_health import StoreHealth
+from engine.bounded_json import InputBoundsError, loads_bounded
 from engine.service import TradingEngine
 
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB
-
-
-class ReceiptOut(BaseModel):
-    """The receipt of one intent of a request."""
-
-    intent_id: str | None
-    status: Literal["received", "duplicate", "invalid"]
-    reason: str | None = None
-
-
-class ErrorOut(BaseModel):
-    """A request refused as a whole."""
-
-    error: str
-
-
-_DECIMAL = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "examples": ["0.52"]}
-INTENT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "A tape.intent/1 intent: what a signal source saw. Unknown fields are an error.",
-    "additionalProperties": False,
-    "required": [
-        "schema",
-        "intent_id",
-        "agent",
-        "venue",
-        "market_id",
-        "token_id",
-        "outcome",
-        "side",
-        "price",
-        "size",
-        "created_at",
-        "source",
-    ],
-    "properties": {
-        "schema": {"type": "string", "enum": ["tape.intent/1"]},
-        "intent_id": {"type": "string", "minLength": 1},
-        "agent": {"type": "string", "minLength": 1},
-        "venue": {"type": "string", "minLength": 1},
-        "market_id": {"type": "string", "minLength": 1},
-        "token_id": {"type": "string", "minLength": 1},
-        "outcome": {"type": "string", "minLength": 1},
-        "side": {"type": "string", "enum": ["BUY", "SELL"]},
-        "price": {**_DECIMAL, "description": "Decimal string, 0 < price < 1."},
-        "size": {**_DECIMAL, "description": "Decimal string, shares, > 0."},
-        "created_at": {
-            "type": "string",
-            "format": "date-time",
-            "description": "RFC 3339 UTC (Z or +00:00).",
-        },
-        "source": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["kind"],
-            "properties": {
-                "kind": {"type": "string", "enum": ["copy", "strategy", "manual"]},
-                "trader": {"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$"},
-                "tx_hash": {"type": "string", "pattern": "^0x[0-9a-fA-F]+$"},
-                "trader_position_before": _DECIMAL,
-                "strategy": {"type": "string"},
-            },
-        },
-    },
-}
+LOOPBACK = Exposure.of("127.0.0.1")
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -133,13 +73,12 @@ async def _read_limited(request: Request, limit: int) -> bytes | None:
 
 
 def _decode(body: bytes) -> Any:
-    """The JSON value of a body; ValueError with the reason when it is not JSON."""
+    """The JSON value of a body within the input bounds (depth, integer size, finite numbers,
+    valid Unicode); ValueError with the reason when it is not JSON or out of bounds."""
     try:
-        return json.loads(body)
-    except RecursionError:
-        raise ValueError("malformed JSON: nested too deeply") from None
-    except UnicodeDecodeError:
-        raise ValueError("malformed JSON: not UTF-8") from None
+        return loads_bounded(body)
+    except InputBoundsError as error:
+        raise ValueError(f"malformed JSON: {error}") from None
     except json.JSONDecodeError as error:
         where = f"line {error.lineno} column {error.colno}"
         raise ValueError(f"malformed JSON: {error.msg} at {where}") from None
@@ -154,13 +93,18 @@ def create_app(
     report: Callable[[str], None] = lambda _message: None,
     lock: threading.Lock | None = None,
     decide: bool = True,
+    max_items: int = DEFAULT_MAX_ITEMS,
+    exposure: Exposure = LOOPBACK,
+    store: StoreHealth | None = None,
 ) -> FastAPI:
     """The HTTP intake app for ``engine``. ``token`` None means no auth (loopback only: the
     caller must bind to 127.0.0.1). ``decide`` False: only record (the engine writes an ingest
-    log that scale-out workers follow)."""
+    log that scale-out workers follow). ``exposure``: the Host and Origin it answers (see
+    :mod:`adapters.http_guard`); ``store``: what ``/health`` says about writing the store."""
     if token is not None and not token:
         raise ValueError("the token must not be empty")
-    intake = Intake(engine, lock or threading.Lock(), feed, report, decides=decide)
+    store = store or StoreHealth()
+    intake = Intake(engine, lock or threading.Lock(), feed, report, decides=decide, store=store)
     app = FastAPI(
         title="Tape intent intake",
         version="1",
@@ -168,20 +112,37 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
+    guard(app, exposure)
+
+    async def unwritable(_request: Request, error: Exception) -> JSONResponse:
+        return _error(503, str(error))
+
+    app.add_exception_handler(StoreUnwritableError, unwritable)
     unauthorised = {"WWW-Authenticate": "Bearer"}
 
-    @app.get("/health", responses={200: {"description": "The service is up."}})
-    def health() -> dict[str, str]:
-        """Liveness: the service answers."""
+    @app.get(
+        "/health",
+        response_model=HealthOut,
+        response_model_exclude_none=True,
+        responses={503: {"model": HealthOut, "description": "The store cannot be written."}},
+    )
+    def health() -> Any:
+        """Liveness, and whether the store takes writes (503 with the reason when not)."""
+        problem = store.problem()
+        if problem is not None:
+            return JSONResponse({"status": "store unwritable", "reason": problem}, 503)
         return {"status": "ok"}
 
     @app.post(
         "/intents",
         response_model=list[ReceiptOut],
         responses={
-            400: {"model": ErrorOut, "description": "The body is not JSON."},
+            400: {"model": ErrorOut, "description": "The body is not JSON (or out of bounds)."},
             401: {"model": ErrorOut, "description": "Missing or wrong bearer token."},
-            413: {"model": ErrorOut, "description": f"Body over {max_body} bytes."},
+            403: {"model": ErrorOut, "description": "A foreign Host or Origin."},
+            413: {"model": ErrorOut, "description": f"Over {max_body} bytes or {max_items} items."},
+            415: {"model": ErrorOut, "description": "Not Content-Type: application/json."},
+            503: {"model": ErrorOut, "description": "The store cannot be written."},
         },
         openapi_extra={
             "requestBody": {
@@ -216,6 +177,8 @@ def create_app(
             await run_in_threadpool(intake.reject_body, str(error), body)
             return _error(400, str(error))
         items = data if isinstance(data, list) else [data]
+        if len(items) > max_items:
+            return _error(413, f"{len(items)} intents: at most {max_items} per request")
         receipts, to_decide = await run_in_threadpool(intake.record, items)
         if to_decide:
             background.add_task(intake.decide, to_decide)

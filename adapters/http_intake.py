@@ -1,19 +1,30 @@
 """What ``tape serve`` does with a request's intents: each recorded with the engine (or as an
-invalid input), one request at a time, then decided after the response."""
+invalid input), then decided after the response. The engine is taken one item at a time (a
+lock held per item, not per request), so a large batch never holds back other requests for
+long. A write the store refuses (a full disk, a read-only file) stops the request with
+:class:`StoreUnwritableError` (a 503) and shows in ``/health``; the items before it stay
+recorded (their redelivery is a duplicate)."""
 
 from __future__ import annotations
 
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
 
 from adapters.dayfile import line_digest
+from adapters.store_health import StoreHealth, is_write_failure
 from engine.intent import IntentFormatError, parse_intent
 from engine.service import TradingEngine
 
 FEED = "http"
+_T = TypeVar("_T")
+
+
+class StoreUnwritableError(RuntimeError):
+    """The store refused a write: the request cannot be recorded (a 503)."""
 
 
 @dataclass
@@ -25,43 +36,64 @@ class Intake:
     feed: str = FEED
     report: Callable[[str], None] = lambda _message: None
     decides: bool = True  # False: an ingest log; engine workers decide (scale-out)
+    store: StoreHealth = field(default_factory=StoreHealth)
 
     def record(self, items: list[Any]) -> tuple[list[dict[str, Any]], list[str]]:
         """Receive each item (or record it as invalid); returns the receipts and the ids to
         decide (received ones, and duplicates in case an earlier decision was interrupted)."""
         receipts: list[dict[str, Any]] = []
         to_decide: list[str] = []
-        with self.lock:
-            for number, item in enumerate(items, start=1):
-                try:
-                    intent = parse_intent(item)
-                except IntentFormatError as error:
-                    where = f"item {number} of {len(items)}: " if len(items) > 1 else ""
-                    reason = f"{where}{error}"
-                    self.engine.reject_input(
-                        feed=self.feed, line_no=0, reason=reason, digest=_digest(item)
+        for number, item in enumerate(items, start=1):
+            try:
+                intent = parse_intent(item)
+            except IntentFormatError as error:
+                where = f"item {number} of {len(items)}: " if len(items) > 1 else ""
+                reason = f"{where}{error}"
+                self._write(
+                    partial(
+                        self.engine.reject_input,
+                        feed=self.feed,
+                        line_no=0,
+                        reason=reason,
+                        digest=_digest(item),
                     )
-                    receipts.append(
-                        {"intent_id": _claimed_id(item), "status": "invalid", "reason": reason}
-                    )
-                    continue
-                receipt = self.engine.receive(intent, feed=self.feed)
-                receipts.append(
-                    {"intent_id": receipt.intent_id, "status": receipt.status, "reason": None}
                 )
-                if self.decides:
-                    to_decide.append(intent.intent_id)
+                receipts.append(
+                    {"intent_id": _claimed_id(item), "status": "invalid", "reason": reason}
+                )
+                continue
+            receipt = self._write(partial(self.engine.receive, intent, feed=self.feed))
+            receipts.append(
+                {"intent_id": receipt.intent_id, "status": receipt.status, "reason": None}
+            )
+            if self.decides:
+                to_decide.append(intent.intent_id)
         return receipts, to_decide
 
     def reject_body(self, reason: str, body: bytes) -> None:
         """Record a body that is not JSON at all."""
-        with self.lock:
-            self.engine.reject_input(
-                feed=self.feed,
-                line_no=0,
-                reason=reason,
-                digest=line_digest(body.decode("utf-8", errors="replace")),
+        digest = line_digest(body.decode("utf-8", errors="replace"))
+        self._write(
+            partial(
+                self.engine.reject_input, feed=self.feed, line_no=0, reason=reason, digest=digest
             )
+        )
+
+    def _write(self, write: Callable[[], _T]) -> _T:
+        """One write to the engine under the lock; a store that refuses it is reported."""
+        with self.lock:
+            try:
+                done = write()
+            except Exception as error:
+                if not is_write_failure(error):
+                    raise
+                self.store.write_failed(error)
+                raise StoreUnwritableError(
+                    f"the store cannot be written ({type(error).__name__}); nothing more of "
+                    "this request was recorded: send it again later"
+                ) from error
+        self.store.write_succeeded()
+        return done
 
     def decide(self, intent_ids: list[str]) -> None:
         """Decide (as recorded) and execute each intent not decided yet; a failure is

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -30,6 +30,12 @@ TOKEN_ENV = "TAPE_API_TOKEN"  # noqa: S105 - the variable's name, not a token
 WORKERS_ENV = "TAPE_WORKERS"
 BATCH_ENV = "TAPE_PROJECTION_BATCH"
 DEBUG_ENV = "TAPE_DEBUG"
+TELEGRAM_TOKEN_ENV = "TAPE_TELEGRAM_BOT_TOKEN"  # noqa: S105 - the variable's name
+TELEGRAM_CHAT_ENV = "TAPE_TELEGRAM_CHAT_ID"
+TELEGRAM_API_ENV = "TELEGRAM_API_URL"
+DEFAULT_TELEGRAM_API = "https://api.telegram.org"
+MAX_ITEMS_ENV = "TAPE_INTAKE_MAX_ITEMS"
+DEFAULT_MAX_ITEMS = 500
 MAX_TIME_GAP_ENV = "TAPE_MAX_TIME_GAP_S"
 DEFAULT_HOME = Path(".tape")
 
@@ -46,6 +52,21 @@ class DataApiSettings:
 
 
 @dataclass(frozen=True)
+class TelegramSettings:
+    """The Telegram bot the notifier talks through: its token (a ``Secret``), the chat it
+    writes to, and the Bot API's address (a fake server's in tests)."""
+
+    token: Secret | None
+    chat_id: str | None
+    api_url: str
+
+    @property
+    def configured(self) -> bool:
+        """Whether both the token and the chat are set."""
+        return self.token is not None and bool(self.chat_id)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a Tape process takes from its environment and its configuration file."""
 
@@ -56,13 +77,17 @@ class Settings:
     paper_only: bool
     api_token: Secret | None  # the HTTP intake's bearer token
     workers: int | None
+    intake_max_items: int  # intents per request to ``tape serve`` (413 above)
     projection_batch: int | None
     monitor: DataApiSettings
     config_path: Path | None  # None: the copy-trading variables define one agent
     config_from_variable: bool  # config_path is $TAPE_CONFIG's (an error must not show it)
     debug: bool
+    telegram: TelegramSettings
     max_time_gap: timedelta  # a day's record further than this after the one before is bad
-    venue_environ: Mapping[str, str]  # read-only; venue factories read their own variables
+    # read-only; venue factories read their own variables. Kept out of repr: it is the whole
+    # environment, venue keys and tokens included.
+    venue_environ: Mapping[str, str] = field(repr=False)
 
     @classmethod
     def load(
@@ -77,15 +102,17 @@ class Settings:
             home=Path(_text(env, HOME_ENV) or DEFAULT_HOME),
             database_url=Secret(DATABASE_URL_ENV, url) if url else None,
             database_schema=_text(env, DATABASE_SCHEMA_ENV),
-            paper_url=_text(env, PAPER_URL_ENV) or None,
+            paper_url=_url(env, PAPER_URL_ENV) or None,
             paper_only=bool(env.get(PAPER_ONLY_ENV)),
             api_token=Secret(TOKEN_ENV, token) if token else None,
             workers=_count(env, WORKERS_ENV),
+            intake_max_items=_count(env, MAX_ITEMS_ENV) or DEFAULT_MAX_ITEMS,
             projection_batch=_count(env, BATCH_ENV),
-            monitor=DataApiSettings(data_url=_text(env, DATA_URL_ENV) or DEFAULT_DATA_URL),
+            monitor=DataApiSettings(data_url=_url(env, DATA_URL_ENV) or DEFAULT_DATA_URL),
             config_path=_config_path(env, config_path),
             config_from_variable=config_path is None and bool(_text(env, CONFIG_ENV)),
             debug=bool(env.get(DEBUG_ENV)),
+            telegram=_telegram(env),
             max_time_gap=_max_time_gap(env),
             venue_environ=env,
         )
@@ -108,6 +135,21 @@ class Settings:
         return load_config(self.config_path, self.venue_environ)
 
 
+def _telegram(env: Mapping[str, str]) -> TelegramSettings:
+    token = _text(env, TELEGRAM_TOKEN_ENV)
+    chat = _text(env, TELEGRAM_CHAT_ENV)
+    if chat and not chat.lstrip("-").isdigit() and not chat.startswith("@"):
+        raise SettingsError(f"{TELEGRAM_CHAT_ENV} must be a chat id (a number) or @channelname")
+    api = _text(env, TELEGRAM_API_ENV) or DEFAULT_TELEGRAM_API
+    if not api.startswith(("http://", "https://")):
+        raise SettingsError(f"{TELEGRAM_API_ENV} must be an http(s) URL")
+    return TelegramSettings(
+        token=Secret(TELEGRAM_TOKEN_ENV, token) if token else None,
+        chat_id=chat or None,
+        api_url=api.rstrip("/"),
+    )
+
+
 def _text(env: Mapping[str, str], name: str) -> str:
     return env.get(name, "").strip()
 
@@ -119,6 +161,13 @@ def _count(env: Mapping[str, str], name: str) -> int | None:
     if not text.isdigit() or int(text) < 1:
         raise SettingsError(f"{name} must be a whole number of at least 1")
     return int(text)
+
+
+def _url(env: Mapping[str, str], name: str) -> str:
+    text = _text(env, name)
+    if text and not text.startswith(("http://", "https://")):
+        raise SettingsError(f"{name} must be an http(s) URL")
+    return text
 
 
 def _max_time_gap(env: Mapping[str, str]) -> timedelta:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from adapters.settings import Settings
+from adapters.store_lock import WriterLock
 
 pass_settings = click.make_pass_decorator(Settings)
 """Give a command the Settings of its invocation as its first argument."""
@@ -23,3 +26,14 @@ def workers_default(ctx: click.Context, _param: click.Parameter, value: int | No
         return value
     settings = ctx.find_object(Settings)
     return settings.workers if settings is not None else None
+
+
+def claim_store(settings: Settings, holder: str) -> None:
+    """Take the writer lock of the settings' SQLite store for the rest of the running command
+    (released when the command ends, as when the process does); ``StoreBusyError`` naming the
+    holder when another process writes it. PostgreSQL takes several writers: no lock."""
+    storage = settings.storage()
+    if storage.kind != "sqlite":
+        return
+    lock = WriterLock.acquire(Path(storage.location).parent, holder=holder)
+    click.get_current_context().call_on_close(lock.release)

@@ -14,7 +14,7 @@ from adapters.feed_identity import feed_of
 from adapters.intent_tail import IntentTail, default_offset_path, ingest_following
 from adapters.settings import Settings
 from adapters.stopping import StopSignal
-from cli.context import pass_settings
+from cli.context import claim_store, pass_settings
 from cli.errors import TapeUsageError
 from cli.render import counts
 from cli.run_cmd import open_lines
@@ -52,6 +52,7 @@ def ingest(
         log.configure(list(config.agents))
         engine, taken, decide = log.recorder, log.taken_in(feed), False
     else:
+        claim_store(settings, "tape ingest")
         tape = build(settings, config, clock=live_clock())
         tape.engine.register_agents(config.agents)
         engine, taken, decide = (

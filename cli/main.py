@@ -15,6 +15,8 @@ import click
 from adapters.config_file import ConfigError
 from adapters.settings import Settings, SettingsError
 from adapters.storage import StorageConfigError
+from adapters.store_health import is_write_failure
+from adapters.store_lock import StoreBusyError
 from cli.agents_cmd import agents
 from cli.db_cmd import db
 from cli.demo_cmd import demo
@@ -22,6 +24,7 @@ from cli.errors import TapeProblem, TapeUsageError
 from cli.health_cmd import health
 from cli.ingest_cmd import ingest
 from cli.monitor_cmd import monitor
+from cli.notify_cmd import notify
 from cli.paper_cmd import paper_venue
 from cli.projections_cmd import project, projections
 from cli.read_cmd import balances, intents, orders, positions, purchases, why
@@ -64,6 +67,7 @@ for command in (
     worker,
     ingest_day,
     db,
+    notify,
 ):
     cli.add_command(command)
 
@@ -83,7 +87,7 @@ def main(argv: list[str] | None = None) -> Any:
     except (TapeUsageError, ConfigError, StorageConfigError, SettingsError) as error:
         click.echo(f"tape: {error}", err=True)
         sys.exit(2)
-    except TapeProblem as problem:
+    except (TapeProblem, StoreBusyError) as problem:
         click.echo(f"tape: {problem}", err=True)
         sys.exit(1)
     except click.exceptions.Exit as done:
@@ -92,6 +96,11 @@ def main(argv: list[str] | None = None) -> Any:
         if settings is not None and settings.debug:
             traceback.print_exc()
         message = str(error).splitlines()[0] if str(error) else ""
+        if is_write_failure(error):
+            click.echo(
+                f"tape: the store cannot be written ({type(error).__name__}: {message})", err=True
+            )
+            sys.exit(1)
         click.echo(f"tape: error: {type(error).__name__}: {message}", err=True)
         sys.exit(1)
 

@@ -10,7 +10,7 @@ from types import FrameType
 import click
 
 from adapters.config_file import fee_rate as valid_fee_rate
-from adapters.paper.routes import make_server
+from adapters.paper.routes import DEFAULT_REQUEST_TIMEOUT_S, make_server
 from adapters.paper.server import LedgerMismatchError, PaperVenueService
 from cli.context import current_settings
 from cli.errors import TapeUsageError
@@ -28,7 +28,27 @@ from cli.errors import TapeUsageError
     help="Its durable ledger (default: paper-ledger.db beside the day file).",
 )
 @click.option("--fee-rate", default="0", show_default=True, help="Fee as a fraction of notional.")
-def paper_venue(port: int, day: Path, ledger: Path | None, fee_rate: str) -> None:
+@click.option(
+    "--faults",
+    is_flag=True,
+    help="Serve POST /_faults, the fault injection hook of the tests (never in production).",
+)
+@click.option(
+    "--request-timeout",
+    "request_timeout_s",
+    type=click.FloatRange(min=0.1),
+    default=DEFAULT_REQUEST_TIMEOUT_S,
+    show_default=True,
+    help="Seconds a connection may stay silent (half a request, idle) before it is closed.",
+)
+def paper_venue(  # noqa: PLR0917 - click passes each option positionally
+    port: int,
+    day: Path,
+    ledger: Path | None,
+    fee_rate: str,
+    faults: bool,
+    request_timeout_s: float,
+) -> None:
     """Serve the paper venue over HTTP on loopback, books from DAY by time, with a durable
     ledger; `GET /orders` returns the ledger. Prints `listening on http://127.0.0.1:PORT`."""
     if not day.is_file():
@@ -43,7 +63,7 @@ def paper_venue(port: int, day: Path, ledger: Path | None, fee_rate: str) -> Non
         )
     except LedgerMismatchError as error:
         raise TapeUsageError(str(error).splitlines()[0]) from error
-    server = make_server(service, port)
+    server = make_server(service, port, faults=faults, request_timeout_s=request_timeout_s)
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt

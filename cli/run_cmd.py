@@ -28,7 +28,7 @@ from adapters.day_runner import DayRunner, RunStats
 from adapters.dayfile import BadLine, DayRecord
 from adapters.feed_identity import feed_of
 from adapters.settings import Settings
-from cli.context import pass_settings
+from cli.context import claim_store, pass_settings
 from cli.errors import TapeUsageError
 from cli.render import counts, money
 from cli.scaleout_run import run_with_workers
@@ -229,6 +229,7 @@ def run(  # noqa: PLR0917 - click passes each option positionally
         )
         return
     config = settings.with_config(config_path).tape_config()
+    claim_store(settings, "tape run")
     tape = build(settings, config, clock=day_clock(), paper_url=paper_url, paper_only=paper_only)
     result = run_day(tape, config, day, max_gap=settings.max_time_gap)
     click.echo(summary(tape, result, str(day)))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import click
@@ -20,7 +21,7 @@ from adapters.bootstrap import (
     require_postgres,
 )
 from adapters.settings import TOKEN_ENV, Settings
-from cli.context import pass_settings
+from cli.context import claim_store, pass_settings
 from cli.errors import TapeUsageError
 from cli.projections_cmd import open_projector
 from cli.scaleout_cmd import record_only_option
@@ -46,13 +47,16 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def service_app(settings: Settings, tape: Tape, token: str | None, max_body: int) -> FastAPI:
-    """The intake with the API and the dashboard mounted, sharing one engine lock."""
+def service_app(
+    settings: Settings, tape: Tape, token: str | None, max_body: int, **intake: Any
+) -> FastAPI:
+    """The intake with the API and the dashboard mounted, sharing one engine lock (``intake``:
+    the intake's own options: exposure, item cap, store health)."""
     from adapters.api.app import mount_service  # noqa: PLC0415
     from adapters.http_ingest import create_app  # noqa: PLC0415
 
     lock = threading.Lock()
-    app = create_app(tape.engine, token, max_body=max_body, report=_report, lock=lock)
+    app = create_app(tape.engine, token, max_body=max_body, report=_report, lock=lock, **intake)
     logs = [tape.app]  # the engine's own log: no second connection to close
     projector = open_projector(logs, tape.storage, settings=settings)
     mount_service(
@@ -66,6 +70,11 @@ def service_app(settings: Settings, tape: Tape, token: str | None, max_body: int
         live=frozenset(tape.live),
     )
     return app
+
+
+def _report_dashboard(host: str, port: int, token: str | None) -> None:
+    fragment = f"#token={quote(token, safe='')}" if token else ""
+    _report(f"dashboard: http://{host if ':' not in host else f'[{host}]'}:{port}/{fragment}")
 
 
 @click.command()
@@ -85,6 +94,13 @@ def service_app(settings: Settings, tape: Tape, token: str | None, max_body: int
     help="Largest request body in bytes (413 above).",
 )
 @click.option(
+    "--allow-host",
+    "allowed_names",
+    multiple=True,
+    help="A name clients reach this service by (Host and Origin), beyond the bound address; "
+    "repeat for several.",
+)
+@click.option(
     "--open",
     "open_url",
     is_flag=True,
@@ -99,12 +115,15 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
     config_path: Path | None,
     insecure_local: bool,
     max_body: int,
+    allowed_names: tuple[str, ...],
     open_url: bool,
     workers: int | None,
 ) -> None:
     """Serve POST /intents (one intent or a batch, bearer token from $TAPE_API_TOKEN), the
     API under /api/v1, the dashboard at /, GET /health and /openapi.json. An intent is
-    acknowledged only once it is recorded; every API write is an engine command."""
+    acknowledged only once it is recorded; every API write is an engine command.
+    Only application/json bodies, only requests naming this service (Host) and from no
+    other origin (Origin), in every mode."""
     token = settings.api_token.reveal() if settings.api_token is not None else None
     if token is None and not insecure_local:
         raise TapeUsageError(
@@ -116,24 +135,43 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
             raise TapeUsageError(f"--insecure-local serves on {LOOPBACK} only, not on {host}")
         host = LOOPBACK
     # FastAPI and uvicorn load here, so that the other commands start fast.
+    from adapters.http_guard import Exposure  # noqa: PLC0415
     from adapters.http_ingest import create_app, serve_app  # noqa: PLC0415
+    from adapters.store_health import StoreHealth  # noqa: PLC0415
 
     config = settings.with_config(config_path).tape_config()
+    make_app = partial(
+        create_app,
+        max_body=max_body,
+        max_items=settings.intake_max_items,
+        exposure=Exposure.of(host, allowed_names),
+        report=_report,
+    )
     if workers is not None:
         storage = require_postgres(settings)
         log = ingest_log(open_ingest_app(storage), live_clock())
         log.configure(list(config.agents))
         engine, app_store, where = log.recorder, log.app, f"ingest log on {storage.location}"
-        app = create_app(engine, token, max_body=max_body, report=_report, decide=False)
+        app = make_app(engine, token, decide=False, store=StoreHealth())
         _report(f"recording only: {workers} `tape worker` processes decide")
     else:
+        claim_store(settings, "tape serve")
         tape = build(settings, config, clock=live_clock())
         tape.engine.register_agents(config.agents)
         recovery = tape.engine.recover()
         if recovery.decided:
             _report(f"decided {recovery.decided} intent(s) received before the last stop")
         app_store, where = tape.app, f"store {tape.storage.kind} {tape.storage.location}"
-        app = service_app(settings, tape, token, max_body)
+        path = Path(tape.storage.location) if tape.storage.kind == "sqlite" else None
+        app = service_app(
+            settings,
+            tape,
+            token,
+            max_body,
+            max_items=settings.intake_max_items,
+            exposure=Exposure.of(host, allowed_names),
+            store=StoreHealth(path),
+        )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -146,8 +184,7 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
     auth = "bearer token" if token else "NO AUTH (--insecure-local)"
     _report(f"listening on http://{host}:{bound} ({auth}; {where})")
     if open_url:
-        fragment = f"#token={quote(token, safe='')}" if token else ""
-        _report(f"dashboard: http://{host if ':' not in host else f'[{host}]'}:{bound}/{fragment}")
+        _report_dashboard(host, bound, token)
     try:
         serve_app(app, sock)
     finally:

@@ -63,7 +63,7 @@ class PaperVenueProcess:
 
     def __init__(self, day: Path, ledger: Path) -> None:
         self.process = subprocess.Popen(
-            [*TAPE, "paper-venue", "--port", "0", "--day", str(day), "--ledger", str(ledger)],
+            [*TAPE, "paper-venue", "--day", str(day), "--ledger", str(ledger), "--faults"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -41,6 +41,7 @@ from tests.conftest import AGENT, VENUE, EngineRig, a_book, an_agent_config, an_
 from tests.fakes.venues import AcceptingVenue
 from tests.test_http_ingest import TAPE, free_port, serve_env
 
+BASE = "http://127.0.0.1"  # the loopback exposure the intake guards (Host)
 API_ROUTES = [
     ("GET", "/api/v1/agents"),
     ("POST", "/api/v1/agents"),
@@ -93,7 +94,7 @@ def engine_rig(tmp_path: Path) -> Iterator[EngineRig]:
 
 @pytest.fixture
 def client(engine_rig: EngineRig) -> TestClient:
-    return TestClient(rig_app(engine_rig), headers=AUTH)
+    return TestClient(rig_app(engine_rig), headers=AUTH, base_url=BASE)
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +117,7 @@ def tape_json(settings: Settings, *args: str) -> Any:
 def test_every_api_route_wants_the_bearer_token(
     engine_rig: EngineRig, method: str, path: str
 ) -> None:
-    anonymous = TestClient(rig_app(engine_rig))
+    anonymous = TestClient(rig_app(engine_rig), base_url=BASE)
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}):
         answer = anonymous.request(method, path, headers=headers, json={})
         assert answer.status_code == 401, (method, path, answer.text)
@@ -126,7 +127,7 @@ def test_every_api_route_wants_the_bearer_token(
 
 
 def test_without_a_token_insecure_local_serves_every_route(engine_rig: EngineRig) -> None:
-    open_client = TestClient(rig_app(engine_rig, token=None))
+    open_client = TestClient(rig_app(engine_rig, token=None), base_url=BASE)
     assert open_client.get("/api/v1/agents").json() == []
     assert open_client.get("/").status_code == 200
 
@@ -161,7 +162,7 @@ def test_an_agent_registered_activated_and_halted_over_the_api_trades_and_stops(
         "enough",
         True,
     )
-    assert client.post(f"/api/v1/agents/{AGENT}/halt").json()["changed"] is False
+    assert client.post(f"/api/v1/agents/{AGENT}/halt", json={}).json()["changed"] is False
     second = send("copy:2")
     assert (second["verdict"], second["reason"]) == ("DENIED", "agent_state")
 
@@ -217,7 +218,7 @@ def test_bad_input_is_a_json_4xx_with_a_reason(client: TestClient) -> None:
         client.get("/api/v1/intents", params={"denied": "true", "status": "ACCEPTED"}),
         client.get("/api/v1/pnl", params={"bucket": "7m"}),
         client.get("/api/v1/why/nothing-like-it"),
-        client.post("/api/v1/agents/nobody/halt"),
+        client.post("/api/v1/agents/nobody/halt", json={}),
         client.get("/api/agent/status/nobody"),
         client.post("/api/agent/activate", json={}),
     ]
@@ -267,13 +268,13 @@ def test_health_says_which_keys_are_present_never_their_values(client: TestClien
 def test_the_api_reads_what_the_cli_reads_on_the_sample_day(
     demo: Service, route: str, command: list[str]
 ) -> None:
-    api_rows = TestClient(demo.app, headers=AUTH).get(route).json()
+    api_rows = TestClient(demo.app, headers=AUTH, base_url=BASE).get(route).json()
     assert api_rows, route
     assert api_rows == tape_json(demo.settings, *command)
 
 
 def test_the_sample_day_agents_pnl_and_errors(demo: Service) -> None:
-    client = TestClient(demo.app, headers=AUTH)
+    client = TestClient(demo.app, headers=AUTH, base_url=BASE)
     agents = client.get("/api/v1/agents").json()
     assert {a["name"] for a in agents} == {"follow-whales", "tiered", "tight-risk"}
     pnl = client.get("/api/v1/pnl", params={"bucket": "1h"}).json()
@@ -298,7 +299,7 @@ def test_the_event_stream_sends_each_new_event(engine_rig: EngineRig) -> None:
         httpx.post(f"{url}/api/v1/agents", json=an_agent_config().to_record(), headers=AUTH)
         with httpx.stream("GET", f"{url}/api/v1/events", headers=AUTH, timeout=10) as stream:
             assert stream.headers["content-type"].startswith("text/event-stream")
-            httpx.post(f"{url}/api/v1/agents/{AGENT}/halt", headers=AUTH)
+            httpx.post(f"{url}/api/v1/agents/{AGENT}/halt", headers=AUTH, json={})
             seen = []
             for line in stream.iter_lines():
                 if line.startswith("data:"):
@@ -364,16 +365,16 @@ def test_halt_cancels_the_agents_resting_orders(tmp_path: Path) -> None:
         tmp_path / "tape.db", agents=[], venues={VENUE: CancellingVenue()}, market_data=paper
     )
     try:
-        client = TestClient(rig_app(rig), headers=AUTH)
+        client = TestClient(rig_app(rig), headers=AUTH, base_url=BASE)
         client.post("/api/v1/agents", json=an_agent_config().to_record())
         paper[VENUE].on_book(a_book())
         rig.clock.set(rig.clock.now().replace(minute=3, second=12))
         assert client.post("/intents", json=an_intent()).status_code == 200
         assert [o["status"] for o in client.get("/api/v1/orders").json()] == ["ACCEPTED"]
-        halted = client.post(f"/api/v1/agents/{AGENT}/halt").json()
+        halted = client.post(f"/api/v1/agents/{AGENT}/halt", json={}).json()
         assert halted["canceled"] == {"canceled": 1}
         assert [o["status"] for o in client.get("/api/v1/orders").json()] == ["CANCELED"]
-        assert client.post(f"/api/v1/agents/{AGENT}/halt").json()["canceled"] == {}
+        assert client.post(f"/api/v1/agents/{AGENT}/halt", json={}).json()["canceled"] == {}
         # what the API did replays byte for byte (registration, switch and cancel included)
         assert verify(rig.app).ok
     finally:

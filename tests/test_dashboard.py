@@ -111,7 +111,7 @@ def test_a_change_made_elsewhere_arrives_live(page: object, served: str) -> None
     expect(tab.locator("#live")).to_have_text("live")  # type: ignore[attr-defined]
     state = tab.locator('#agents tr[data-agent="tiered"] [data-role=state]')  # type: ignore[attr-defined]
     expect(state).to_have_text("HALTED")  # its stop loss halted it on the sample day
-    httpx.post(f"{served}/api/v1/agents/tiered/reduce", headers=AUTH).raise_for_status()
+    httpx.post(f"{served}/api/v1/agents/tiered/reduce", headers=AUTH, json={}).raise_for_status()
     expect(state).to_have_text("REDUCING")  # no reload: the event stream said so
-    httpx.post(f"{served}/api/v1/agents/tiered/halt", headers=AUTH).raise_for_status()
+    httpx.post(f"{served}/api/v1/agents/tiered/halt", headers=AUTH, json={}).raise_for_status()
     expect(state).to_have_text("HALTED")

@@ -1,8 +1,9 @@
 """Kalshi's venue spec: V2 orders signed with the key of the mapping handed in; without a key,
 paper orders fill against Kalshi's live public books (``public_books``).
 
-See ``/work/shared/reference/kalshi.md``: client order ids are idempotent (a duplicate is a
-409), requests are signed with an RSA (or Ed25519) key, PEM text or a file, and its key id.
+Kalshi's Trade API V2 (README, "Trading live on Kalshi"): client order ids are idempotent (a
+duplicate is a 409), requests are signed with an RSA (or Ed25519) key, PEM text or a file, and
+its key id.
 """
 
 from __future__ import annotations

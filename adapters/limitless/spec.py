@@ -1,14 +1,31 @@
-"""Limitless's venue spec: instruments and keys are declared; no live adapter yet (paper).
-
-See ``/work/shared/reference/limitless.md``: orders are signed per market against that
-market's exchange contract; API requests carry an HMAC of a scoped key; tick 0.001.
-"""
+"""Limitless's venue spec: EIP-712 orders on Base, scoped HMAC tokens, keys from the mapping
+handed in (``reference/limitless.md``; ARCHITECTURE.md, "The Limitless venue")."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
-from adapters.venues.spec import Credential, InstrumentRules, VenueSpec
+from adapters.limitless.config import KEY_VARIABLE
+from adapters.limitless.health import limitless_health
+from adapters.venues.spec import Credential, InstrumentRules, LiveVenue, VenueSpec
+from engine.ports import MarketData
+
+
+def build(environ: Mapping[str, str]) -> LiveVenue | None:
+    """The live venue and market data, or None without a key (config errors raise)."""
+    from adapters.limitless.factory import limitless_from_env  # noqa: PLC0415 - eth-account
+
+    built = limitless_from_env(environ)
+    return None if built is None else LiveVenue(*built)
+
+
+def public_books(environ: Mapping[str, str]) -> MarketData | None:
+    """The live public order books, for paper trading without keys."""
+    from adapters.limitless.factory import public_market_data  # noqa: PLC0415
+
+    return public_market_data(environ)
+
 
 SPEC = VenueSpec(
     name="limitless",
@@ -19,12 +36,18 @@ SPEC = VenueSpec(
         tick_size=Decimal("0.001"),
         size_step=Decimal("0.001"),
     ),
-    key_variables=("LIMITLESS_PRIVATE_KEY",),
+    key_variables=(KEY_VARIABLE,),
     credentials=(
-        Credential("LIMITLESS_PRIVATE_KEY", secret=True, means="the signing wallet's key"),
+        Credential(KEY_VARIABLE, secret=True, means="the signing wallet's key"),
         Credential("LIMITLESS_API_KEY", secret=False, required=True, means="the API token id"),
         Credential("LIMITLESS_API_SECRET", secret=True, required=True, means="base64 HMAC secret"),
         Credential("LIMITLESS_API_URL", secret=False, means="host override"),
         Credential("BASE_RPC_URL", secret=False, means="Base JSON-RPC"),
+        Credential("LIMITLESS_CHAIN_ID", secret=False, means="8453 Base, 84532 Base Sepolia"),
+        Credential("LIMITLESS_COLLATERAL_ADDRESS", secret=False, means="USDC override"),
+        Credential("LIMITLESS_CONDITIONAL_TOKENS_ADDRESS", secret=False, means="CTF override"),
     ),
+    build=build,
+    health=limitless_health,
+    public_books=public_books,
 )

@@ -16,67 +16,24 @@ BUY: the maker gives USDC (makerAmount) and takes shares (takerAmount); SELL the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
-from engine.grid import floor_to, on_grid
+from adapters.ctf.amounts import (
+    MICRO,
+    GridError,
+    OrderAmounts,
+    amounts_of,
+    check_price,
+    check_size,
+    from_micro,
+    to_micro,
+)
+from engine.grid import floor_to
 from engine.values import OrderType, Side, dec_str
 
-MICRO = Decimal(1_000_000)
 SHARE_STEP = Decimal("0.01")
 CENT = Decimal("0.01")
 MARKET_SHARE_STEP = Decimal("0.0001")
-
-
-class GridError(ValueError):
-    """An order that cannot be put on the venue's grid; carries the rejection code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-@dataclass(frozen=True)
-class OrderAmounts:
-    """What a signed order says: integer micro-units, and the Decimal values they came from."""
-
-    side: Side
-    maker_amount: int
-    taker_amount: int
-    shares: Decimal
-    usdc: Decimal
-
-    @property
-    def implied_price(self) -> Decimal:
-        """USDC per share of the signed amounts."""
-        return self.usdc / self.shares
-
-
-def to_micro(value: Decimal) -> int:
-    """Exact integer micro-units of a value with at most 6 decimals."""
-    scaled = value * MICRO
-    if scaled != scaled.to_integral_value():
-        raise GridError("INVALID_PRECISION", f"{dec_str(value)} has more than 6 decimals")
-    return int(scaled)
-
-
-def from_micro(value: int | str) -> Decimal:
-    """A micro-unit integer (or its text) as a Decimal amount."""
-    return Decimal(int(value)) / MICRO
-
-
-def check_price(price: Decimal, tick: Decimal) -> None:
-    """Refuse a price off the tick grid or outside [tick, 1 - tick]."""
-    if not on_grid(price, tick):
-        raise GridError(
-            "INVALID_PRICE", f"price {dec_str(price)} is not on the tick {dec_str(tick)}"
-        )
-    if not tick <= price <= 1 - tick:
-        raise GridError(
-            "INVALID_PRICE",
-            f"price {dec_str(price)} is outside [{dec_str(tick)}, {dec_str(1 - tick)}]",
-        )
 
 
 def order_amounts(
@@ -94,11 +51,7 @@ def order_amounts(
     grid: the engine rounds before it asks, so this is a proven local no, never a guess.
     """
     check_price(price, tick)
-    step = max(size_step, SHARE_STEP)
-    if size <= 0 or not on_grid(size, step):
-        raise GridError(
-            "INVALID_SIZE", f"size {dec_str(size)} is not a positive multiple of {dec_str(step)}"
-        )
+    check_size(size, max(size_step, SHARE_STEP))
     if order_type is OrderType.GTC:
         shares, usdc = size, price * size
     elif side is Side.BUY:
@@ -116,7 +69,15 @@ def order_amounts(
                 "INVALID_SIZE",
                 f"a marketable SELL of {dec_str(size)} at {dec_str(price)} pays nothing",
             )
-    shares_micro, usdc_micro = to_micro(shares), to_micro(usdc)
-    if side is Side.BUY:
-        return OrderAmounts(side, usdc_micro, shares_micro, shares, usdc)
-    return OrderAmounts(side, shares_micro, usdc_micro, shares, usdc)
+    return amounts_of(side, shares, usdc)
+
+
+__all__ = [
+    "MICRO",
+    "GridError",
+    "OrderAmounts",
+    "check_price",
+    "from_micro",
+    "order_amounts",
+    "to_micro",
+]

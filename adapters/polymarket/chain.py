@@ -11,51 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from adapters.ctf.chain import UNLIMITED, Collateral, OutcomeTokens, checksum
 from adapters.polymarket.contracts import Contracts
 from adapters.venues.spec import Check
 from engine.values import dec_str
 
 if TYPE_CHECKING:
     from web3 import Web3
-
-ERC20_ABI: list[dict[str, Any]] = [
-    {
-        "name": "balanceOf",
-        "type": "function",
-        "stateMutability": "view",
-        "inputs": [{"name": "owner", "type": "address"}],
-        "outputs": [{"name": "", "type": "uint256"}],
-    },
-    {
-        "name": "allowance",
-        "type": "function",
-        "stateMutability": "view",
-        "inputs": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
-        "outputs": [{"name": "", "type": "uint256"}],
-    },
-    {
-        "name": "decimals",
-        "type": "function",
-        "stateMutability": "view",
-        "inputs": [],
-        "outputs": [{"name": "", "type": "uint8"}],
-    },
-]
-
-ERC1155_ABI: list[dict[str, Any]] = [
-    {
-        "name": "isApprovedForAll",
-        "type": "function",
-        "stateMutability": "view",
-        "inputs": [
-            {"name": "account", "type": "address"},
-            {"name": "operator", "type": "address"},
-        ],
-        "outputs": [{"name": "", "type": "bool"}],
-    },
-]
 
 COLLATERAL = "pUSD"
 
@@ -86,31 +50,19 @@ def read_chain_state(
     w3: Web3, contracts: Contracts, funder: str, *, signer: str | None = None
 ) -> ChainState:
     """Read balance, allowances and ERC-1155 approvals of ``funder`` (web3 errors propagate)."""
-    from web3 import Web3  # noqa: PLC0415 - a slow import, only when the chain is read
-
-    owner = Web3.to_checksum_address(funder)
-    token = w3.eth.contract(address=Web3.to_checksum_address(contracts.collateral), abi=ERC20_ABI)
-    try:
-        decimals = int(token.functions.decimals().call())
-    except Exception:  # a token without decimals(): pUSD has 6
-        decimals = 6
-    scale = Decimal(10) ** decimals
-    balance = Decimal(int(token.functions.balanceOf(owner).call())) / scale
-    ctf = w3.eth.contract(
-        address=Web3.to_checksum_address(contracts.conditional_tokens), abi=ERC1155_ABI
-    )
-    ctf_readable = bool(w3.eth.get_code(ctf.address))
+    owner = checksum(funder)
+    token = Collateral(w3, contracts.collateral)
+    balance = token.balance(owner)
+    ctf = OutcomeTokens(w3, contracts.conditional_tokens)
     spenders = []
     for label, address, markets in contracts.spenders():
-        spender = Web3.to_checksum_address(address)
-        allowance = Decimal(int(token.functions.allowance(owner, spender).call())) / scale
-        approved = (
-            bool(ctf.functions.isApprovedForAll(owner, spender).call()) if ctf_readable else None
-        )
+        spender = checksum(address)
+        allowance = token.allowance(owner, spender)
+        approved = ctf.approved_for_all(owner, spender)
         spenders.append(SpenderState(label, spender, allowance, approved, markets))
     gas = None
     if signer:
-        gas = Decimal(w3.eth.get_balance(Web3.to_checksum_address(signer))) / Decimal(10**18)
+        gas = Decimal(w3.eth.get_balance(checksum(signer))) / Decimal(10**18)
     return ChainState(int(w3.eth.chain_id), owner, balance, tuple(spenders), gas)
 
 
@@ -170,11 +122,7 @@ def chain_checks(state: ChainState, *, expected_chain_id: int) -> list[Check]:
                 )
             )
         else:
-            shown = (
-                "unlimited"
-                if spender.allowance >= Decimal(2) ** 200
-                else _amount(spender.allowance)
-            )
+            shown = "unlimited" if spender.allowance >= UNLIMITED else _amount(spender.allowance)
             checks.append(Check(name, True, f"allowance for the {spender.label} is {shown}"))
         if spender.approved_for_all is False:
             checks.append(

@@ -140,15 +140,17 @@ def load_key(environ: Mapping[str, str]) -> Secret | None:
         encrypted = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise PolymarketConfigError(
-            f"POLYMARKET_KEYSTORE {path}: cannot read ({error.strerror})"
+            f"POLYMARKET_KEYSTORE: cannot read the file it names ({error.strerror})"
         ) from None
     except ValueError:
-        raise PolymarketConfigError(f"POLYMARKET_KEYSTORE {path}: not a JSON keystore") from None
+        raise PolymarketConfigError(
+            "POLYMARKET_KEYSTORE: the file it names is not a JSON keystore"
+        ) from None
     try:
         key_bytes = Account.decrypt(encrypted, password)
     except (ValueError, KeyError, TypeError):
         raise PolymarketConfigError(
-            f"POLYMARKET_KEYSTORE {path}: cannot decrypt (wrong POLYMARKET_KEYSTORE_PASSWORD?)"
+            "POLYMARKET_KEYSTORE: cannot decrypt it (wrong POLYMARKET_KEYSTORE_PASSWORD?)"
         ) from None
     return Secret("POLYMARKET_KEYSTORE", "0x" + bytes(key_bytes).hex())
 
@@ -170,7 +172,7 @@ def _address(environ: Mapping[str, str], name: str) -> str | None:
     if not value:
         return None
     if not is_address(value):
-        raise PolymarketConfigError(f"{name} is not an address: {value!r}")
+        raise PolymarketConfigError(f"{name} is not an address (0x and 40 hex digits)")
     return str(to_checksum_address(value))
 
 
@@ -180,8 +182,7 @@ def _signature_type(environ: Mapping[str, str]) -> SignatureType | None:
         return None
     if value not in _SIGNATURE_NAMES:
         raise PolymarketConfigError(
-            f"POLYMARKET_SIGNATURE_TYPE must be 0 (EOA), 1 (POLY_PROXY) or 2 (POLY_GNOSIS_SAFE), "
-            f"not {value!r}"
+            "POLYMARKET_SIGNATURE_TYPE must be 0 (EOA), 1 (POLY_PROXY) or 2 (POLY_GNOSIS_SAFE)"
         )
     return _SIGNATURE_NAMES[value]
 
@@ -189,7 +190,7 @@ def _signature_type(environ: Mapping[str, str]) -> SignatureType | None:
 def _url(environ: Mapping[str, str], name: str, default: str) -> str:
     value = environ.get(name, "").strip() or default
     if not value.startswith(("http://", "https://")):
-        raise PolymarketConfigError(f"{name} must be an http(s) URL, not {value!r}")
+        raise PolymarketConfigError(f"{name} must be an http(s) URL")
     return value.rstrip("/")
 
 
@@ -198,9 +199,9 @@ def _number(environ: Mapping[str, str], name: str, default: str) -> Decimal:
     try:
         number = Decimal(value)
     except InvalidOperation:
-        raise PolymarketConfigError(f"{name} must be a number, not {value!r}") from None
+        raise PolymarketConfigError(f"{name} must be a number") from None
     if number <= 0:
-        raise PolymarketConfigError(f"{name} must be positive, not {value!r}")
+        raise PolymarketConfigError(f"{name} must be positive")
     return number
 
 
@@ -246,7 +247,7 @@ def config_from_env(environ: Mapping[str, str]) -> PolymarketConfig | None:
         )
     chain_text = environ.get("POLYMARKET_CHAIN_ID", "").strip() or str(POLYGON)
     if not chain_text.isdigit():
-        raise PolymarketConfigError(f"POLYMARKET_CHAIN_ID must be an integer, not {chain_text!r}")
+        raise PolymarketConfigError("POLYMARKET_CHAIN_ID must be an integer")
     chain_id = int(chain_text)
     contracts = contracts_for(chain_id)
     collateral = _address(environ, "POLYMARKET_COLLATERAL_ADDRESS")

@@ -13,7 +13,8 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import to_checksum_address
 
-from tests.fake_clob.signing import DOMAIN_TYPES, ClobSigning
+from adapters.ctf.eip712 import DOMAIN_FIELDS as DOMAIN_TYPES
+from tests.fake_clob.signing import ClobSigning
 from tests.fake_clob.state import (
     CLOB_AUTH_MESSAGE,
     HttpError,

@@ -27,6 +27,8 @@ class Supports:
 
     stalled_answers: bool = True  # a call can time out after the venue took the order
     provisional_fills: bool = False  # fills are matched first, settled (or voided) later
+    fok: bool = True  # it takes Tape's FOK (else the adapter denies one before sending, and
+    # the harness has ``refuse_next_submit``: the venue says no to the next order)
 
 
 class VenueHarness(Protocol):

@@ -4,6 +4,7 @@
 - ``paper-process``: ``tape paper-venue`` in its own process, through ``HttpPaperVenues``.
 - ``polymarket``: ``PolymarketVenue`` -> py-clob-client-v2 -> the fake CLOB.
 - ``kalshi``: ``KalshiVenue`` -> httpx, RSA-PSS signed -> the fake Kalshi (V2 orders).
+- ``limitless``: ``LimitlessVenue`` -> the fake Limitless API (``limitless_harness.py``).
 
 To add a venue: a harness class and a branch in ``open_harness``.
 """
@@ -37,6 +38,7 @@ from tests.fake_clob import FakeClob
 from tests.fake_kalshi import FakeKalshi
 from tests.fake_kalshi.keys import KEY_ID, pem, rsa_key
 from tests.venue_contract.harness import ASKS, BIDS, RESTING_PRICE, Supports
+from tests.venue_contract.limitless_harness import LimitlessOnFake
 
 D = Decimal
 T0 = datetime(2026, 1, 30, 14, 0, tzinfo=UTC)
@@ -102,7 +104,7 @@ class PaperProcess:
         day = folder / "day.jsonl"
         books = [_book(T0), _book(LATER, RESTING_FILL_ASKS)]
         day.write_text("".join(json.dumps(_book_record(book)) + "\n" for book in books))
-        command = [*TAPE, "paper-venue", "--port", "0", "--day", str(day)]
+        command = [*TAPE, "paper-venue", "--port", "0", "--day", str(day), "--faults"]
         command += ["--ledger", str(folder / "ledger.db"), "--fee-rate", str(PAPER_FEE)]
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(folder)
@@ -259,7 +261,7 @@ class KalshiOnFake:
         self.fake.stop()
 
 
-VENUES = ("paper", "paper-process", "polymarket", "kalshi")
+VENUES = ("paper", "paper-process", "polymarket", "kalshi", "limitless")
 
 
 def open_harness(name: str, folder: Path) -> Any:
@@ -272,4 +274,6 @@ def open_harness(name: str, folder: Path) -> Any:
         return PolymarketOnFakeClob(folder)
     if name == "kalshi":
         return KalshiOnFake(folder)
+    if name == "limitless":
+        return LimitlessOnFake(folder)
     raise ValueError(name)

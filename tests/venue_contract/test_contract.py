@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.ports import VenueUncertainError
+from engine.ports import VenueRequestDenied, VenueUncertainError
 from engine.values import OrderType
 from tests.venue_contract.harness import (
     FEE_QUANTUM,
@@ -44,13 +44,26 @@ def test_a_fak_takes_what_is_there_and_closes_the_rest(harness: VenueHarness) ->
 
 
 def test_an_order_the_venue_refuses_is_rejected_with_its_code(harness: VenueHarness) -> None:
-    report = harness.venue.submit(request(harness, "c-no", OrderType.FOK, "0.50", "1000"))
+    if harness.supports.fok:
+        report = harness.venue.submit(request(harness, "c-no", OrderType.FOK, "0.50", "1000"))
+    else:
+        harness.refuse_next_submit()  # type: ignore[attr-defined]
+        report = harness.venue.submit(request(harness, "c-no", OrderType.FAK, "0.50", "10"))
     assert not report.accepted
     assert report.reject_code
     assert report.fills == ()
     assert report.closed
     known = harness.venue.order_status("c-no")
     assert known is None or not known.accepted  # asked again, never an acceptance
+
+
+def test_an_order_type_the_venue_lacks_is_denied_before_sending(harness: VenueHarness) -> None:
+    if harness.supports.fok:
+        pytest.skip("this venue takes FOK orders")
+    with pytest.raises(VenueRequestDenied) as denied:
+        harness.venue.submit(request(harness, "c-fok", OrderType.FOK, "0.50", "10"))
+    assert denied.value.code
+    assert harness.venue.order_status("c-fok") is None
 
 
 def test_reconciling_by_client_order_id_finds_the_order_and_never_fills_it_twice(

@@ -1,0 +1,85 @@
+"""A channel that hangs or answers 429 delays nothing in the engine: the engine never calls a
+notifier (it only appends to the log), and a ``tape notify --follow`` process beside it, stuck
+on such channels, leaves the day's decisions per second where they were without it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from adapters.notify.outbox import pending
+from adapters.readstore import SqliteProjectionStore
+from adapters.sample_day.day import iter_day
+from tests.fake_notify import fake_servers
+from tests.projection_rig import run_sqlite_day
+from tests.test_notify import CHAT, TOKEN
+from tests.test_notify_crash import TOML
+from tests.waiting import wait_until
+
+INTENTS = 150
+
+
+def decisions_per_second(folder: Path) -> float:
+    started = time.perf_counter()
+    run = run_sqlite_day(folder, iter_day(5, intents=INTENTS))
+    elapsed = time.perf_counter() - started
+    run.app.close()
+    return INTENTS / elapsed
+
+
+def test_stuck_channels_leave_decisions_per_second_unchanged(tmp_path: Path) -> None:
+    alone = decisions_per_second(tmp_path / "alone")
+    home = tmp_path / "home"
+    with fake_servers(TOKEN, CHAT) as (telegram, hook):
+        hook.behaviour.hang_s = 3.0  # past the webhook's timeout, every time
+        telegram.behaviour.fail_next, telegram.behaviour.retry_after = 10**6, 1  # always 429
+        config = tmp_path / "tape.toml"
+        config.write_text(
+            TOML.format(url=hook.url).replace("timeout_s = 5", "timeout_s = 0.5"),
+            encoding="utf-8",
+        )
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("TAPE_", "TELEGRAM"))},
+            "TAPE_HOME": str(home),
+            "TAPE_CONFIG": str(config),
+            "TAPE_TELEGRAM_BOT_TOKEN": TOKEN,
+            "TAPE_TELEGRAM_CHAT_ID": CHAT,
+            "TELEGRAM_API_URL": telegram.url,
+        }
+        home.mkdir()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "cli.main",
+                "notify",
+                "--follow",
+                "--from-start",
+                "--poll",
+                "0.05",
+            ],
+            env=env,
+            cwd=Path(__file__).parent.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            wait_until((home / "projections.db").exists, timeout=30)
+            beside = decisions_per_second(home)
+            store = SqliteProjectionStore(home / "projections.db")
+            # The notifier took the day in while both channels were stuck...
+            wait_until(lambda: len(pending(store, "webhook1", 10_000)) > 10, timeout=60)
+            assert telegram.texts == []
+            assert hook.event_ids == []
+            store.close()
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=60)
+        assert TOKEN not in out.decode() + err.decode()
+        assert "timed out" in err.decode()
+    # ...and the engine decided as fast as alone (2 shared cores: a wide margin for noise).
+    assert beside >= 0.5 * alone, (beside, alone)
