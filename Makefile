@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-slow lint bench clean
+.PHONY: demo test test-slow lint bench clean chromium
 
 $(BIN)/tape: pyproject.toml  #-- create the virtual environment and install Tape with its test extras
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,15 @@ $(BIN)/tape: pyproject.toml  #-- create the virtual environment and install Tape
 demo: $(BIN)/tape  #-- run the bundled sample trading day (SQLite store in ./.tape, paper venue)
 	$(BIN)/tape demo
 
-test: $(BIN)/tape  #-- the whole test suite (PostgreSQL tests run when CI is set or the server answers)
+test: $(BIN)/tape chromium  #-- the whole test suite (PostgreSQL tests run when CI is set or the server answers)
 	$(BIN)/python -m pytest
+
+chromium:  #-- Debian's Chromium for the dashboard's browser tests (installed when missing and root; else they skip)
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| echo "chromium could not be installed: the browser tests will skip"; \
+	fi
 
 test-slow: $(BIN)/tape  #-- the slow tests only (the crash harness with 200 kills)
 	$(BIN)/python -m pytest -m slow

@@ -4,16 +4,31 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import click
 
-from adapters.bootstrap import build, ingest_log, live_clock, open_ingest_app, require_postgres
+from adapters.bootstrap import (
+    Tape,
+    build,
+    ingest_log,
+    live_clock,
+    open_ingest_app,
+    require_postgres,
+)
 from adapters.settings import TOKEN_ENV, Settings
 from cli.context import claim_store, pass_settings
 from cli.errors import TapeUsageError
+from cli.projections_cmd import open_projector
 from cli.scaleout_cmd import record_only_option
+from projections.queries import TrackedReadModels
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB
@@ -30,6 +45,36 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def service_app(
+    settings: Settings, tape: Tape, token: str | None, max_body: int, **intake: Any
+) -> FastAPI:
+    """The intake with the API and the dashboard mounted, sharing one engine lock (``intake``:
+    the intake's own options: exposure, item cap, store health)."""
+    from adapters.api.app import mount_service  # noqa: PLC0415
+    from adapters.http_ingest import create_app  # noqa: PLC0415
+
+    lock = threading.Lock()
+    app = create_app(tape.engine, token, max_body=max_body, report=_report, lock=lock, **intake)
+    logs = [tape.app]  # the engine's own log: no second connection to close
+    projector = open_projector(logs, tape.storage, settings=settings)
+    mount_service(
+        app,
+        tape.engine,
+        token=token,
+        lock=lock,
+        read_models=TrackedReadModels(projector),
+        logs=logs,
+        venue_environ=settings.venue_environ,
+        live=frozenset(tape.live),
+    )
+    return app
+
+
+def _report_dashboard(host: str, port: int, token: str | None) -> None:
+    fragment = f"#token={quote(token, safe='')}" if token else ""
+    _report(f"dashboard: http://{host if ':' not in host else f'[{host}]'}:{port}/{fragment}")
 
 
 @click.command()
@@ -55,6 +100,12 @@ def _is_loopback(host: str) -> bool:
     help="A name clients reach this service by (Host and Origin), beyond the bound address; "
     "repeat for several.",
 )
+@click.option(
+    "--open",
+    "open_url",
+    is_flag=True,
+    help="Print the dashboard's URL with the token (in the #fragment: never sent or logged).",
+)
 @record_only_option
 @pass_settings
 def serve(  # noqa: PLR0917 - click passes each option positionally
@@ -65,10 +116,12 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
     insecure_local: bool,
     max_body: int,
     allowed_names: tuple[str, ...],
+    open_url: bool,
     workers: int | None,
 ) -> None:
-    """Serve POST /intents (one intent or a batch, bearer token from $TAPE_API_TOKEN),
-    GET /health and /openapi.json. An intent is acknowledged only once it is recorded.
+    """Serve POST /intents (one intent or a batch, bearer token from $TAPE_API_TOKEN), the
+    API under /api/v1, the dashboard at /, GET /health and /openapi.json. An intent is
+    acknowledged only once it is recorded; every API write is an engine command.
     Only application/json bodies, only requests naming this service (Host) and from no
     other origin (Origin), in every mode."""
     token = settings.api_token.reveal() if settings.api_token is not None else None
@@ -110,7 +163,15 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
             _report(f"decided {recovery.decided} intent(s) received before the last stop")
         app_store, where = tape.app, f"store {tape.storage.kind} {tape.storage.location}"
         path = Path(tape.storage.location) if tape.storage.kind == "sqlite" else None
-        app = make_app(tape.engine, token, store=StoreHealth(path))
+        app = service_app(
+            settings,
+            tape,
+            token,
+            max_body,
+            max_items=settings.intake_max_items,
+            exposure=Exposure.of(host, allowed_names),
+            store=StoreHealth(path),
+        )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -122,6 +183,8 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
     bound = sock.getsockname()[1]
     auth = "bearer token" if token else "NO AUTH (--insecure-local)"
     _report(f"listening on http://{host}:{bound} ({auth}; {where})")
+    if open_url:
+        _report_dashboard(host, bound, token)
     try:
         serve_app(app, sock)
     finally:

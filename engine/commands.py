@@ -192,3 +192,19 @@ class SetTradingState(Command[bool]):
     name: str
     state: TradingState
     reason: str
+
+
+@dataclass(frozen=True)
+class CancelOrder(Command[str]):
+    """Ask an open order's venue to cancel it and apply the answer (only ``agent``'s order,
+    when given); answers what was done."""
+
+    order_id: UUID
+    agent: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelAgentOrders(Command[dict[str, int]]):
+    """Cancel every open order of an agent (a halt does); answers action -> orders."""
+
+    agent: str

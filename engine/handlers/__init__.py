@@ -9,6 +9,7 @@ from typing import Any
 from engine import commands as c
 from engine.handlers import (
     admin,
+    cancelling,
     deciding,
     execution,
     intake,
@@ -37,4 +38,6 @@ ROUTES: dict[type[Any], Route] = {
     c.SettleMarket: Route(settlement.settle),
     c.RegisterAgents: Route(admin.register_agents),
     c.SetTradingState: Route(admin.set_trading_state),
+    c.CancelOrder: Route(cancelling.cancel),
+    c.CancelAgentOrders: Route(cancelling.cancel_agent_orders, step=False),
 }
