@@ -25,7 +25,7 @@ from typing import Any
 from adapters.kalshi.books import BadAnswer, dec, split_token, tick_of
 from adapters.kalshi.books import size_step_of as step_of
 from adapters.kalshi.client import KalshiClient, KalshiError, KalshiHTTPError
-from adapters.kalshi.journal import Final, JournalEntry, OrderJournal
+from adapters.kalshi.journal import JournalEntry, OrderJournal
 from adapters.kalshi.market_data import KalshiMarketData
 from adapters.kalshi.orders import reject_code, to_leg_price, v2_body
 from engine.grid import on_grid
@@ -138,7 +138,7 @@ class KalshiVenue:
 
     def _refused(self, entry: JournalEntry, code: str, message: str) -> VenueReport:
         log.info("kalshi order %s refused: %s %s", entry.kalshi_id, code, message)
-        self.journal.mark_final(entry.client_order_id, Final(code, message))
+        self.journal.mark_final(entry.client_order_id, reject_code=code, reject_message=message)
         return rejected(entry.client_order_id, code, message)
 
     def _uncertain(self, entry: JournalEntry, error: Exception) -> VenueUncertainError:
@@ -236,8 +236,10 @@ class KalshiVenue:
             order_id = self._find(entry)
             if order_id is None:
                 final = self.journal.final.get(client_order_id)
-                if final is not None and final.reject_code:
-                    return rejected(client_order_id, final.reject_code, final.reject_message)
+                if final is not None and final.get("reject_code"):
+                    return rejected(
+                        client_order_id, final["reject_code"], final.get("reject_message", "")
+                    )
                 return None
             return self._report(entry)
         except (KalshiError, BadAnswer) as error:
