@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,9 +21,10 @@ from tests.fake_clob.state import (
     HttpError,
     fmt,
 )
+from tests.fakes.loopback import JsonHandler, LoopbackServer
 
 
-class FakeClob(ClobMatching):
+class FakeClob(ClobMatching, LoopbackServer):
     """The fake CLOB V2 and Gamma server: state, auth, matching and routes (see the package)."""
 
     def start(self) -> FakeClob:
@@ -35,26 +34,13 @@ class FakeClob(ClobMatching):
         class Handler(_Handler):
             clob = fake
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self.thread.start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
 
     @property
     def url(self) -> str:
         """The CLOB base URL."""
-        assert self.server is not None
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.origin
 
     @property
     def gamma_url(self) -> str:
@@ -222,13 +208,11 @@ class FakeClob(ClobMatching):
         raise HttpError(404, {"error": "not found"})
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     clob: FakeClob
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
-        return
-
-    def _serve(self, method: str) -> None:
+    def serve(self, method: str) -> None:
+        """Answer one request: scripted fault, or the fake's route."""
         split = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(split.query).items()}
         length = int(self.headers.get("Content-Length") or 0)
@@ -237,7 +221,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.status is not None:
             with self.clob.lock:
                 self.clob.requests.append((method, split.path))
-            self._answer(fault.status, fault.body)
+            self.send_json(fault.status, fault.body)
             return
         try:
             status, body = self.clob.handle(method, split.path, query, self.headers, raw)
@@ -247,24 +231,4 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = 400, {"error": f"Invalid request: {error}"}
         if fault is not None and fault.delay_s:
             time.sleep(fault.delay_s)
-        self._answer(status, body)
-
-    def _answer(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a timeout test)
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
+        self.send_json(status, body)

@@ -4,17 +4,16 @@ scripted faults."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fake_kalshi.auth import Unauthorized, verify
 from tests.fake_kalshi.matching import KalshiRefusal, book_fill, create_order, settle
 from tests.fake_kalshi.state import ExchangeState, Market, count_text, price_text
+from tests.fakes.loopback import JsonHandler, LoopbackServer
 
 PREFIX = "/trade-api/v2"
 ORDERS = "/portfolio/events/orders"
@@ -36,11 +35,10 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class FakeKalshi(ExchangeState):
+class FakeKalshi(ExchangeState, LoopbackServer):
     """The fake exchange (state in :class:`ExchangeState`) and its server."""
 
     window_ms: int = 5_000
-    server: ThreadingHTTPServer | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -202,34 +200,20 @@ class FakeKalshi(ExchangeState):
         class Handler(_Handler):
             kalshi = fake
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
 
     @property
     def url(self) -> str:
         """The REST base URL, ending in /trade-api/v2."""
-        assert self.server is not None
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}{PREFIX}"
+        return f"{self.origin}{PREFIX}"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     kalshi: FakeKalshi
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
-        return
-
-    def _serve(self, method: str) -> None:
+    def serve(self, method: str) -> None:
+        """Answer one request: bad JSON, scripted fault, or the fake's route."""
         split = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(split.query).items()}
         length = int(self.headers.get("Content-Length") or 0)
@@ -238,13 +222,15 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
-            self._answer(400, {"error": {"code": "invalid_parameters", "message": "bad JSON"}})
+            self.send_json(400, {"error": {"code": "invalid_parameters", "message": "bad JSON"}})
             return
         with fake.lock:
             fake.requests.append((method, split.path, body))
         fault = fake.take_fault(method, split.path)
         if fault is not None and fault.status is not None:
-            self._answer(fault.status, {"error": {"code": "too_many_requests", "message": "fault"}})
+            self.send_json(
+                fault.status, {"error": {"code": "too_many_requests", "message": "fault"}}
+            )
             return
         if not split.path.startswith(PREFIX + "/"):
             status, answer = 404, {"error": {"code": "not_found", "message": "no such route"}}
@@ -258,24 +244,4 @@ class _Handler(BaseHTTPRequestHandler):
                 status, answer = error.status, error.body
         if fault is not None and fault.delay_s:
             time.sleep(fault.delay_s)
-        self._answer(status, answer)
-
-    def _answer(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a timeout test)
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
+        self.send_json(status, answer)

@@ -7,23 +7,20 @@ import hashlib
 import hmac
 import json
 import re
-import threading
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fake_limitless.exchange import FakeExchange
 from tests.fake_limitless.state import Account, HttpError
+from tests.fakes.loopback import JsonHandler, LoopbackServer
 
 WINDOW_S = 30
 
 
-class FakeLimitless(FakeExchange):
+class FakeLimitless(FakeExchange, LoopbackServer):
     """The fake Limitless API (see the package)."""
-
-    server: ThreadingHTTPServer | None = None
 
     def start(self) -> FakeLimitless:
         """Serve on 127.0.0.1, a free port, in a daemon thread."""
@@ -32,25 +29,13 @@ class FakeLimitless(FakeExchange):
         class Handler(_Handler):
             api = fake
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
 
     @property
     def url(self) -> str:
         """The API base URL."""
-        assert self.server is not None
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.origin
 
     def authenticate(self, method: str, target: str, headers: Any, body: str) -> Account:
         """The account of a request whose HMAC headers check out, else 401."""
@@ -123,13 +108,11 @@ class FakeLimitless(FakeExchange):
                 "minSize": str(int(market.min_size * 1_000_000))}  # fmt: skip
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     api: FakeLimitless
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
-        pass
-
-    def _handle(self) -> None:
+    def serve(self, method: str) -> None:
+        """Answer one request: scripted fault, or the fake's route."""
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length).decode() if length else ""
         path = urlsplit(self.path).path
@@ -145,21 +128,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.api.auth_failures.append(str(error))
         if fault is not None and fault[1]:
             time.sleep(fault[1])  # the answer comes after the client gave up
-        data = json.dumps(answer).encode()
-        try:
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        self.send_json(status, answer, extra)
 
     def _answer(self, fault: tuple[int, float, dict[str, str]] | None, body: str) -> Any:
         if fault is not None and fault[0]:
             raise HttpError(fault[0], "scripted fault", fault[2])
         return self.api.route(self.command, self.path, self.headers, body)
-
-    do_GET = do_POST = do_DELETE = _handle  # noqa: N815 - http.server's names
