@@ -36,6 +36,7 @@ class Recorder:
 
     requests: list[dict[str, Any]] = field(default_factory=list)
     refused: int = 0
+    arrived: int = 0  # requests that reached the server, counted before any hang
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -100,6 +101,8 @@ class FakeTelegram:
         self, path: str, body: dict[str, Any]
     ) -> tuple[int, dict[str, Any]]:
         b = self.behaviour
+        with self.got.lock:
+            self.got.arrived += 1
         if b.hang_s:
             time.sleep(b.hang_s)
         if b.delay_s:
@@ -188,6 +191,8 @@ class WebhookReceiver:
 
     def take(self, event_id: str, raw: bytes) -> int:
         b = self.behaviour
+        with self.got.lock:
+            self.got.arrived += 1
         if b.hang_s:
             time.sleep(b.hang_s)
         if b.delay_s:
