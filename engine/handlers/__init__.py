@@ -13,6 +13,7 @@ from engine.handlers import (
     deciding,
     execution,
     intake,
+    pairs,
     reconciliation,
     recovery,
     settlement,
@@ -40,4 +41,6 @@ ROUTES: dict[type[Any], Route] = {
     c.SetTradingState: Route(admin.set_trading_state),
     c.CancelOrder: Route(cancelling.cancel),
     c.CancelAgentOrders: Route(cancelling.cancel_agent_orders, step=False),
+    c.AdvancePair: Route(pairs.advance_pair),
+    c.RunPairs: Route(pairs.run_pairs, step=False),
 }

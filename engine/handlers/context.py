@@ -45,6 +45,7 @@ class EngineContext:
     routes: Mapping[type[Any], Route]
     open_orders: set[UUID] = field(default_factory=set)
     breaker_trips: list[tuple[str, str]] = field(default_factory=list)  # (agent, last error)
+    open_pairs: set[UUID] = field(default_factory=set)  # arbitrage pairs not yet closed
 
     def handle(self, command: Command[R]) -> R:
         """Run the command's handler (as a step, when its route says so)."""

@@ -15,6 +15,7 @@ from engine.checks import check
 from engine.commands import DecideIntent, DecidePending
 from engine.decision import AgentView, Decision, DecisionInput, OrderSpec, decide
 from engine.handlers.context import EngineContext
+from engine.handlers.pairs import decide_paired
 from engine.ids import agent_uuid, intent_uuid, position_uuid, trader_holding_uuid
 from engine.intent import TradeIntent, parse_intent
 from engine.intents import Intent
@@ -36,6 +37,13 @@ def decide_intent(ctx: EngineContext, command: DecideIntent) -> list[UUID]:
         return []
     now = ctx.after(record.modified_on)
     agent: Agent | None = ctx.unit.refresh(agent_uuid(intent.agent))
+    if intent.legs is not None:  # a paired intent (arbitrage): both legs or neither
+        try:
+            with ctx.unit.savepoint(record, agent):
+                return decide_paired(ctx, record, intent, agent, now)
+        except Exception as error:  # as for a single leg: a verdict, never a stop
+            _deny_internal_error(ctx, _Gathered(record, agent, None, None, None, now), error)
+            return []
     position: Position | None = ctx.unit.find(
         position_uuid(intent.agent, intent.venue, intent.token_id)
     )

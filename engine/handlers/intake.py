@@ -3,12 +3,14 @@ submit: receive and decide as one step, then send the orders decided."""
 
 from __future__ import annotations
 
+from engine.arbitrage.pair import pair_uuid
 from engine.commands import (
     DecideIntent,
     ExecuteOrder,
     Receipt,
     ReceiveIntent,
     RecordUnreadableInput,
+    RunPairs,
     SubmitIntent,
 )
 from engine.feeds import Feed
@@ -26,6 +28,8 @@ def submit(ctx: EngineContext, command: SubmitIntent) -> Receipt:
         placed = ctx.handle(DecideIntent(intent)) if receipt.status == "received" else []
     for order_id in placed:
         ctx.handle(ExecuteOrder(order_id))
+    if placed and intent.legs is not None:  # a pair: retry or unwind a leg that filled alone
+        ctx.handle(RunPairs((pair_uuid(intent.intent_id),)))
     return receipt
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from engine.commands import DecidePending, ExecuteOrder, Recover, Recovery
+from engine.commands import DecidePending, ExecuteOrder, Recover, Recovery, RunPairs
 from engine.handlers.context import EngineContext
+from engine.handlers.pairs import open_pairs_in
 from engine.handlers.reconciliation import reconcile_one
 from engine.recovery import find_pending_work
 
@@ -23,4 +24,7 @@ def recover(ctx: EngineContext, _: Recover) -> Recovery:
         for order_id in ctx.handle(DecidePending(intent_id)):
             ctx.handle(ExecuteOrder(order_id))
         decided += 1
+    ctx.open_pairs.update(open_pairs_in(ctx.app))
+    if ctx.open_pairs:  # pairs whose legs were answered before the crash, or just now
+        ctx.handle(RunPairs())
     return Recovery(dict(work.feed_positions), dict(actions), decided)
