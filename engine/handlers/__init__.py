@@ -16,6 +16,7 @@ from engine.handlers import (
     reconciliation,
     recovery,
     settlement,
+    strategies,
     venue_reports,
 )
 from engine.handlers.context import Route
@@ -40,4 +41,6 @@ ROUTES: dict[type[Any], Route] = {
     c.SetTradingState: Route(admin.set_trading_state),
     c.CancelOrder: Route(cancelling.cancel),
     c.CancelAgentOrders: Route(cancelling.cancel_agent_orders, step=False),
+    c.ObserveMarket: Route(strategies.observe_market),
+    c.FeedMarket: Route(strategies.feed_market, step=False),
 }

@@ -16,6 +16,7 @@ from engine.application import TapeApplication
 from engine.commands import Command
 from engine.orders import Order
 from engine.ports import Clock, MarketData, VenuePort
+from engine.strategies.roster import StrategyRoster
 from engine.unit_of_work import UnitOfWork
 
 R = TypeVar("R")
@@ -45,6 +46,7 @@ class EngineContext:
     routes: Mapping[type[Any], Route]
     open_orders: set[UUID] = field(default_factory=set)
     breaker_trips: list[tuple[str, str]] = field(default_factory=list)  # (agent, last error)
+    roster: StrategyRoster = field(default_factory=StrategyRoster)  # agents with a strategy
 
     def handle(self, command: Command[R]) -> R:
         """Run the command's handler (as a step, when its route says so)."""
