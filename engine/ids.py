@@ -74,3 +74,8 @@ def desk_uuid(name: str) -> UUID:
 def resolution_uuid(venue: str, market_id: str) -> UUID:
     """A market's resolution as an ingest log records it."""
     return uuid5(TAPE_NAMESPACE, f"resolution/{venue}/{market_id}")
+
+
+def strategy_run_uuid(agent: str) -> UUID:
+    """What an agent's strategy has seen, its state and the intents it gave."""
+    return uuid5(TAPE_NAMESPACE, f"strategy/{agent}")

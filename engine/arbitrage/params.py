@@ -90,6 +90,8 @@ class ArbParams(BaseModel):
         unwind_attempts: how many unwind orders may be sent, each within what is left of the
             loss budget; what is still held after them is reported as exposed.
         cooldown_s: seconds after a paired trade before the same pair is traded again.
+        max_book_age_s: a pair is priced only on books at most this old (the other venue's
+            book may not have moved for a while; a stale one is no price to trade on).
         polymarket_fee_rate: Polymarket's taker rate, as the repo's fee model charges it
             (``rate x price x size``); 0 as ``[paper] fee_rate`` by default.
         kalshi_fee_multiplier: the Kalshi series' fee multiplier (1 on most series).
@@ -104,6 +106,7 @@ class ArbParams(BaseModel):
     leg_retries: Count = 1
     unwind_attempts: Count = 2
     cooldown_s: Count = 60
+    max_book_age_s: Count = 30
     polymarket_fee_rate: Amount = Decimal(0)
     kalshi_fee_multiplier: Amount = Decimal(1)
 

@@ -17,6 +17,7 @@ from engine.handlers import (
     reconciliation,
     recovery,
     settlement,
+    strategies,
     venue_reports,
 )
 from engine.handlers.context import Route
@@ -43,4 +44,6 @@ ROUTES: dict[type[Any], Route] = {
     c.CancelAgentOrders: Route(cancelling.cancel_agent_orders, step=False),
     c.AdvancePair: Route(pairs.advance_pair),
     c.RunPairs: Route(pairs.run_pairs, step=False),
+    c.ObserveMarket: Route(strategies.observe_market),
+    c.FeedMarket: Route(strategies.feed_market, step=False),
 }

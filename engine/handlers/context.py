@@ -16,6 +16,7 @@ from engine.application import TapeApplication
 from engine.commands import Command
 from engine.orders import Order
 from engine.ports import Clock, MarketData, VenuePort
+from engine.strategies.roster import StrategyRoster
 from engine.unit_of_work import UnitOfWork
 
 R = TypeVar("R")
@@ -46,6 +47,7 @@ class EngineContext:
     open_orders: set[UUID] = field(default_factory=set)
     breaker_trips: list[tuple[str, str]] = field(default_factory=list)  # (agent, last error)
     open_pairs: set[UUID] = field(default_factory=set)  # arbitrage pairs not yet closed
+    roster: StrategyRoster = field(default_factory=StrategyRoster)  # agents with a strategy
 
     def handle(self, command: Command[R]) -> R:
         """Run the command's handler (as a step, when its route says so)."""

@@ -39,7 +39,7 @@ def decide_paired(
     """The verdict on a paired intent: both legs' orders and the ``Pair`` written ahead with
     ``IntentAccepted``, or ``IntentDenied`` (a stop loss halts the agent, as for a copy)."""
     params = arb_params_of(agent.config) if agent is not None else None
-    features = dict(intent.source.features or {}) if hasattr(intent.source, "features") else {}
+    features = dict(intent.source.features or {})
     decision = decide_pair(
         PairDecisionInput(intent, now, _views(agent, intent, now), params, features)
     )
