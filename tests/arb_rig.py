@@ -4,13 +4,14 @@ an arbitrage agent's parameters."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from engine.arbitrage.fees import KalshiTakerFee, PolymarketFee
 from engine.arbitrage.params import ArbParams
+from engine.config import AgentConfig
 from engine.ports import OrderRequest, VenueFill, VenueReport, VenueUncertainError
 from engine.values import Book, Level, Side
 
@@ -151,3 +152,46 @@ class ScriptedVenue:
     def cancel(self, client_order_id: str, *, at: datetime | None = None) -> VenueReport | None:
         """Nothing rests to cancel."""
         return self.ledger.get(client_order_id)
+
+
+ARB_AGENT = "arb"
+
+
+def arb_agent_config(**overrides: Any) -> AgentConfig:
+    """An arbitrage agent on polymarket and kalshi trading the one pair, roomy limits."""
+    record: dict[str, Any] = {
+        "name": ARB_AGENT,
+        "strategy": "arbitrage",
+        "venues": ["polymarket", "kalshi"],
+        "pairs": [a_pair()],
+        "min_profit_usdc": "0.50",
+        "size": "20",
+        "max_leg_risk_usdc": "5",
+        "max_intent_usdc": "100",
+        "budget_usdc": "1000",
+    }
+    record.update(overrides)
+    return AgentConfig.model_validate(record)
+
+
+def four_books(
+    poly_yes: Sequence[tuple[str, str]],
+    poly_no: Sequence[tuple[str, str]],
+    kalshi_yes: Sequence[tuple[str, str]],
+    kalshi_no: Sequence[tuple[str, str]],
+    *,
+    at: str = "2026-01-30T14:00:00Z",
+) -> list[Book]:
+    """The four books of the pair (asks only; bids one tick under the best ask)."""
+    out = []
+    for venue, token, asks in (
+        ("polymarket", POLY_YES, poly_yes),
+        ("polymarket", POLY_NO, poly_no),
+        ("kalshi", f"{TICKER}:yes", kalshi_yes),
+        ("kalshi", f"{TICKER}:no", kalshi_no),
+    ):
+        levels = [(D(p), D(s)) for p, s in asks]
+        bids = [(levels[0][0] - TICK, D(100))] if levels and levels[0][0] > TICK else []
+        book = book_of(venue, token, levels, bids, min_size="5" if venue == "polymarket" else "1")
+        out.append(replace(book, at=at))
+    return out
