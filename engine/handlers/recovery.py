@@ -1,14 +1,23 @@
 """Recovery at start-up: reconcile every order the log shows not terminal (oldest first), then
-decide the intents received without a verdict and send their orders."""
+submit the intents a strategy gave that were never taken in, decide the intents received
+without a verdict, and send their orders; then let every open arbitrage pair go on."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from engine.commands import DecidePending, ExecuteOrder, Recover, Recovery, RunPairs
+from engine.commands import (
+    DecidePending,
+    ExecuteOrder,
+    Recover,
+    Recovery,
+    RunPairs,
+    SubmitIntent,
+)
 from engine.handlers.context import EngineContext
 from engine.handlers.pairs import open_pairs_in
 from engine.handlers.reconciliation import reconcile_one
+from engine.intent import parse_intent
 from engine.recovery import find_pending_work
 
 
@@ -20,6 +29,10 @@ def recover(ctx: EngineContext, _: Recover) -> Recovery:
     oldest_first = sorted(work.open_orders, key=lambda o: (work.open_orders[o], o))
     actions = Counter(reconcile_one(ctx, order_id) for order_id in oldest_first)
     decided = 0
+    for intent, feed, line_no in work.unreceived.values():
+        # a strategy's intent whose step was lost after its market event's was committed
+        ctx.handle(SubmitIntent(parse_intent(intent), feed=feed, line_no=line_no))
+        decided += 1
     for intent_id in work.undecided.values():
         for order_id in ctx.handle(DecidePending(intent_id)):
             ctx.handle(ExecuteOrder(order_id))

@@ -4,7 +4,8 @@ price comes back.
 The series is the token's mid (or its last trade). Each new price gets a z-score against the
 ``window`` prices before it: ``z = (price - mean) / std`` (population std). An entry is a
 *crossing*: the previous z was above ``-z_entry`` and this one is at or below it (the price
-left the band downwards), and the entry guards pass (a price to buy at inside
+left the band downwards), the price is at least ``min_move`` below the mean, and the entry
+guards pass (a price to buy at inside
 ``min_price``..``max_price``, the token's cooldown over, far enough from expiry). The exit
 comes once the strategy is in and z is back at or above ``-z_exit``; exits are never guarded,
 so the strategy can always get out. It trades one token long only: to fade a spike up in YES,
@@ -35,12 +36,14 @@ _SQRT = Context(prec=28)
 
 
 class MeanReversionParams(SignalParams):
-    """``window`` prices for the mean and std; enter at ``z <= -z_entry``, exit at
-    ``z >= -z_exit``; and the common parameters (size, cooldown, guards)."""
+    """``window`` prices for the mean and std; enter at ``z <= -z_entry`` when the price is
+    also at least ``min_move`` below the mean (a quiet market's one-tick wobble has a large z),
+    exit at ``z >= -z_exit``; and the common parameters (size, cooldown, guards)."""
 
     window: Count = 20
     z_entry: Amount = Decimal(2)
     z_exit: Amount = Decimal("0.5")
+    min_move: Amount = Decimal(0)
 
     @model_validator(mode="after")
     def _band(self) -> MeanReversionParams:
@@ -103,6 +106,7 @@ class MeanReversion(Strategy[MeanReversionParams, TrackState]):
             "window": str(params.window),
             "z_entry": feature(params.z_entry),
             "z_exit": feature(params.z_exit),
+            "min_move": feature(params.min_move),
             "bid": feature(track.bid),
         }
         if z is None:
@@ -112,7 +116,9 @@ class MeanReversion(Strategy[MeanReversionParams, TrackState]):
             event,
             track,
             exit_now=z >= -params.z_exit,
-            enter_now=z <= -params.z_entry and (previous is None or previous > -params.z_entry),
+            enter_now=z <= -params.z_entry
+            and (previous is None or previous > -params.z_entry)
+            and mean - price >= params.min_move,
             features=features,
             reasons=(
                 f"exit: z {feature(z)} is back above -{feature(params.z_exit)} "
