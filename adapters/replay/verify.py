@@ -28,6 +28,8 @@ from adapters.replay.log import StoredEvent, stored_events
 from adapters.replay.outcome import Divergence, VerifyResult
 from engine.agents import Agent
 from engine.application import TapeApplication
+from engine.arbitrage.pair import Pair
+from engine.commands import AdvancePair
 from engine.config import AgentConfig
 from engine.feeds import Feed
 from engine.intent import parse_intent, parse_utc, redelivery_stand_in
@@ -163,6 +165,9 @@ class Replayer:
             Order.OrderSubmissionUncertain: self._uncertain,
             Order.OrderExpired: self._expire,
             Position.PositionSettled: self._settle,
+            Pair.LegRetried: self._advance_pair,
+            Pair.LegUnwinding: self._advance_pair,
+            Pair.PairClosed: self._advance_pair,
             StrategyRun.Started: self._observe,
             StrategyRun.MarketObserved: self._observe,
         }
@@ -249,6 +254,11 @@ class Replayer:
             agents=frozenset({self.agent}) if self.agent is not None else None,
         )
         return None
+
+    def _advance_pair(self, stored: StoredEvent, _: Lookahead) -> None:
+        # A pair's step (a retry, an unwind, its close) is the engine's once its legs were
+        # answered; when it ran is the input (the answers it read are replayed before it).
+        self.engine.handle(AdvancePair(stored.originator_id))
 
     def _redeliver(self, stored: StoredEvent, _: Lookahead) -> None:
         event = stored.event

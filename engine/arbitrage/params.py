@@ -89,7 +89,9 @@ class ArbParams(BaseModel):
             filled one is unwound.
         unwind_attempts: how many unwind orders may be sent, each within what is left of the
             loss budget; what is still held after them is reported as exposed.
-        cooldown_s: seconds after a paired trade before the same pair is traded again.
+        window_s: at most one paired trade per pair in each window of this many seconds
+            (windows aligned to the epoch, so the same books always give the same trades
+            and a higher ``min_profit_usdc`` never takes more).
         max_book_age_s: a pair is priced only on books at most this old (the other venue's
             book may not have moved for a while; a stale one is no price to trade on).
         polymarket_fee_rate: Polymarket's taker rate, as the repo's fee model charges it
@@ -105,7 +107,7 @@ class ArbParams(BaseModel):
     max_leg_risk_usdc: Amount
     leg_retries: Count = 1
     unwind_attempts: Count = 2
-    cooldown_s: Count = 60
+    window_s: Count = Field(default=60, strict=True, ge=1, le=10**9)
     max_book_age_s: Count = 30
     polymarket_fee_rate: Amount = Decimal(0)
     kalshi_fee_multiplier: Amount = Decimal(1)

@@ -125,7 +125,11 @@ def _accept(
     ]
     record.accept(
         checks=[c.to_record() for c in decision.checks],
-        sizing={"rule": "arbitrage: equal shares per leg", "size": dec_str(legs[0].size)},
+        sizing={
+            "rule": "arbitrage: the strategy's equal shares on both legs",
+            "size": dec_str(legs[0].size),
+            "values": {"legs": "2", "size_per_leg": dec_str(legs[0].size)},
+        },
         book=None,
         order_ids=[str(o.id) for o in orders],
         at=now,
@@ -156,7 +160,7 @@ def _accept(
         edge=_decimal(features.get("edge")),
         fees=_decimal(features.get("fees")),
         cost=_decimal(features.get("cost")),
-        features=features,
+        features=dict(sorted(features.items())),  # as the intent stores them
         max_leg_risk_usdc=params.max_leg_risk_usdc,
         leg_retries=params.leg_retries,
         unwind_attempts=params.unwind_attempts,

@@ -5,7 +5,7 @@ The state keeps the latest book of each token of the agent's pairs (Polymarket Y
 Kalshi ``:yes`` and ``:no``) and when each pair was last traded. Every new book of one of them
 prices the pairs it belongs to in both directions (``engine.arbitrage.edge``: the asks walked
 level by level, each venue's fee per level) with books at most ``max_book_age_s`` old, and a
-pair whose best direction clears ``min_profit_usdc`` (and whose cooldown is over) gives ONE
+pair whose best direction clears ``min_profit_usdc`` (once per pair and ``window_s``) gives ONE
 signal with two legs: equal share counts, each at the last level its walk touches. The
 features carry both books' best levels and walked asks, each leg's fee, the cost and the edge.
 """
@@ -50,11 +50,11 @@ class SeenBook(StrategyState):
 
 
 class ArbState(StrategyState):
-    """The latest book of each token of the pairs (``venue|token``), and when each pair was
-    last traded."""
+    """The latest book of each token of the pairs (``venue|token``), and the window
+    (``window_s``) each pair was last traded in."""
 
     books: dict[str, SeenBook] = Field(default_factory=dict)
-    traded_at: dict[str, UtcTime] = Field(default_factory=dict)
+    traded_in: dict[str, int] = Field(default_factory=dict)  # pair -> window of its last trade
 
 
 def _key(venue: str, token_id: str) -> str:
@@ -148,16 +148,17 @@ class Arbitrage(Strategy[ArbParams, ArbState]):
             size_step=book.size_step,
         )
         books_kept = {**state.books, _key(book.venue, book.token_id): kept}
-        traded = dict(state.traded_at)
+        traded = dict(state.traded_in)
+        window = int(seen.at.timestamp()) // params.window_s
         signals = []
         for pair in params.pairs:
-            if (book.venue, book.token_id) not in _tokens(pair):
+            if (book.venue, book.token_id) not in _tokens(pair) or traded.get(pair.key) == window:
                 continue
-            signal = self._price(params, pair, books_kept, traded, seen.at)
+            signal = self._price(params, pair, books_kept, seen.at)
             if signal is not None:
                 signals.append(signal)
-                traded[pair.key] = seen.at
-        new_state = ArbState(books=books_kept, traded_at=traded)
+                traded[pair.key] = window
+        new_state = ArbState(books=books_kept, traded_in=traded)
         return Step(new_state, tuple(signals))
 
     def _price(
@@ -165,12 +166,8 @@ class Arbitrage(Strategy[ArbParams, ArbState]):
         params: ArbParams,
         pair: ArbPair,
         kept: dict[str, SeenBook],
-        traded: dict[str, datetime],
         now: datetime,
     ) -> Signal | None:
-        last = traded.get(pair.key)
-        if last is not None and (now - last).total_seconds() < params.cooldown_s:
-            return None
         books: dict[BookKey, Book] = {}
         for venue, token in _tokens(pair):
             found = kept.get(_key(venue, token))

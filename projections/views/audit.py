@@ -10,6 +10,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 
 from engine.agents import Agent
+from engine.arbitrage.pair import Pair
 from engine.intents import Intent
 from engine.orders import Order
 from engine.positions import Position
@@ -71,6 +72,11 @@ class AuditView:
         elif isinstance(event, (Position.Event, Agent.Event)):
             order_id = getattr(event, "order_id", None)
             intent_id = self._linked(order_id, "order") if order_id else None
+        elif isinstance(event, Pair.PairOpened):  # an arbitrage's pair: the intent's own steps
+            intent_id = event.intent_id
+            self.links[originator] = {"intent_id": intent_id, "kind": "pair"}
+        elif isinstance(event, Pair.Event):
+            intent_id = self._linked(originator, "pair")
         if intent_id is None:
             return
         self.events[f"{stored.originator_id}:{stored.originator_version}"] = {
@@ -126,6 +132,6 @@ VIEW = ViewSpec(
         TableSpec("audit_links", audit_id_index, Read.SKIP),
     ),
     fold=AuditView,
-    version=2,  # 2: no log positions in the rows (several logs interleave)
+    version=3,  # 2: no log positions in the rows (several logs interleave); 3: pairs
     keeps_stored=True,
 )
