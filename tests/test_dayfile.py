@@ -126,7 +126,7 @@ def test_day_line_when_not_an_object_then_reported(value: str) -> None:
 def test_day_line_when_type_unknown_then_reported(kind: Any) -> None:
     line = bad(text({**a_book_line(), "type": kind}))
 
-    assert line.reason == f"unknown record type {kind!r} (book, intent or resolution)"
+    assert line.reason == f"unknown record type {kind!r} (book, trade, intent or resolution)"
 
 
 def test_day_line_when_intent_has_an_unknown_field_then_reported_naming_it() -> None:
