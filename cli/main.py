@@ -23,6 +23,7 @@ from cli.demo_cmd import demo
 from cli.errors import TapeProblem, TapeUsageError
 from cli.health_cmd import health
 from cli.ingest_cmd import ingest
+from cli.market_data_cmd import market_data
 from cli.monitor_cmd import monitor
 from cli.notify_cmd import notify
 from cli.paper_cmd import paper_venue
@@ -68,6 +69,7 @@ for command in (
     ingest_day,
     db,
     notify,
+    market_data,
 ):
     cli.add_command(command)
 

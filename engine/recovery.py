@@ -5,6 +5,7 @@ one pass over the log, filtered by topic."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -48,10 +49,12 @@ class PendingWork:
     """The unfinished business the log shows."""
 
     undecided: dict[UUID, str] = field(default_factory=dict)  # intent aggregate id -> intent_id
+    received: dict[UUID, tuple[datetime, int]] = field(default_factory=dict)  # -> (at, line)
     open_orders: dict[UUID, Any] = field(default_factory=dict)  # order id -> placed time
     feed_positions: dict[str, int] = field(default_factory=dict)  # feed -> last line taken in
-    # intents a strategy gave that were never taken in: intent aggregate id -> (wire, feed, line)
-    unreceived: dict[UUID, tuple[dict[str, Any], str, int]] = field(default_factory=dict)
+    # intents a strategy gave that were never taken in: intent aggregate id -> (wire, feed,
+    # line, when the market event that gave them was observed)
+    unreceived: dict[UUID, tuple[dict[str, Any], str, int, datetime]] = field(default_factory=dict)
     _order_sizes: dict[UUID, Decimal] = field(default_factory=dict)
     _filled: dict[UUID, Decimal] = field(default_factory=dict)
 
@@ -65,6 +68,7 @@ class PendingWork:
         if isinstance(event, Intent.IntentReceived):
             self.undecided[key] = event.intent_id
             self.unreceived.pop(key, None)
+            self.received[key] = (event.timestamp, event.line_no)
             self._advance(event.feed, event.line_no)
         elif isinstance(event, StrategyRun.MarketObserved):
             self._advance(event.feed, event.line_no)
@@ -73,6 +77,7 @@ class PendingWork:
                     intent,
                     event.feed,
                     event.line_no,
+                    event.timestamp,
                 )
         elif isinstance(event, Intent.IntentRedelivered):
             self._advance(event.feed, event.line_no)

@@ -18,6 +18,7 @@ from engine.handlers.context import EngineContext
 from engine.handlers.pairs import open_pairs_in
 from engine.handlers.reconciliation import reconcile_one
 from engine.intent import parse_intent
+from engine.ports import InputClock
 from engine.recovery import find_pending_work
 
 
@@ -29,11 +30,19 @@ def recover(ctx: EngineContext, _: Recover) -> Recovery:
     oldest_first = sorted(work.open_orders, key=lambda o: (work.open_orders[o], o))
     actions = Counter(reconcile_one(ctx, order_id) for order_id in oldest_first)
     decided = 0
-    for intent, feed, line_no in work.unreceived.values():
-        # a strategy's intent whose step was lost after its market event's was committed
+    for intent, feed, line_no, at in work.unreceived.values():
+        # a strategy's intent whose step was lost after its market event's was committed,
+        # taken in at the market event's time and line, as it would have been
+        if isinstance(ctx.clock, InputClock):
+            ctx.clock.set(at, line_no)
         ctx.handle(SubmitIntent(parse_intent(intent), feed=feed, line_no=line_no))
         decided += 1
-    for intent_id in work.undecided.values():
+    for key, intent_id in work.undecided.items():
+        at, line = work.received[key]
+        if line and isinstance(ctx.clock, InputClock):
+            # Decided at its own place in the day: a venue that follows the day's lines (the
+            # paper venue process) shows the books of that line, as it did before the crash.
+            ctx.clock.set(at, line)
         for order_id in ctx.handle(DecidePending(intent_id)):
             ctx.handle(ExecuteOrder(order_id))
         decided += 1

@@ -5,6 +5,7 @@ step, through the same firewall, then its orders sent)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from engine.agents import Agent
@@ -32,6 +33,7 @@ def observe_market(ctx: EngineContext, command: ObserveMarket) -> list[TradeInte
     """``StrategyRun.MarketObserved`` for every agent whose strategy the event concerns, in
     the order of the agents' names; answers their intents in that order."""
     event = command.event
+    now = ctx.clock.now()  # one time for the whole step: replay sets the clock to it
     intents: list[TradeIntent] = []
     for name in sorted(ctx.roster.catch_up(ctx.app)):
         if command.agents is not None and name not in command.agents:
@@ -42,7 +44,7 @@ def observe_market(ctx: EngineContext, command: ObserveMarket) -> list[TradeInte
         config, strategy, params = found
         if not strategy.concerns(params, config, event.venue, event.token_id, event.market_id):
             continue
-        intents.extend(_observe(ctx, command, config, strategy, params))
+        intents.extend(_observe(ctx, command, now, (config, strategy, params)))
     return intents
 
 
@@ -68,14 +70,14 @@ def _strategy_of(
 def _observe(
     ctx: EngineContext,
     command: ObserveMarket,
-    config: AgentConfig,
-    strategy: Strategy[Any, Any],
-    params: Any,
+    now: datetime,
+    found: tuple[AgentConfig, Strategy[Any, Any], Any],
 ) -> list[TradeIntent]:
+    config, strategy, params = found
     event = command.event
     run: StrategyRun | None = ctx.unit.find(strategy_run_uuid(config.name))
     if run is None:
-        run = StrategyRun.start(agent=config.name, strategy=strategy.name, at=ctx.clock.now())
+        run = StrategyRun.start(agent=config.name, strategy=strategy.name, at=now)
     state = strategy.load_state(params, run.state_for(strategy.name))
     error = ""
     try:
@@ -93,7 +95,7 @@ def _observe(
         state=new_state,
         intents=[intent.to_wire() for intent in intents],
         error=error,
-        at=ctx.after(run.modified_on),
+        at=max(now, run.modified_on),
     )
     ctx.unit.add(run)
     return intents

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class BookSeen:
     """A token's whole book at ``at``: a day's ``book`` record, or a venue's public book polled
-    live. ``book.market_id`` may be empty when the source does not name the market."""
+    live. ``book.at`` is ``at`` as its source wrote it (replay reads the time back from it);
+    ``book.market_id`` may be empty when the source does not name the market."""
 
     at: datetime
     book: Book
@@ -222,6 +223,12 @@ class Strategy(Generic[P, S]):
         default, on one of the agent's venues and in its market allowlist (a token id or a
         market id; an empty list names no market: a strategy trades only what it is given)."""
         return venue in agent.venues and (token_id in agent.markets or market_id in agent.markets)
+
+    def instruments(self, params: P, agent: AgentConfig) -> list[tuple[str, str]]:
+        """The (venue, token id) books a live run polls for this agent: by default every
+        entry of its market allowlist on each of its venues (an entry that is a market id,
+        not a token, has no book and is skipped)."""
+        return [(venue, market) for venue in agent.venues for market in agent.markets]
 
     def on_book(self, params: P, state: S, seen: BookSeen) -> Step[S]:
         """A new book of a concerned token."""
