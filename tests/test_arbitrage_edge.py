@@ -134,7 +134,7 @@ def test_an_inverted_pair_buys_the_same_kalshi_leg_as_polymarkets() -> None:
     ("change", "word"),
     [
         ({"size": "2.5"}, "whole number"),
-        ({"pairs": []}, "at least 1"),
+        ({"pairs": []}, "at least one pair"),
         ({"pairs": [a_pair(polymarket="abc")]}, "token id"),
         ({"pairs": [a_pair(polymarket_market="KX")]}, "condition id"),
         ({"pairs": [a_pair(), a_pair()]}, "listed twice"),

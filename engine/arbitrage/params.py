@@ -101,7 +101,7 @@ class ArbParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    pairs: tuple[ArbPair, ...] = Field(min_length=1)
+    pairs: tuple[ArbPair, ...]
     min_profit_usdc: Amount
     size: Amount
     max_leg_risk_usdc: Amount
@@ -111,6 +111,13 @@ class ArbParams(BaseModel):
     max_book_age_s: Count = 30
     polymarket_fee_rate: Amount = Decimal(0)
     kalshi_fee_multiplier: Amount = Decimal(1)
+
+    @field_validator("pairs")
+    @classmethod
+    def _some_pairs(cls, value: tuple[ArbPair, ...]) -> tuple[ArbPair, ...]:
+        if not value:
+            raise ValueError("list at least one pair")
+        return value
 
     @field_validator("size")
     @classmethod
