@@ -151,3 +151,9 @@ def test_the_firewall_denies_a_pair_whose_edge_does_not_clear_the_agents_minimum
     if not decision.accepted:
         assert decision.failed is not None
         assert decision.failed.name == "edge"
+
+
+def test_a_live_run_polls_the_four_books_of_each_pair() -> None:
+    config = arb_agent_config()
+    params = Arbitrage().parse_params(config.params)
+    assert Arbitrage().instruments(params, config) == sorted(TOKENS)

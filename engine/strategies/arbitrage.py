@@ -134,6 +134,10 @@ class Arbitrage(Strategy[ArbParams, ArbState]):
         """A book of a token of one of its pairs, on a venue the agent trades on."""
         return venue in agent.venues and any((venue, token_id) in _tokens(p) for p in params.pairs)
 
+    def instruments(self, params: ArbParams, agent: AgentConfig) -> list[tuple[str, str]]:
+        """The four books of each pair (on the agent's venues), which a live run polls."""
+        return sorted({(v, t) for p in params.pairs for v, t in _tokens(p) if v in agent.venues})
+
     def on_book(self, params: ArbParams, state: ArbState, seen: BookSeen) -> Step[ArbState]:
         """Keep the book; price the pairs it belongs to; signal the ones worth taking."""
         book = seen.book
