@@ -25,6 +25,7 @@ from engine.strategies.base import BookSeen
 from engine.strategies.emit import intents_of
 from engine.values import TradingState
 from tests.arb_rig import POLY_NO, POLY_YES, TICKER, arb_agent_config, arb_params, book_of
+from tests.test_arbitrage_leg_risk import paired_intent
 
 D = Decimal
 T = parse_utc("2026-01-30T14:00:00Z")
@@ -157,3 +158,18 @@ def test_a_live_run_polls_the_four_books_of_each_pair() -> None:
     config = arb_agent_config()
     params = Arbitrage().parse_params(config.params)
     assert Arbitrage().instruments(params, config) == sorted(TOKENS)
+
+
+@given(st.integers(30, 70), st.integers(30, 70))
+def test_a_claimed_edge_cannot_buy_pairs_whose_limits_cost_1_or_more(a: int, b: int) -> None:
+    intent = paired_intent(1, D(a) / 100, D(b) / 100, 10)  # its features claim an edge of 9
+    view = _view()
+    decision = decide_pair(
+        PairDecisionInput(
+            intent, intent.created_at, (view, view), arb_params(), intent.source.features or {}
+        )
+    )
+    assert decision.accepted is (a + b < 100)
+    if a + b >= 100:
+        assert decision.failed is not None
+        assert decision.failed.name == "pair_prices"

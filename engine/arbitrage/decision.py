@@ -1,6 +1,8 @@
 """The firewall's decision on a paired (arbitrage) intent, pure: the same gates, allowlists and
 limits as a copy, applied to each leg, and the pair's own checks (two buys of equal size on two
-venues, a configured pair, the edge after fees above ``min_profit_usdc``). Both legs are placed
+venues, a configured pair, price limits that add up to less than 1, the strategy's edge after
+fees above the agent's ``min_profit_usdc``: an intent that came from outside with a claimed
+edge still cannot buy pairs that lose before fees). Both legs are placed
 or neither. The prices are the strategy's limits; the sizes its equal share counts."""
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ def pair_checks(data: PairDecisionInput, params: ArbParams) -> list[Check]:
         for p in params.pairs
     )
     edge = _edge(data.features)
+    limits = a.price + b.price
     return [
         check(
             "pair_shape",
@@ -103,6 +106,13 @@ def pair_checks(data: PairDecisionInput, params: ArbParams) -> list[Check]:
             f"{a.token_id} and {b.token_id} {'are' if listed else 'are not'} complementary "
             "legs of a configured pair",
             tokens=[a.token_id, b.token_id],
+        ),
+        check(
+            "pair_prices",
+            limits < 1,
+            f"the price limits add up to {show(limits)} a pair"
+            + (" (under 1 before fees)" if limits < 1 else ": no edge even before fees"),
+            limit_prices=[a.price, b.price],
         ),
         check(
             "edge",

@@ -5,7 +5,8 @@ event does, so a pair of ``n`` shares earns ``n - cost``, where the cost walks e
 level by level (the VWAP, never the top of book alone) and adds each venue's fee per level
 filled, as the venue charges it. Both directions are priced; sizes are whole contracts, equal
 on both legs (equal dollars would not hedge), at most the agent's ``size`` and what both books
-hold. The size chosen is the one with the largest edge among the depths where a level ends.
+hold. The size chosen is the one with the largest edge among the depths where a level ends (of
+equal edges, the smaller), so its last levels never cost 1 or more a pair.
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ def price_direction(
         if a is None or b is None:
             continue
         found = Opportunity(pair, direction, (a, b))
-        if best is None or found.edge >= best.edge:
+        if best is None or found.edge > best.edge:  # a tie: the fewer shares
             best = found
     return best
 
