@@ -20,6 +20,7 @@ from adapters.sample_day.strategy_day import STRATEGY_CONFIG_TOML, write_strateg
 from engine.application import TapeApplication
 from engine.arbitrage.pair import Pair
 from projections.audit import find_trail
+from projections.report import day_report
 from tests.arb_rig import POLY_MARKET, POLY_NO, POLY_YES, TICKER, arb_agent_config
 from tests.cli_rig import run_cli
 from tests.conftest import stored_events
@@ -53,6 +54,18 @@ def test_the_sample_strategy_day_takes_true_arbitrages_and_replays_byte_for_byte
     result = verify(app)
     assert result.ok, result.divergence
     assert result.compared == len(stored_events(app))
+
+
+def test_the_report_books_the_arbitrages_pnl_and_each_leg_against_its_own_limit(
+    strategy_day: tuple[TapeApplication, TapeConfig],
+) -> None:
+    app, _ = strategy_day
+    report = day_report(app)
+    (arb,) = [a for a in report.agents if a["agent"] == "arb"]
+    assert arb["realised"] > 0  # the pairs paid 1 each at resolution
+    assert arb["slippage"] == 0  # every leg filled at its own limit, the walked book's level
+    (strategy,) = [s for s in report.strategies if s["strategy"] == "arbitrage"]
+    assert strategy["fills"] == 2 * len(_pairs(app))
 
 
 def test_a_higher_min_profit_takes_fewer_arbitrages(
