@@ -16,6 +16,8 @@ from uuid import UUID, uuid5
 
 from engine.aggregate import TapeAggregate
 from engine.ids import TAPE_NAMESPACE
+from engine.orders import Order
+from engine.values import dec_str
 
 
 def pair_uuid(intent_id: str) -> UUID:
@@ -165,3 +167,19 @@ class Pair(TapeAggregate):
             unwind_loss=unwind_loss,
             timestamp=at,
         )
+
+
+def leg_record(order: Order, instrument: str, role: str) -> dict[str, Any]:
+    """One leg as the pair records it: its order, which instrument, why (entry, retry,
+    unwind), and what it asks."""
+    return {
+        "leg": order.leg,
+        "order_id": str(order.id),
+        "instrument": instrument,
+        "role": role,
+        "venue": order.venue,
+        "token_id": order.token_id,
+        "side": order.side,
+        "price": dec_str(order.price),
+        "size": dec_str(order.size),
+    }

@@ -15,7 +15,7 @@ from engine.checks import check
 from engine.commands import DecideIntent, DecidePending
 from engine.decision import AgentView, Decision, DecisionInput, OrderSpec, decide
 from engine.handlers.context import EngineContext
-from engine.handlers.pairs import decide_paired
+from engine.handlers.pair_deciding import decide_paired
 from engine.ids import agent_uuid, intent_uuid, position_uuid, trader_holding_uuid
 from engine.intent import TradeIntent, parse_intent
 from engine.intents import Intent
