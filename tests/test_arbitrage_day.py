@@ -34,12 +34,17 @@ def _pairs(app: TapeApplication) -> list[Pair.PairOpened]:
 
 
 @pytest.fixture(scope="module")
-def strategy_day(tmp_path_factory: pytest.TempPathFactory) -> tuple[TapeApplication, TapeConfig]:
-    home = tmp_path_factory.mktemp("strategy-day")
-    day = home / "day.jsonl"
+def strategy_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the sample strategy day was run (its store, ``tape.db``)."""
+    return tmp_path_factory.mktemp("strategy-day")
+
+
+@pytest.fixture(scope="module")
+def strategy_day(strategy_home: Path) -> tuple[TapeApplication, TapeConfig]:
+    day = strategy_home / "day.jsonl"
     write_strategy_day(day)
     config = config_from_toml(tomllib.loads(STRATEGY_CONFIG_TOML), source="sample")
-    return run(day, home, list(config.agents)), config
+    return run(day, strategy_home, list(config.agents)), config
 
 
 def test_the_sample_strategy_day_takes_true_arbitrages_and_replays_byte_for_byte(
@@ -82,6 +87,28 @@ def test_a_higher_min_profit_takes_fewer_arbitrages(
     before, after = _pairs(app), _pairs(again)
     assert 0 < len(after) < len(before)
     assert all(p.edge > 2 for p in after)
+
+
+def test_tape_replay_config_with_a_higher_min_profit_drops_arbitrages(
+    strategy_day: tuple[TapeApplication, TapeConfig],
+    strategy_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    higher = strategy_home / "higher.toml"
+    higher.write_text(
+        STRATEGY_CONFIG_TOML.replace('min_profit_usdc = "0.50"', 'min_profit_usdc = "2"')
+    )
+    monkeypatch.setenv("TAPE_HOME", str(strategy_home))
+    code, out, err = run_cli(capsys, "replay", "--config", str(higher), "--json")
+    assert code == 0, err
+    diff = json.loads(out)
+    arb = [v for v in diff["verdicts"] if v["intent_id"].startswith("strategy:arb:")]
+    assert arb, "some arbitrages are no longer taken"
+    assert all(v["before"] == "ACCEPTED" or v["before"] == "-" for v in arb)
+    dropped = [v for v in arb if v["after"] == "-"]
+    added = [v for v in arb if v["before"] == "-"]
+    assert len(dropped) > len(added)
 
 
 def _book(at: str, venue: str, token: str, bids: list, asks: list) -> str:
