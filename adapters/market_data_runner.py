@@ -110,3 +110,35 @@ class MarketDataRunner:
                 break
             stop.wait(every)
         return done
+
+
+@dataclass
+class RunnerThread:
+    """A runner polling on a thread of its own (beside ``tape serve``'s HTTP service)."""
+
+    runner: MarketDataRunner
+    stop: threading.Event
+    thread: threading.Thread
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Ask it to stop after the book at hand, and wait for it."""
+        self.stop.set()
+        self.thread.join(timeout)
+
+
+def start_in_thread(runner: MarketDataRunner, every: float) -> RunnerThread:
+    """Start ``runner.run(every)`` on a daemon thread; a failed poll is reported and the next
+    one tries again (a venue that does not answer must not stop the service)."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                runner.poll_once()
+            except Exception as error:  # the service goes on; the next poll tries again
+                runner.report(f"a poll failed: {type(error).__name__}: {error}")
+            stop.wait(every)
+
+    thread = threading.Thread(target=loop, name="tape-market-data", daemon=True)
+    thread.start()
+    return RunnerThread(runner, stop, thread)

@@ -28,7 +28,11 @@ from cli.scaleout_cmd import record_only_option
 from projections.queries import TrackedReadModels
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from fastapi import FastAPI
+
+    from engine.config import AgentConfig
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB
@@ -48,10 +52,16 @@ def _is_loopback(host: str) -> bool:
 
 
 def service_app(
-    settings: Settings, tape: Tape, token: str | None, max_body: int, **intake: Any
+    settings: Settings,
+    tape: Tape,
+    token: str | None,
+    max_body: int,
+    strategies: tuple[Sequence[AgentConfig], float] | None = None,
+    **intake: Any,
 ) -> FastAPI:
     """The intake with the API and the dashboard mounted, sharing one engine lock (``intake``:
-    the intake's own options: exposure, item cap, store health)."""
+    the intake's own options: exposure, item cap, store health); with ``strategies`` (the
+    agents, seconds between polls), the strategies' live market data too, under that lock."""
     from adapters.api.app import mount_service  # noqa: PLC0415
     from adapters.http_ingest import create_app  # noqa: PLC0415
 
@@ -69,6 +79,8 @@ def service_app(
         venue_environ=settings.venue_environ,
         live=frozenset(tape.live),
     )
+    if strategies is not None:
+        _start_strategies(app, tape, lock, strategies)
     return app
 
 
@@ -106,6 +118,14 @@ def _report_dashboard(host: str, port: int, token: str | None) -> None:
     is_flag=True,
     help="Print the dashboard's URL with the token (in the #fragment: never sent or logged).",
 )
+@click.option(
+    "--strategies",
+    "strategies_every",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Also run the strategy agents live: poll the books they name every this many "
+    "seconds (as `tape market-data` does, under the service's engine lock).",
+)
 @record_only_option
 @pass_settings
 def serve(  # noqa: PLR0917 - click passes each option positionally
@@ -117,6 +137,7 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
     max_body: int,
     allowed_names: tuple[str, ...],
     open_url: bool,
+    strategies_every: float | None,
     workers: int | None,
 ) -> None:
     """Serve POST /intents (one intent or a batch, bearer token from $TAPE_API_TOKEN), the
@@ -148,12 +169,9 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
         report=_report,
     )
     if workers is not None:
-        storage = require_postgres(settings)
-        log = ingest_log(open_ingest_app(storage), live_clock())
-        log.configure(list(config.agents))
-        engine, app_store, where = log.recorder, log.app, f"ingest log on {storage.location}"
-        app = make_app(engine, token, decide=False, store=StoreHealth())
-        _report(f"recording only: {workers} `tape worker` processes decide")
+        if strategies_every is not None:
+            raise TapeUsageError("--strategies runs in the engine's process: not with --workers")
+        app, app_store, where = _recording_only(settings, config, workers, make_app, token)
     else:
         claim_store(settings, "tape serve")
         tape = build(settings, config, clock=live_clock())
@@ -168,6 +186,7 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
             tape,
             token,
             max_body,
+            strategies=(config.agents, strategies_every) if strategies_every else None,
             max_items=settings.intake_max_items,
             exposure=Exposure.of(host, allowed_names),
             store=StoreHealth(path),
@@ -191,3 +210,38 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
         sock.close()
         app_store.close()
     _report("stopped")
+
+
+def _recording_only(
+    settings: Settings, config: Any, workers: int, make_app: Any, token: str | None
+) -> tuple[Any, Any, str]:
+    # --workers: the intake records into the ingest log; the workers decide.
+    from adapters.store_health import StoreHealth  # noqa: PLC0415
+
+    storage = require_postgres(settings)
+    log = ingest_log(open_ingest_app(storage), live_clock())
+    log.configure(list(config.agents))
+    app = make_app(log.recorder, token, decide=False, store=StoreHealth())
+    _report(f"recording only: {workers} `tape worker` processes decide")
+    return app, log.app, f"ingest log on {storage.location}"
+
+
+def _start_strategies(
+    app: FastAPI, tape: Tape, lock: threading.Lock, strategies: tuple[Sequence[AgentConfig], float]
+) -> None:
+    # The strategies' live market data on a thread, under the service's engine lock; stopped
+    # when the service shuts down, before the store is closed.
+    from adapters.market_data_runner import (  # noqa: PLC0415
+        MarketDataRunner,
+        start_in_thread,
+        strategy_instruments,
+    )
+
+    agents, every = strategies
+    instruments = strategy_instruments(agents)
+    if not instruments:
+        raise TapeUsageError("--strategies: no strategy agent names a market in tape.toml")
+    runner = MarketDataRunner(tape.engine, instruments, lock=lock, report=_report)
+    _report(f"strategies: polling {len(instruments)} books every {every:g}s")
+    running = start_in_thread(runner, every)
+    app.router.on_shutdown.append(running.close)
