@@ -202,9 +202,9 @@ def test_tape_serve_with_strategies_trades_live_under_the_services_lock(
         for mid in (56, 55, 56, 55):
             seen = observed()
             set_mid(fake, mid)
-            wait_until(lambda seen=seen: observed() > seen)
+            wait_until(lambda seen=seen: observed() > seen, timeout=30)
         set_mid(fake, 40)  # a spike down: the strategy buys on paper
-        wait_until(lambda: len(LogViews.build(tape.app).orders.rows) == 1)
+        wait_until(lambda: len(LogViews.build(tape.app).orders.rows) == 1, timeout=30)
         health = httpx.get(f"{url}/health", timeout=5)
         assert health.status_code == 200
     # The poller stops with the service (joined at its shutdown), before the store closes.
