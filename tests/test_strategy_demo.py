@@ -122,3 +122,17 @@ def test_the_plain_demo_digest_is_unchanged(home: Path, capsys: pytest.CaptureFi
     assert code == 0, err
     assert f"digest     {PLAIN_DEMO_DIGEST}" in out
     assert "strategies" not in out
+
+
+def test_strategy_agents_are_refused_on_workers_which_run_no_strategies(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = home.parent / "tape.toml"
+    config.write_text(STRATEGY_CONFIG_TOML, encoding="utf-8")
+    day = home.parent / "day.jsonl"
+    day.write_text("\n".join(iter_strategy_day()) + "\n", encoding="utf-8")
+    code, _, err = run_cli(
+        capsys, "run", "--day", str(day), "--config", str(config), "--workers", "2"
+    )
+    assert code == 2
+    assert "strategy agents (revert, trend) run in one process" in err
