@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
-from functools import partial
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -25,10 +25,17 @@ from cli.context import claim_store, pass_settings
 from cli.errors import TapeUsageError
 from cli.projections_cmd import open_projector
 from cli.scaleout_cmd import record_only_option
+from engine.agents import Agent
+from engine.config import AgentConfig
+from engine.ids import agent_uuid
 from projections.queries import TrackedReadModels
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from adapters.config_file import TapeConfig
+    from adapters.http_guard import Exposure
+    from engine.application import TapeApplication
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB
@@ -70,6 +77,48 @@ def service_app(
         live=frozenset(tape.live),
     )
     return app
+
+
+def _recording_only(
+    settings: Settings, config: TapeConfig, token: str | None, max_body: int, exposure: Exposure
+) -> tuple[FastAPI, TapeApplication, str]:
+    """With ``--workers``: the intake records into the ingest log and the workers decide; the
+    API and the page answer 503 saying why (ARCHITECTURE.md, "The service")."""
+    from adapters.api.app import mount_workers_refusal  # noqa: PLC0415
+    from adapters.http_ingest import create_app  # noqa: PLC0415
+    from adapters.store_health import StoreHealth  # noqa: PLC0415
+
+    storage = require_postgres(settings)
+    log = ingest_log(open_ingest_app(storage), live_clock())
+    log.configure(list(config.agents))
+    app = create_app(
+        log.recorder,
+        token,
+        max_body=max_body,
+        max_items=settings.intake_max_items,
+        exposure=exposure,
+        report=_report,
+        decide=False,
+        store=StoreHealth(),
+    )
+    mount_workers_refusal(app)
+    return app, log.app, f"ingest log on {storage.location}"
+
+
+def _report_kept_rules(tape: Tape, configs: Sequence[AgentConfig]) -> None:
+    """Say which agents of the file kept the rules a command set over the API (the log is the
+    truth for them: the file seeds only agents it never saw)."""
+    from engine.handlers.admin import file_yields  # noqa: PLC0415
+
+    for config in configs:
+        agent = tape.engine.app.get_or_none(agent_uuid(config.name))
+        if isinstance(agent, Agent) and file_yields(agent):
+            file_rules = config.model_copy(update={"set_by": "api"}).to_record()
+            if file_rules != agent.config_record:
+                _report(
+                    f"agents.{config.name}: kept the rules set over the API, not the file's "
+                    '(PATCH {"set_by": "file"} hands it back to the file)'
+                )
 
 
 def _report_dashboard(host: str, port: int, token: str | None) -> None:
@@ -135,29 +184,23 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
             raise TapeUsageError(f"--insecure-local serves on {LOOPBACK} only, not on {host}")
         host = LOOPBACK
     # FastAPI and uvicorn load here, so that the other commands start fast.
+    from adapters.api.app import WORKERS_REFUSAL  # noqa: PLC0415
     from adapters.http_guard import Exposure  # noqa: PLC0415
-    from adapters.http_ingest import create_app, serve_app  # noqa: PLC0415
+    from adapters.http_ingest import serve_app  # noqa: PLC0415
     from adapters.store_health import StoreHealth  # noqa: PLC0415
 
     config = settings.with_config(config_path).tape_config()
-    make_app = partial(
-        create_app,
-        max_body=max_body,
-        max_items=settings.intake_max_items,
-        exposure=Exposure.of(host, allowed_names),
-        report=_report,
-    )
+    exposure = Exposure.of(host, allowed_names)
+    if workers is not None and open_url:
+        raise TapeUsageError("--open: the dashboard is not served with --workers (see README)")
     if workers is not None:
-        storage = require_postgres(settings)
-        log = ingest_log(open_ingest_app(storage), live_clock())
-        log.configure(list(config.agents))
-        engine, app_store, where = log.recorder, log.app, f"ingest log on {storage.location}"
-        app = make_app(engine, token, decide=False, store=StoreHealth())
-        _report(f"recording only: {workers} `tape worker` processes decide")
+        app, app_store, where = _recording_only(settings, config, token, max_body, exposure)
+        _report(f"recording only: {workers} `tape worker` processes decide; {WORKERS_REFUSAL}")
     else:
         claim_store(settings, "tape serve")
         tape = build(settings, config, clock=live_clock())
         tape.engine.register_agents(config.agents)
+        _report_kept_rules(tape, config.agents)
         recovery = tape.engine.recover()
         if recovery.decided:
             _report(f"decided {recovery.decided} intent(s) received before the last stop")
@@ -169,7 +212,7 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
             token,
             max_body,
             max_items=settings.intake_max_items,
-            exposure=Exposure.of(host, allowed_names),
+            exposure=exposure,
             store=StoreHealth(path),
         )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

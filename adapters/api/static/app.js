@@ -125,12 +125,20 @@ async function loadDenials() {
   ), "no denials");
 }
 
+function connectivity(v) {
+  // Probed by the venue's own health check (cached server-side); null: nothing to reach.
+  const failing = v.agents_with_failures.length ? "; failing: " + v.agents_with_failures.join(", ") : "";
+  if (v.connected === null) return el("td", { class: "muted", title: v.probe }, "n/a" + failing);
+  return el("td", { class: v.connected && !failing ? "pos" : "neg", title: v.probe + (v.probed_at ? " (" + v.probed_at + ")" : "") },
+    (v.connected ? "yes" : "no: " + short(v.probe, 40)) + failing);
+}
+
 async function loadHealth() {
   const [health, errors] = await Promise.all([api("/health"), api("/errors")]);
   fill("venues", health.venues, (v) => {
     const present = Object.entries(v.keys_present).filter(([, on]) => on).map(([name]) => name);
     return el("tr", {}, el("td", {}, v.venue), el("td", {}, v.mode),
-      el("td", { class: v.connected ? "pos" : "neg" }, v.connected ? "yes" : "failing: " + v.agents_with_failures.join(", ")),
+      connectivity(v),
       el("td", { class: present.length ? "" : "muted" }, present.join(", ") || "none"));
   });
   fill("errors", errors.slice(0, 20), (e) => el("tr", {},
