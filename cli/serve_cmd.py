@@ -26,15 +26,19 @@ from cli.errors import TapeUsageError
 from cli.projections_cmd import open_projector
 from cli.scaleout_cmd import record_only_option
 from engine.agents import Agent
+from engine.commands import SetTradingState
 from engine.config import AgentConfig
 from engine.ids import agent_uuid
+from engine.values import TradingState
 from projections.queries import TrackedReadModels
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from adapters.api.context import ApiContext
     from adapters.config_file import TapeConfig
     from adapters.http_guard import Exposure
+    from cli.notify_runner import RunningNotifier
     from engine.application import TapeApplication
 
 LOOPBACK = "127.0.0.1"
@@ -66,7 +70,7 @@ def service_app(
     app = create_app(tape.engine, token, max_body=max_body, report=_report, lock=lock, **intake)
     logs = [tape.app]  # the engine's own log: no second connection to close
     projector = open_projector(logs, tape.storage, settings=settings)
-    mount_service(
+    app.state.api = mount_service(
         app,
         tape.engine,
         token=token,
@@ -77,6 +81,56 @@ def service_app(
         live=frozenset(tape.live),
     )
     return app
+
+
+def _one_process(
+    settings: Settings, config: TapeConfig, token: str | None, max_body: int, exposure: Exposure
+) -> tuple[FastAPI, TapeApplication, str]:
+    """The engine (its agents registered, recovered) with the intake, the API and the page."""
+    from adapters.store_health import StoreHealth  # noqa: PLC0415
+
+    claim_store(settings, "tape serve")
+    tape = build(settings, config, clock=live_clock())
+    tape.engine.register_agents(config.agents)
+    _report_kept_rules(tape, config.agents)
+    recovery = tape.engine.recover()
+    if recovery.decided:
+        _report(f"decided {recovery.decided} intent(s) received before the last stop")
+    path = Path(tape.storage.location) if tape.storage.kind == "sqlite" else None
+    app = service_app(
+        settings,
+        tape,
+        token,
+        max_body,
+        max_items=settings.intake_max_items,
+        exposure=exposure,
+        store=StoreHealth(path),
+    )
+    return app, tape.app, f"store {tape.storage.kind} {tape.storage.location}"
+
+
+def _notifier(settings: Settings, app: FastAPI) -> RunningNotifier | None:
+    """The notifier beside the engine, when a channel is configured (``[notify]``, Telegram's
+    variables): on threads of its own, following the engine's log; a confirmed ``/halt`` is a
+    command under the API's lock. A channel another ``tape notify`` holds is left to it."""
+    from cli.notify_runner import start_notifier  # noqa: PLC0415
+
+    ctx: ApiContext = app.state.api
+
+    def switch(name: str, state: TradingState, reason: str) -> bool:
+        return ctx.command(lambda e: bool(e.handle(SetTradingState(name, state, reason))))
+
+    running = start_notifier(
+        settings,
+        [ctx.engine.app],
+        settings.storage(),
+        switch=switch,
+        report=lambda line: _report(f"notify: {line}"),
+        busy_channels="skip",
+    )
+    if running is not None:
+        _report(f"notifying {running.names} (the notifier runs beside the engine)")
+    return running
 
 
 def _recording_only(
@@ -187,7 +241,6 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
     from adapters.api.app import WORKERS_REFUSAL  # noqa: PLC0415
     from adapters.http_guard import Exposure  # noqa: PLC0415
     from adapters.http_ingest import serve_app  # noqa: PLC0415
-    from adapters.store_health import StoreHealth  # noqa: PLC0415
 
     config = settings.with_config(config_path).tape_config()
     exposure = Exposure.of(host, allowed_names)
@@ -197,24 +250,7 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
         app, app_store, where = _recording_only(settings, config, token, max_body, exposure)
         _report(f"recording only: {workers} `tape worker` processes decide; {WORKERS_REFUSAL}")
     else:
-        claim_store(settings, "tape serve")
-        tape = build(settings, config, clock=live_clock())
-        tape.engine.register_agents(config.agents)
-        _report_kept_rules(tape, config.agents)
-        recovery = tape.engine.recover()
-        if recovery.decided:
-            _report(f"decided {recovery.decided} intent(s) received before the last stop")
-        app_store, where = tape.app, f"store {tape.storage.kind} {tape.storage.location}"
-        path = Path(tape.storage.location) if tape.storage.kind == "sqlite" else None
-        app = service_app(
-            settings,
-            tape,
-            token,
-            max_body,
-            max_items=settings.intake_max_items,
-            exposure=exposure,
-            store=StoreHealth(path),
-        )
+        app, app_store, where = _one_process(settings, config, token, max_body, exposure)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -228,9 +264,12 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
     _report(f"listening on http://{host}:{bound} ({auth}; {where})")
     if open_url:
         _report_dashboard(host, bound, token)
+    running = None if workers is not None else _notifier(settings.with_config(config_path), app)
     try:
         serve_app(app, sock)
     finally:
+        if running is not None:
+            _report(f"notifications stopped; {running.stop()}")
         sock.close()
         app_store.close()
     _report("stopped")

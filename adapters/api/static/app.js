@@ -83,6 +83,14 @@ function whyLink(ident) {
 
 // -- panels ---------------------------------------------------------------------------------
 
+function agentKeys(keys) {
+  // Names only: which of the variables the agent names are set, never a value.
+  const set = Object.entries(keys.variables).filter(([, on]) => on).map(([name]) => name);
+  const title = keys.source + ": " + (set.join(", ") || "none set");
+  const ready = keys.venues_with_key.length ? "key for " + keys.venues_with_key.join(", ") : "no key (paper)";
+  return el("td", { class: keys.venues_with_key.length ? "" : "muted", title: title, "data-role": "keys" }, ready);
+}
+
 async function loadAgents() {
   const agents = await api("/agents");
   fill("agents", agents, (a) => el("tr", { "data-agent": a.name },
@@ -91,6 +99,7 @@ async function loadAgents() {
     el("td", { class: "muted" }, short(a.reason, 40)),
     el("td", {}, a.strategy),
     el("td", {}, a.venues.join(", ")),
+    agentKeys(a.keys),
     num(a.trades_today), num(a.deployed), num(a.realised_pnl, true), num(a.marked_pnl, true),
     el("td", {},
       el("button", { "data-action": "activate", onclick: () => switchAgent(a.name, "activate") }, "activate"), " ",
