@@ -73,6 +73,7 @@ class RunningNotifier:
     def once(self) -> int:
         """Take in what the log holds and deliver it, without threads; events read."""
         read = self.notifier.catch_up()
+        self.notifier.close_day()  # a day the clock has left is summed now
         for deliverer in self.deliverers:
             deliverer.deliver()
         return read
