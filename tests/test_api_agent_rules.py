@@ -4,6 +4,7 @@ agents it never saw)."""
 
 from __future__ import annotations
 
+import contextlib
 import string
 import subprocess
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.api.app import WORKERS_REFUSAL, mount_workers_refusal
+from adapters.config_file import ConfigError, config_from_toml
 from adapters.http_ingest import create_app
 from engine.commands import RegisterAgents
 from engine.ids import agent_uuid
@@ -24,6 +26,7 @@ from tests.conftest import AGENT, EngineRig, an_agent_config, make_rig
 from tests.test_api import BASE, rig_app
 from tests.test_http_ingest import TAPE, free_port, serve_env, serve_process
 from tests.test_http_ingest import TOKEN as SERVE_TOKEN
+from tests.waiting import wait_until
 
 KEY = "0x" + "ab" * 32  # the private key in the service's environment (rig_app)
 NEW_AGENT = {"name": "api-agent", "venues": ["polymarket"], "keys": "env:POLYMARKET_*"}
@@ -135,6 +138,33 @@ def _agents(port: int) -> dict[str, dict[str, object]]:
     return {a["name"]: a for a in answer.json()}
 
 
+@contextlib.contextmanager
+def _serving(home: Path, port: int, config: Path) -> Iterator[Path]:
+    """``tape serve`` in its own process, up when yielded, its stderr in the file yielded."""
+    said = home / f"serve-{port}.err"
+    with said.open("w") as err:
+        process = subprocess.Popen(
+            [*TAPE, "serve", "--port", str(port), "--config", str(config)],
+            env=serve_env(home, TAPE_API_TOKEN=SERVE_TOKEN),
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    try:
+        wait_until(lambda: "listening on" in said.read_text(), timeout=30)
+        wait_until(lambda: _up(port), timeout=30)
+        yield said
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def _up(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health").is_success
+    except httpx.HTTPError:
+        return False
+
+
 def test_agents_changed_over_the_api_survive_a_restart_of_tape_serve(tmp_path: Path) -> None:
     config = tmp_path / "tape.toml"
     config.write_text(TOML, encoding="utf-8")
@@ -148,8 +178,9 @@ def test_agents_changed_over_the_api_survive_a_restart_of_tape_serve(tmp_path: P
         made = httpx.post(url, headers=auth, json={"name": "from-api", "venues": ["paper"]})
         assert made.status_code == 201, made.text
         assert httpx.post(f"{url}/from-api/halt", headers=auth, json={}).is_success
-    with serve_process(tmp_path, port, config):  # the same tape.toml: its 5 must not win
+    with _serving(tmp_path, port, config) as said:  # the same tape.toml: its 5 must not win
         agents = _agents(port)
+        assert "tape serve: agents.from-file: kept the rules set over the API" in said.read_text()
         assert agents["from-file"]["limits"]["max_trades_per_day"] == 2  # type: ignore[index]
         assert agents["from-file"]["set_by"] == "api"
         assert agents["from-api"]["state"] == "HALTED"
@@ -186,3 +217,23 @@ def test_serve_open_with_workers_is_refused_in_one_line(tmp_path: Path) -> None:
     assert run.stderr.strip().splitlines() == [
         "tape: --open: the dashboard is not served with --workers (see README)"
     ]
+
+
+def test_tape_toml_checks_keys_in_one_line_that_never_repeats_a_key() -> None:
+    def problem(table: dict[str, object]) -> str:
+        with pytest.raises(ConfigError) as raised:
+            config_from_toml({"agents": {"a": table}}, source="tape.toml")
+        return str(raised.value)
+
+    pasted = "0x" + "cd" * 32
+    said = problem({"venues": ["polymarket"], "keys": pasted})
+    assert said.startswith("tape.toml: agents.a: keys: must name environment variables")
+    assert pasted not in said
+    assert problem({"venues": ["paper"], "keys": "env:POLYMARKET_*"}) == (
+        "tape.toml: agents.a: keys: env:POLYMARKET_* names no variable of its venues (paper)"
+    )
+    assert "set_by: unknown field" in problem({"set_by": "api"})
+    fine = config_from_toml(
+        {"agents": {"a": {"venues": ["kalshi"], "keys": "env:KALSHI_API_KEY_ID"}}}, source="t"
+    )
+    assert fine.agents[0].keys == "env:KALSHI_API_KEY_ID"
