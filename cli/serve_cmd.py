@@ -109,6 +109,18 @@ def _one_process(
     return app, tape.app, f"store {tape.storage.kind} {tape.storage.location}"
 
 
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise TapeUsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    return sock
+
+
 def _notifier(settings: Settings, app: FastAPI) -> RunningNotifier | None:
     """The notifier beside the engine, when a channel is configured (``[notify]``, Telegram's
     variables): on threads of its own, following the engine's log; a confirmed ``/halt`` is a
@@ -251,25 +263,23 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
         _report(f"recording only: {workers} `tape worker` processes decide; {WORKERS_REFUSAL}")
     else:
         app, app_store, where = _one_process(settings, config, token, max_body, exposure)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # The notifier starts before the socket is bound: a channel it cannot use stops the
+    # command before it says it listens.
+    running = None
     try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        raise TapeUsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    bound = sock.getsockname()[1]
-    auth = "bearer token" if token else "NO AUTH (--insecure-local)"
-    _report(f"listening on http://{host}:{bound} ({auth}; {where})")
-    if open_url:
-        _report_dashboard(host, bound, token)
-    running = None if workers is not None else _notifier(settings.with_config(config_path), app)
-    try:
-        serve_app(app, sock)
+        running = _notifier(settings.with_config(config_path), app) if workers is None else None
+        sock = _bind(host, port)
+        bound = sock.getsockname()[1]
+        auth = "bearer token" if token else "NO AUTH (--insecure-local)"
+        _report(f"listening on http://{host}:{bound} ({auth}; {where})")
+        if open_url:
+            _report_dashboard(host, bound, token)
+        try:
+            serve_app(app, sock)
+        finally:
+            sock.close()
     finally:
         if running is not None:
             _report(f"notifications stopped; {running.stop()}")
-        sock.close()
         app_store.close()
     _report("stopped")

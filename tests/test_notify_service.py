@@ -208,3 +208,21 @@ def test_the_api_shows_given_up_notices_among_the_errors(tmp_path: Path) -> None
         assert client.get("/api/v1/errors").json() == [record]
     finally:
         rig.app.close()
+
+
+def test_tape_serve_with_a_channel_it_cannot_use_stops_before_it_listens(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TAPE_", "TELEGRAM"))}
+    env |= {"TAPE_HOME": str(tmp_path), "TAPE_TELEGRAM_BOT_TOKEN": TOKEN}
+    env["PYTHONPATH"] = str(Path(__file__).parent.parent)
+    run = subprocess.run(
+        [*TAPE, "serve", "--insecure-local", "--port", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 2
+    assert run.stderr.splitlines() == [
+        "tape: TAPE_TELEGRAM_BOT_TOKEN is set but TAPE_TELEGRAM_CHAT_ID is not"
+    ]
