@@ -26,7 +26,6 @@ from engine.values import OrderType, dec_str
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 KEY_SOURCE = re.compile(r"env:[A-Z][A-Z0-9_]{0,63}\*?")
 """Where an agent's keys are: ``env:`` and an environment variable name, or a prefix and ``*``."""
-RULES_SET_BY = ("file", "api")
 
 
 def decimal_from_config(value: Any) -> Decimal:
