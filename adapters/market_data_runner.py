@@ -79,6 +79,8 @@ class MarketDataRunner:
         """Read every instrument's book once; give the ones that changed to the strategies."""
         stats = PollStats()
         for venue, token in self.instruments:
+            # The read is under the lock too: on paper it hands the book to the paper venue,
+            # whose accounts the engine's steps change (a decision of the API's meanwhile).
             with self.lock:
                 book = self.engine.market_data.book(venue, token, at=self.engine.clock.now())
                 now = self.engine.clock.now()  # the book as of when it was read
