@@ -79,6 +79,8 @@ class MarketDataRunner:
         """Read every instrument's book once; give the ones that changed to the strategies."""
         stats = PollStats()
         for venue, token in self.instruments:
+            # The read is under the lock too: on paper it hands the book to the paper venue,
+            # whose accounts the engine's steps change (a decision of the API's meanwhile).
             with self.lock:
                 book = self.engine.market_data.book(venue, token, at=self.engine.clock.now())
                 now = self.engine.clock.now()  # the book as of when it was read
@@ -110,3 +112,35 @@ class MarketDataRunner:
                 break
             stop.wait(every)
         return done
+
+
+@dataclass
+class RunnerThread:
+    """A runner polling on a thread of its own (beside ``tape serve``'s HTTP service)."""
+
+    runner: MarketDataRunner
+    stop: threading.Event
+    thread: threading.Thread
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Ask it to stop after the book at hand, and wait for it."""
+        self.stop.set()
+        self.thread.join(timeout)
+
+
+def start_in_thread(runner: MarketDataRunner, every: float) -> RunnerThread:
+    """Start ``runner.run(every)`` on a daemon thread; a failed poll is reported and the next
+    one tries again (a venue that does not answer must not stop the service)."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                runner.poll_once()
+            except Exception as error:  # the service goes on; the next poll tries again
+                runner.report(f"a poll failed: {type(error).__name__}: {error}")
+            stop.wait(every)
+
+    thread = threading.Thread(target=loop, name="tape-market-data", daemon=True)
+    thread.start()
+    return RunnerThread(runner, stop, thread)

@@ -228,6 +228,16 @@ def run(  # noqa: PLR0917 - click passes each option positionally
     """Run a tape.day/1 file through the engine (paper venue unless configured). After a crash,
     running it again finishes what was in flight and resumes after the last record taken in."""
     if workers is not None:
+        strategic = [
+            a.name
+            for a in settings.with_config(config_path).tape_config().agents
+            if a.strategy != "copy"
+        ]
+        if strategic:
+            raise TapeUsageError(
+                f"strategy agents ({', '.join(strategic)}) run in one process: "
+                "`tape run --day` without --workers"
+            )
         click.echo(
             run_with_workers(
                 settings,

@@ -25,6 +25,8 @@ from engine.intent import MAX_INTEGER_DIGITS, decimal_from_text
 from engine.values import OrderType, dec_str
 
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+KEY_SOURCE = re.compile(r"env:[A-Z][A-Z0-9_]{0,63}\*?")
+"""Where an agent's keys are: ``env:`` and an environment variable name, or a prefix and ``*``."""
 
 
 def decimal_from_config(value: Any) -> Decimal:
@@ -122,6 +124,10 @@ class AgentConfig(BaseModel):
         budget_usdc: cost of open positions plus open orders, after the order.
         params: the strategy's parameters, validated by its ``params_model`` and stored in
             their normal form (empty for ``copy``; left out of the stored record then).
+        keys: where its venue keys are, by name only (``env:POLYMARKET_*``: the environment
+            variables of that name or prefix); None: its venues' own variables. Never a key.
+        set_by: who set these rules last: ``file`` (``tape.toml``, which may change them at
+            the next start) or ``api`` (a command over the API; the file then leaves them).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -141,7 +147,19 @@ class AgentConfig(BaseModel):
     max_trades_per_day: Count = 50
     stop_loss_usdc: Amount = Decimal(200)
     budget_usdc: Amount = Decimal(1000)
+    keys: str | None = None
+    set_by: Literal["file", "api"] = "file"
     params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("keys")
+    @classmethod
+    def _key_source(cls, value: str | None) -> str | None:
+        # The message never repeats the value: a key pasted here must not be echoed.
+        if value is not None and not KEY_SOURCE.fullmatch(value):
+            raise ValueError(
+                'must name environment variables, not hold a key: "env:NAME" or "env:PREFIX_*"'
+            )
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -183,6 +201,11 @@ class AgentConfig(BaseModel):
         record = self.model_dump(mode="json")
         if record["max_clock_skew_s"] == DEFAULT_MAX_CLOCK_SKEW_S:
             del record["max_clock_skew_s"]
+        # Left out at their defaults, so logs written before they existed digest the same.
+        if record["keys"] is None:
+            del record["keys"]
+        if record["set_by"] == "file":
+            del record["set_by"]
         if not record["params"]:
             del record["params"]  # a copy agent's record is what it was before strategies
         return record

@@ -7,28 +7,37 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
+import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 
-from adapters.bootstrap import assemble_engine
+from adapters.bootstrap import assemble_engine, build, live_clock
 from adapters.clock import ManualClock
+from adapters.config_file import config_from_toml
 from adapters.market_data_runner import MarketDataRunner, strategy_instruments
 from adapters.paper.venue import PaperVenues
 from adapters.replay.export import export_day
 from adapters.replay.verify import verify
+from adapters.settings import Settings
 from adapters.venues import wire_venues
+from cli.serve_cmd import service_app
 from engine.application import WRITER_CACHE_ENV, TapeApplication
 from engine.config import AgentConfig
+from engine.ids import strategy_run_uuid
 from projections.digest import decision_digest
 from projections.views import LogViews
+from tests.api_rig import serving
 from tests.cli_rig import run_cli
 from tests.fake_kalshi import FakeKalshi
 from tests.kalshi_rig import started_fake
 from tests.test_strategy_day import run_file
+from tests.waiting import wait_until
 
 D = Decimal
 TICKER = "KXRAIN-26MAR02-PARIS"
@@ -168,3 +177,39 @@ def test_tape_market_data_without_strategy_markets_is_a_usage_error(
     code, _, err = run_cli(capsys, "market-data", "--config", str(config), "--polls", "1")
     assert code == 2
     assert "no strategy agent names a market" in err
+
+
+def test_tape_serve_with_strategies_trades_live_under_the_services_lock(
+    fake: FakeKalshi, tmp_path: Path
+) -> None:
+    set_mid(fake, 55)
+    settings = Settings.load({"TAPE_HOME": str(tmp_path / "home"), "KALSHI_API_URL": fake.url})
+    toml = (
+        '[agents.revert]\nstrategy = "mean_reversion"\nvenues = ["kalshi"]\n'
+        f'markets = ["{YES}"]\nmax_slippage_pct = "3"\n'
+        'params = { size = "10", window = 3, cooldown_s = 0 }\n'
+    )
+    config = config_from_toml(tomllib.loads(toml), source="test.toml")
+    tape = build(settings, config, clock=live_clock())
+    tape.engine.register_agents(config.agents)
+    app = service_app(settings, tape, "t0ken", 1 << 20, strategies=(config.agents, 0.1))
+
+    def observed() -> int:
+        run = tape.app.get_or_none(strategy_run_uuid("revert"))
+        return 0 if run is None else int(run.observed)
+
+    with serving(app) as url:
+        for mid in (56, 55, 56, 55):
+            seen = observed()
+            set_mid(fake, mid)
+            wait_until(lambda seen=seen: observed() > seen, timeout=30)
+        set_mid(fake, 40)  # a spike down: the strategy buys on paper
+        wait_until(lambda: len(LogViews.build(tape.app).orders.rows) == 1, timeout=30)
+        health = httpx.get(f"{url}/health", timeout=5)
+        assert health.status_code == 200
+    # The poller stops with the service (joined at its shutdown), before the store closes.
+    assert not [t for t in threading.enumerate() if t.name == "tape-market-data"]
+    [order] = LogViews.build(tape.app).orders.rows.values()
+    assert (order["side"], order["status"]) == ("BUY", "FILLED")
+    assert fake.create_orders() == []
+    assert verify(tape.app).ok

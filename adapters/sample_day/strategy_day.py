@@ -5,9 +5,10 @@ Every 30 seconds for two hours each of the four books (Polymarket YES and NO, Ka
 no) is written, and a Polymarket YES trade. The YES price walks back towards a fair value with
 a little noise; the script adds, at fixed steps:
 
-- price **spikes** on Polymarket (a sudden drop of YES, or of NO, that comes back within a few
-  minutes): what mean reversion fades;
-- a **trend** on Kalshi (YES climbs twelve cents, then gives half back): what momentum rides;
+- price **spikes** (a sudden drop of YES, or of NO, on both venues, that comes back within a
+  few minutes): what mean reversion fades;
+- a **trend** (YES climbs eighteen cents in under eight minutes, holds, then slides back over
+  half an hour): what momentum rides;
 - **dislocations** between the venues: Kalshi's YES bid jumps above Polymarket's YES ask, so
   buying YES on Polymarket and NO on Kalshi costs 0.96 (a true arbitrage after fees) or 0.99
   (one cent, which Kalshi's fee of about 1.75 cents a contract erases).
@@ -42,12 +43,21 @@ KALSHI_YES = f"{KALSHI_TICKER}:yes"
 KALSHI_NO = f"{KALSHI_TICKER}:no"
 CLOSES = "2026-03-18T18:00:00Z"  # when the event's markets close (the expiry guard's)
 
-SPIKES = {40: ("yes", 9), 95: ("no", 8), 170: ("yes", 10)}
+SPIKES = {40: ("yes", 9), 65: ("no", 5), 170: ("yes", 10)}
 """step -> (which Polymarket outcome drops, by how many cents); it comes back over 6 steps."""
-TREND = (110, 140, 160)
-"""Kalshi's YES climbs from the first step to the second, then falls back until the third."""
-TREND_CENTS = 12
-DISLOCATIONS = {30: (3, 3), 75: (3, 3), 130: (3, 3), 200: (3, 3), 55: (2, 1), 150: (2, 1)}
+TREND = (105, 120, 160, 220)
+"""YES climbs from the first step to the second, holds until the third, then slides back until
+the fourth."""
+TREND_CENTS = 24
+DISLOCATIONS = {
+    30: (3, 3),
+    75: (3, 3),
+    130: (3, 3),
+    200: (3, 3),
+    55: (2, 1),
+    150: (2, 1),
+    215: (2, 1),
+}
 """step -> (cents Polymarket's YES falls, cents Kalshi's YES rises) for one step: (3, 3) makes
 YES on Polymarket plus NO on Kalshi cost 0.96 (a true arbitrage after fees), (2, 1) 0.99 (one
 cent, which fees erase)."""
@@ -87,12 +97,14 @@ def _spike(step: int) -> tuple[int, int]:
 
 
 def _trend(step: int) -> int:
-    rise, top, end = TREND
+    rise, top, slide, end = TREND
     if rise <= step < top:
         return TREND_CENTS * (step - rise) // (top - rise)
-    if top <= step < end:
-        return TREND_CENTS - (TREND_CENTS // 2) * (step - top) // (end - top)
-    return TREND_CENTS // 2 if step >= end else 0
+    if top <= step < slide:
+        return TREND_CENTS
+    if slide <= step < end:
+        return TREND_CENTS - TREND_CENTS * (step - slide) // (end - slide)
+    return 0
 
 
 def iter_strategy_day(seed: int = SEED) -> Iterator[str]:
@@ -103,11 +115,14 @@ def iter_strategy_day(seed: int = SEED) -> Iterator[str]:
         at = format_utc(START + step * STEP)
         mid += (FAIR - mid) // 3 + rng.choice((-1, 0, 0, 1))
         yes_drop, no_drop = _spike(step)
+        # The event's price, the same on both venues: the walk, the trend, the spikes (a NO
+        # drop is a YES jump); the venues part only at the dislocations.
+        base = mid + _trend(step) - yes_drop + no_drop
         poly_fall, kalshi_rise = DISLOCATIONS.get(step, (0, 0))
-        poly_yes = mid - yes_drop + no_drop - poly_fall  # a NO drop is a YES jump
+        poly_yes = base - poly_fall
         poly = (poly_yes - 1, poly_yes + 1)
-        kalshi_mid = (mid if step not in DISLOCATIONS else poly_yes + poly_fall) + kalshi_rise
-        kalshi_mid += _trend(step) + (rng.choice((-1, 0, 1)) if step not in DISLOCATIONS else 0)
+        noise = rng.choice((-1, 0, 1)) if step not in DISLOCATIONS else 0
+        kalshi_mid = base + kalshi_rise + noise
         kalshi = (kalshi_mid - 1, kalshi_mid + 1)
         for record in (
             _book("polymarket", POLY_MARKET, POLY_YES, at, poly),
@@ -178,7 +193,7 @@ markets = ["{KALSHI_YES}"]
 max_slippage_pct = "3"
 max_position_usdc = "100"
 budget_usdc = "300"
-params = {{ fast = 5, slow = 20, threshold = "0.02", cooldown_s = 600, size = "25", \
+params = {{ fast = 5, slow = 20, threshold = "0.03", cooldown_s = 300, size = "25", \
 min_time_to_expiry_s = 86400, expiries = {{ "{KALSHI_TICKER}" = "{CLOSES}" }} }}
 
 [agents.arb]

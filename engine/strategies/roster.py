@@ -1,6 +1,6 @@
-"""Which agents run a strategy: the names the engine hands market events to. Kept up to date
-from the agents this engine registers and, for agents registered by another process
-(``tape agents add``, a restart), from the log's agent events since the last look."""
+"""Which agents run a strategy: the names the engine hands market events to. Read once from the
+log's agent events (a restart: the agents registered before), then kept up to date from the
+agents this engine registers (``RegisterAgents``: the configuration, the API, a replay)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,11 @@ class StrategyRoster:
         self._set(config.name, config.strategy)
 
     def catch_up(self, app: TapeApplication) -> frozenset[str]:
-        """Read the agent events stored since the last look; answers the names."""
+        """The names: the log's agent events are read at the first call (one pass over the
+        agent topics), later only this engine's registrations count (a market event costs
+        no query of the log)."""
+        if self.position:
+            return frozenset(self.names)
         while True:
             page = app.recorder.select_notifications(
                 start=self.position + 1, limit=_PAGE, topics=_TOPICS
@@ -40,7 +44,7 @@ class StrategyRoster:
             if not page:
                 # Nothing more of ours: the next look starts after everything stored now, so
                 # each look reads only what is new.
-                self.position = max(self.position, app.recorder.max_notification_id() or 0)
+                self.position = max(self.position, app.recorder.max_notification_id() or 0, 1)
                 break
             for notification in page:
                 event: Any = app.mapper.to_domain_event(notification)
