@@ -180,6 +180,10 @@ def test_a_leg_that_fills_alone_is_retried_then_unwound_and_replays(
         "unwound: both legs hold 10 shares",
     ):
         assert shown in out, (shown, out)
+    code, out, err = run_cli(capsys, "why", second, "--json")
+    assert code == 0, err
+    steps = [e["event"] for e in json.loads(out)["events"]]
+    assert steps[-4:] == ["PairOpened", "LegRetried", "LegUnwinding", "PairClosed"]
 
 
 def test_the_trail_of_a_pair_is_the_same_from_the_log_and_from_the_projection(
