@@ -20,7 +20,7 @@ from pydantic import Field
 from engine.arbitrage.edge import BookKey, Opportunity, price_pair, worth_taking
 from engine.arbitrage.params import ArbPair, ArbParams
 from engine.config import AgentConfig
-from engine.intent import UtcTime
+from engine.intent import MAX_FEATURE_CHARS, UtcTime
 from engine.strategies.base import (
     BookSeen,
     Leg,
@@ -95,7 +95,7 @@ def features_of(
     """What ``tape why`` shows of an arbitrage: both books, each leg's walk and fee, the cost
     and the edge against the minimum."""
     features = {
-        "pair": opportunity.pair.key[:100],
+        "pair": opportunity.pair.key,
         "direction": opportunity.direction,
         "size": dec_str(opportunity.size),
         "cost": dec_str(opportunity.cost),
@@ -107,7 +107,7 @@ def features_of(
         book = books[(leg.venue, leg.token_id)]
         features |= {
             f"leg{n}_venue": leg.venue,
-            f"leg{n}_token": leg.token_id[:100],
+            f"leg{n}_token": leg.token_id,
             f"leg{n}_book_at": book.at,
             f"leg{n}_best_bid": dec_str(book.bids[0].price) if book.bids else "none",
             f"leg{n}_best_ask": dec_str(book.asks[0].price) if book.asks else "none",
@@ -117,7 +117,7 @@ def features_of(
             f"leg{n}_limit_price": dec_str(leg.limit_price),
             f"leg{n}_fee": dec_str(leg.fee),
         }
-    return features
+    return {k: v[:MAX_FEATURE_CHARS] for k, v in features.items()}  # the intent's bound
 
 
 class Arbitrage(Strategy[ArbParams, ArbState]):
