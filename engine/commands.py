@@ -208,3 +208,30 @@ class CancelAgentOrders(Command[dict[str, int]]):
     """Cancel every open order of an agent (a halt does); answers action -> orders."""
 
     agent: str
+
+
+# -- operator controls: cancel requests, live resolutions -----------------------------------
+
+
+@dataclass(frozen=True)
+class RequestCancel(Command[str]):
+    """Cancel one open order at its venue on an operator's behalf (``tape orders cancel``, a
+    halt or reduce, a flatten), recording the request and the venue's answer beside the order
+    (``Reconciliation.VenueReported``); only ``agent``'s order, when given. Answers what was
+    done."""
+
+    order_id: UUID
+    reason: str
+    agent: str | None = None
+
+
+@dataclass(frozen=True)
+class ResolveMarket(Command[Settlement | None]):
+    """A resolution seen live (Gamma's closed market, Kalshi's settlement result): recorded
+    once as ``MarketResolution.MarketResolved``, then the market settled as a day file's
+    ``resolution`` record settles it; None when it was recorded before."""
+
+    venue: str
+    market_id: str
+    winning_token_id: str
+    at: datetime | None = None

@@ -13,6 +13,7 @@ from engine.handlers import (
     deciding,
     execution,
     intake,
+    operator_controls,
     reconciliation,
     recovery,
     settlement,
@@ -40,4 +41,6 @@ ROUTES: dict[type[Any], Route] = {
     c.SetTradingState: Route(admin.set_trading_state),
     c.CancelOrder: Route(cancelling.cancel),
     c.CancelAgentOrders: Route(cancelling.cancel_agent_orders, step=False),
+    c.RequestCancel: Route(operator_controls.request_cancel),
+    c.ResolveMarket: Route(operator_controls.resolve_market),
 }
