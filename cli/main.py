@@ -31,6 +31,7 @@ from cli.projections_cmd import project, projections
 from cli.read_cmd import balances, intents, positions, purchases, why
 from cli.replay_cmd import export_day_command, replay
 from cli.report_cmd import report
+from cli.resolutions_cmd import resolutions
 from cli.run_cmd import run
 from cli.scaleout_cmd import ingest_day, worker
 from cli.serve_cmd import serve
@@ -69,6 +70,7 @@ for command in (
     ingest_day,
     db,
     notify,
+    resolutions,
 ):
     cli.add_command(command)
 

@@ -226,10 +226,10 @@ class RequestCancel(Command[str]):
 
 
 @dataclass(frozen=True)
-class ResolveMarket(Command[Settlement | None]):
+class ResolveMarket(Command[Settlement]):
     """A resolution seen live (Gamma's closed market, Kalshi's settlement result): recorded
     once as ``MarketResolution.MarketResolved``, then the market settled as a day file's
-    ``resolution`` record settles it; None when it was recorded before."""
+    ``resolution`` record settles it."""
 
     venue: str
     market_id: str

@@ -15,7 +15,8 @@ from engine.positions import Position
 PAGE = 1000
 
 
-def _events(app: TapeApplication, event_class: type) -> Iterator[Any]:
+def events_of(app: TapeApplication, event_class: type) -> Iterator[Any]:
+    """Every event of one class in the log, in log order (read by topic)."""
     topic = get_topic(event_class)
     start = 1
     while True:
@@ -35,7 +36,7 @@ def open_orders(
     if ids is None:
         ids = [
             e.originator_id
-            for e in _events(app, Order.OrderPlaced)
+            for e in events_of(app, Order.OrderPlaced)
             if agent is None or e.agent == agent
         ]
     found: list[Order] = [app.repository.get(order_id) for order_id in ids]
@@ -49,7 +50,7 @@ def open_positions(app: TapeApplication, *, agent: str | None = None) -> list[Po
     """The positions that hold shares (of ``agent`` when given), in the order they opened."""
     ids = [
         e.originator_id
-        for e in _events(app, Position.PositionOpened)
+        for e in events_of(app, Position.PositionOpened)
         if agent is None or e.agent == agent
     ]
     positions: list[Position] = [app.repository.get(position_id) for position_id in ids]

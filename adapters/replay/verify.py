@@ -27,8 +27,10 @@ from adapters.replay.log import StoredEvent, stored_events
 from adapters.replay.outcome import Divergence, VerifyResult
 from engine.agents import Agent
 from engine.application import TapeApplication
+from engine.commands import ResolveMarket
 from engine.config import AgentConfig
 from engine.feeds import Feed
+from engine.ingest_records import MarketResolution
 from engine.intent import parse_intent, redelivery_stand_in
 from engine.intents import Intent
 from engine.orders import Order
@@ -160,6 +162,7 @@ class Replayer:
             Order.OrderSubmissionUncertain: self._uncertain,
             Order.OrderExpired: self._expire,
             Position.PositionSettled: self._settle,
+            MarketResolution.MarketResolved: self._resolve,
         }
 
     def _receive(self, stored: StoredEvent, _: Lookahead) -> None:
@@ -224,6 +227,12 @@ class Replayer:
             market_id=event.market_id,
             winning_token_id=event.winning_token_id,
             at=event.timestamp,
+        )
+
+    def _resolve(self, stored: StoredEvent, _: Lookahead) -> None:
+        event = stored.event  # a resolution seen live: recorded, then settled (one step)
+        self.engine.handle(
+            ResolveMarket(event.venue, event.market_id, event.winning_token_id, event.timestamp)
         )
 
     def _redeliver(self, stored: StoredEvent, _: Lookahead) -> None:

@@ -74,21 +74,21 @@ def _never_received(
     return "unknown at venue"
 
 
-def resolve_market(ctx: EngineContext, command: ResolveMarket) -> Settlement | None:
-    """``MarketResolved`` once per venue and market, then ``settle_market`` in the same
-    transaction (the positions are found in the log, so what is deferred is committed first)."""
+def resolve_market(ctx: EngineContext, command: ResolveMarket) -> Settlement:
+    """``MarketResolved`` the first time a market's resolution is seen, then ``settle_market``
+    in the same transaction (the positions are found in the log, so what is deferred is
+    committed first). Settling again settles only what was bought since (usually nothing)."""
     ctx.unit.flush()
-    if ctx.unit.find(resolution_uuid(command.venue, command.market_id)) is not None:
-        return None
     at = command.at or ctx.clock.now()
-    ctx.unit.add(
-        MarketResolution.resolve(
-            venue=command.venue,
-            market_id=command.market_id,
-            winning_token_id=command.winning_token_id,
-            at=at,
+    if ctx.unit.find(resolution_uuid(command.venue, command.market_id)) is None:
+        ctx.unit.add(
+            MarketResolution.resolve(
+                venue=command.venue,
+                market_id=command.market_id,
+                winning_token_id=command.winning_token_id,
+                at=at,
+            )
         )
-    )
     return settle_market(
         ctx.app,
         venue=command.venue,

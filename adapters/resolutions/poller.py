@@ -1,0 +1,89 @@
+"""The resolution poller: for every market where some agent still holds shares, ask its venue
+whether it has resolved, and when it has, send the engine ``ResolveMarket``: the resolution is
+recorded once (``MarketResolution.MarketResolved``, an input replay feeds again) and the
+positions are settled exactly as a day file's ``resolution`` record settles them (the winning
+token pays 1, the others 0; ``engine/settlement.py``).
+
+It is adapter-side (the engine does no I/O) and runs beside the engine that owns the store:
+``tape resolutions --poll`` alone, or inside ``tape follow``. A venue that cannot be read is
+one line and the rest goes on; the next poll asks again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from adapters.control.holdings import held_markets
+from engine import commands as c
+from engine.service import TradingEngine
+
+
+class ResolutionSource(Protocol):
+    """Where one venue's resolutions are read."""
+
+    venue: str
+
+    def winner(self, market_id: str, tokens: set[str]) -> str | None:
+        """The market's winning token, or None while it has not resolved."""
+        ...
+
+
+@dataclass
+class PollResult:
+    """What one poll found: markets asked, resolutions recorded, markets that failed."""
+
+    asked: int = 0
+    resolved: list[str] = field(default_factory=list)  # one line per market settled
+    failed: list[str] = field(default_factory=list)
+
+
+class ResolutionPoller:
+    """Polls the venues of the markets held, and settles those that resolved."""
+
+    def __init__(
+        self,
+        engine: TradingEngine,
+        sources: Mapping[str, ResolutionSource],
+        *,
+        report: Callable[[str], None] = lambda _line: None,
+    ) -> None:
+        self.engine = engine
+        self.sources = dict(sources)
+        self.report = report
+
+    def poll_once(self) -> PollResult:
+        """Ask about every market held on a venue with a source; settle what resolved."""
+        result = PollResult()
+        for (venue, market_id), tokens in sorted(held_markets(self.engine.app).items()):
+            source = self.sources.get(venue)
+            if source is None:
+                continue
+            result.asked += 1
+            try:
+                winner = source.winner(market_id, tokens)
+            except Exception as error:  # one market's answer never stops the poller
+                line = f"{venue} {market_id}: resolution not read: {type(error).__name__}"
+                result.failed.append(line)
+                self.report(line)
+                continue
+            if winner is None:
+                continue
+            settlement = self.engine.handle(c.ResolveMarket(venue, market_id, winner))
+            if not settlement.positions:
+                continue
+            line = (
+                f"{venue} {market_id} resolved to {winner}: {len(settlement.positions)} "
+                f"position(s) settled, realised PnL {settlement.realised_pnl}"
+            )
+            result.resolved.append(line)
+            self.report(line)
+        return result
+
+    def run(self, *, stop: threading.Event, interval: float) -> None:
+        """Poll every ``interval`` seconds until ``stop`` is set."""
+        while not stop.is_set():
+            self.poll_once()
+            stop.wait(interval)
