@@ -22,6 +22,7 @@ from cli.control_cmd import flatten_agent, orders
 from cli.db_cmd import db
 from cli.demo_cmd import demo
 from cli.errors import TapeProblem, TapeUsageError
+from cli.follow_cmd import follow
 from cli.health_cmd import health
 from cli.ingest_cmd import ingest
 from cli.monitor_cmd import monitor
@@ -71,6 +72,7 @@ for command in (
     db,
     notify,
     resolutions,
+    follow,
 ):
     cli.add_command(command)
 
