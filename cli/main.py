@@ -30,6 +30,7 @@ from cli.notify_cmd import notify
 from cli.paper_cmd import paper_venue
 from cli.projections_cmd import project, projections
 from cli.read_cmd import balances, intents, positions, purchases, why
+from cli.redeem_cmd import redeem_command
 from cli.replay_cmd import export_day_command, replay
 from cli.report_cmd import report
 from cli.resolutions_cmd import resolutions
@@ -73,6 +74,7 @@ for command in (
     notify,
     resolutions,
     follow,
+    redeem_command,
 ):
     cli.add_command(command)
 

@@ -235,3 +235,39 @@ class ResolveMarket(Command[Settlement]):
     market_id: str
     winning_token_id: str
     at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RequestRedemption(Command[UUID]):
+    """Record that a resolved market's winning shares are to be redeemed on chain
+    (``Redemption.RedemptionRequested``, or ``RedemptionRetried`` after a failure); answers the
+    redemption's id."""
+
+    venue: str
+    market_id: str
+    winning_token_id: str
+    holders: tuple[tuple[str, str], ...]  # (agent, size) as text
+    funder: str
+    contract: str
+    index_sets: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RecordRedemptionSigned(Command[None]):
+    """The redemption's transaction, signed, before it is broadcast."""
+
+    redemption_id: UUID
+    tx_hash: str
+    nonce: int
+    raw_tx: str
+
+
+@dataclass(frozen=True)
+class RecordRedemptionOutcome(Command[None]):
+    """What the chain answered: mined (``block_number``) or failed (``reason``)."""
+
+    redemption_id: UUID
+    tx_hash: str
+    confirmed: bool
+    block_number: int = 0
+    reason: str = ""

@@ -36,6 +36,7 @@ from engine.intents import Intent
 from engine.orders import Order
 from engine.ports import VenueReport
 from engine.positions import Position
+from engine.redemptions import Redemption, redemption_command
 from engine.values import Book, TradingState
 from projections.digest import decision_digest
 
@@ -163,6 +164,11 @@ class Replayer:
             Order.OrderExpired: self._expire,
             Position.PositionSettled: self._settle,
             MarketResolution.MarketResolved: self._resolve,
+            Redemption.RedemptionRequested: self._redemption,
+            Redemption.RedemptionRetried: self._redemption,
+            Redemption.RedemptionSigned: self._redemption,
+            Redemption.RedemptionConfirmed: self._redemption,
+            Redemption.RedemptionFailed: self._redemption,
         }
 
     def _receive(self, stored: StoredEvent, _: Lookahead) -> None:
@@ -234,6 +240,11 @@ class Replayer:
         self.engine.handle(
             ResolveMarket(event.venue, event.market_id, event.winning_token_id, event.timestamp)
         )
+
+    def _redemption(self, stored: StoredEvent, _: Lookahead) -> None:
+        """A redemption's step, as the command that recorded it (the chain's answers are
+        inputs, like a venue's)."""
+        self.engine.handle(redemption_command(self.app, stored.originator_id, stored.event))
 
     def _redeliver(self, stored: StoredEvent, _: Lookahead) -> None:
         event = stored.event

@@ -16,6 +16,7 @@ from engine.handlers import (
     operator_controls,
     reconciliation,
     recovery,
+    redeeming,
     settlement,
     venue_reports,
 )
@@ -43,4 +44,7 @@ ROUTES: dict[type[Any], Route] = {
     c.CancelAgentOrders: Route(cancelling.cancel_agent_orders, step=False),
     c.RequestCancel: Route(operator_controls.request_cancel),
     c.ResolveMarket: Route(operator_controls.resolve_market),
+    c.RequestRedemption: Route(redeeming.request),
+    c.RecordRedemptionSigned: Route(redeeming.signed),
+    c.RecordRedemptionOutcome: Route(redeeming.outcome),
 }
