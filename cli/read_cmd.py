@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from adapters.bootstrap import open_app
-from adapters.redeem.candidates import redeemable_tokens
+from adapters.redeem.candidates import mark_redeemable
 from cli.context import current_settings
 from cli.errors import TapeUsageError
 from cli.projections_cmd import catch_up, open_projector, open_upstreams, workers_option
@@ -161,29 +161,10 @@ def positions(
         "realised_pnl",
         "marked_pnl",
     ]
-    if mark_redeemable(rows, as_of, workers):
+    live = as_of is None and workers is None  # winning shares settled live: tape redeem
+    if live and mark_redeemable(rows, lambda: open_app(current_settings())[0]):
         columns.append("redeem")
     _print(rows, columns, as_json)
-
-
-def mark_redeemable(
-    rows: list[dict[str, Any]], as_of: datetime | None, workers: int | None
-) -> bool:
-    """Add ``redeem`` (redeemable, pending, redeemed) to settled winning Polymarket positions
-    traded live (``tape redeem``); whether any row has it."""
-    if (
-        as_of is not None
-        or workers is not None
-        or not any(r.get("status") == "SETTLED" for r in rows)
-    ):
-        return False
-    app, _ = open_app(current_settings())
-    states = redeemable_tokens(app)
-    for row in rows:
-        state = states.get((row["agent"], row["token_id"]))
-        if state is not None and row.get("venue") == "polymarket":
-            row["redeem"] = state
-    return any("redeem" in row for row in rows)
 
 
 @click.command()

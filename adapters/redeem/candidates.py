@@ -4,8 +4,10 @@ agent (``Position.PositionSettled`` at price 1), less those already redeemed or 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from adapters.control.holdings import events_of
@@ -76,3 +78,16 @@ def _on_paper(app: TapeApplication, position: Position) -> bool:
 def redeemable_tokens(app: TapeApplication) -> dict[tuple[str, str], str]:
     """(agent, winning token) -> its state, for ``tape positions``."""
     return {(agent, c.winning_token_id): c.state for c in candidates(app) for agent in c.holders}
+
+
+def mark_redeemable(rows: list[dict[str, Any]], open_log: Callable[[], TapeApplication]) -> bool:
+    """Add ``redeem`` (redeemable, pending, redeemed) to the settled winning Polymarket rows of
+    ``tape positions``; whether any row has it (the log is opened only if a row is settled)."""
+    if not any(r.get("status") == "SETTLED" and r.get("venue") == VENUE for r in rows):
+        return False
+    states = redeemable_tokens(open_log())
+    for row in rows:
+        state = states.get((row["agent"], row["token_id"]))
+        if state is not None and row.get("venue") == VENUE:
+            row["redeem"] = state
+    return any("redeem" in row for row in rows)
