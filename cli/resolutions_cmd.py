@@ -1,6 +1,7 @@
 """``tape resolutions``: the resolutions recorded; ``--poll`` watches the markets held and
-settles those that resolve (``adapters/resolutions``), beside ``tape serve`` or ``tape ingest
---follow``, or alone (``tape follow`` runs the same poller itself)."""
+settles those that resolve (``adapters/resolutions``). It writes the store, so on SQLite it
+runs when no other engine does; ``tape follow`` and ``tape serve --resolutions S`` run the same
+poller inside their own engine."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ fake Kalshi), records the resolution once and settles the positions as a day fil
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -22,7 +23,7 @@ from adapters.polymarket.ratelimit import Backoff
 from adapters.replay.verify import verify
 from adapters.resolutions.gamma import GammaResolutions, gamma_winner
 from adapters.resolutions.kalshi import KalshiResolutions
-from adapters.resolutions.poller import ResolutionPoller
+from adapters.resolutions.poller import LockedPolling, ResolutionPoller
 from engine.ingest_records import MarketResolution
 from engine.positions import Position
 from projections.digest import decision_digest
@@ -30,6 +31,7 @@ from tests.cli_rig import run_cli
 from tests.conftest import EngineRig, a_book, an_agent_config, make_rig
 from tests.fake_gamma import FakeGamma, resolved_btc_market, still_open
 from tests.fake_kalshi import FakeKalshi
+from tests.waiting import wait_until
 
 D = Decimal
 MARKET = resolved_btc_market()
@@ -221,3 +223,30 @@ def test_tape_resolutions_poll_once_settles_and_lists(
         ]
     finally:
         kalshi.stop()
+
+
+def test_beside_a_server_the_venues_are_asked_outside_the_engines_lock(
+    tmp_path: Path, gamma: FakeGamma
+) -> None:
+    rig = holding(tmp_path / "tape.db")
+    polls = poller(rig, gamma.url)
+    lock = threading.Lock()
+    asked_while: list[bool] = []
+    source = polls.sources["polymarket"]
+    ask = source.winner
+
+    def winner(market_id: str, tokens: set[str]) -> str | None:
+        asked_while.append(lock.locked())
+        return ask(market_id, tokens)
+
+    source.winner = winner  # type: ignore[method-assign]
+    gamma.put(MARKET)
+    thread = LockedPolling(polls, lock, interval=0.05)
+    thread.start()
+    try:
+        wait_until(lambda: len(settled(rig)) == 2)
+    finally:
+        thread.stop.set()
+        thread.join(timeout=5)
+    assert asked_while
+    assert not any(asked_while)  # intake never waited on Gamma

@@ -20,6 +20,9 @@ from adapters.control.holdings import held_markets
 from engine import commands as c
 from engine.service import TradingEngine
 
+Resolved = tuple[str, str, str]
+"""(venue, market, winning token)."""
+
 
 class ResolutionSource(Protocol):
     """Where one venue's resolutions are read."""
@@ -54,23 +57,34 @@ class ResolutionPoller:
         self.sources = dict(sources)
         self.report = report
 
-    def poll_once(self) -> PollResult:
-        """Ask about every market held on a venue with a source; settle what resolved."""
-        result = PollResult()
-        for (venue, market_id), tokens in sorted(held_markets(self.engine.app).items()):
-            source = self.sources.get(venue)
-            if source is None:
-                continue
-            result.asked += 1
+    def held(self) -> list[tuple[str, str, set[str]]]:
+        """(venue, market, tokens) of every market held on a venue with a source (a local
+        read of the log)."""
+        return [
+            (venue, market_id, tokens)
+            for (venue, market_id), tokens in sorted(held_markets(self.engine.app).items())
+            if venue in self.sources
+        ]
+
+    def ask(self, held: list[tuple[str, str, set[str]]]) -> tuple[list[Resolved], PollResult]:
+        """Ask each market's venue (network, no engine write): the resolved ones."""
+        result = PollResult(asked=len(held))
+        found: list[Resolved] = []
+        for venue, market_id, tokens in held:
             try:
-                winner = source.winner(market_id, tokens)
+                winner = self.sources[venue].winner(market_id, tokens)
             except Exception as error:  # one market's answer never stops the poller
                 line = f"{venue} {market_id}: resolution not read: {type(error).__name__}"
                 result.failed.append(line)
                 self.report(line)
                 continue
-            if winner is None:
-                continue
+            if winner is not None:
+                found.append((venue, market_id, winner))
+        return found, result
+
+    def settle(self, found: list[Resolved], result: PollResult) -> PollResult:
+        """Record and settle each resolution found."""
+        for venue, market_id, winner in found:
             settlement = self.engine.handle(c.ResolveMarket(venue, market_id, winner))
             if not settlement.positions:
                 continue
@@ -82,8 +96,44 @@ class ResolutionPoller:
             self.report(line)
         return result
 
+    def poll_once(self) -> PollResult:
+        """Ask about every market held on a venue with a source; settle what resolved."""
+        return self.settle(*self.ask(self.held()))
+
     def run(self, *, stop: threading.Event, interval: float) -> None:
         """Poll every ``interval`` seconds until ``stop`` is set."""
         while not stop.is_set():
             self.poll_once()
             stop.wait(interval)
+
+
+class LockedPolling(threading.Thread):
+    """The poller beside a server's engine (``tape serve --resolutions``): the log read and
+    the settling under the engine's lock, the venues asked outside it (so intake never waits
+    on Gamma or Kalshi). A daemon: it ends with the server."""
+
+    def __init__(
+        self,
+        poller: ResolutionPoller,
+        lock: threading.Lock,
+        *,
+        interval: float,
+        stop: threading.Event | None = None,
+    ) -> None:
+        super().__init__(name="resolutions", daemon=True)
+        self.poller = poller
+        self.lock = lock
+        self.interval = interval
+        self.stop = stop or threading.Event()
+
+    def run(self) -> None:
+        """Poll until ``stop``."""
+        while not self.stop.wait(self.interval):
+            try:
+                with self.lock:
+                    held = self.poller.held()
+                found, result = self.poller.ask(held)
+                with self.lock:
+                    self.poller.settle(found, result)
+            except Exception as error:  # the server goes on; the next poll tries again
+                self.poller.report(f"resolutions: {type(error).__name__}: {error}")
