@@ -198,3 +198,26 @@ def test_without_a_key_tape_redeem_is_a_dry_run_and_positions_mark_it(
     code, out, _ = run_cli(capsys, "redeem", "--agent", "nobody")
     assert "nothing to redeem" in out
     assert NO not in out
+
+
+def test_shares_held_by_a_proxy_wallet_are_not_redeemed_from_the_signer(
+    won: TradingEngine,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    won.app.close()
+    for name in ("TAPE_CONFIG", "TAPE_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    funder = "0x" + "12" * 20
+    monkeypatch.setenv("TAPE_HOME", str(tmp_path))
+    monkeypatch.setenv("POLYMARKET_PRIVATE_KEY", KEY)
+    monkeypatch.setenv("POLYMARKET_SIGNATURE_TYPE", "1")
+    monkeypatch.setenv("POLYMARKET_FUNDER", funder)
+    monkeypatch.chdir(tmp_path)
+
+    code, out, err = run_cli(capsys, "redeem")
+
+    assert code == 1
+    assert f"the shares are held by the POLY_PROXY wallet {funder}" in err
+    assert KEY[2:] not in out + err
