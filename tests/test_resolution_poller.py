@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from adapters.follow import FollowLoop
+from adapters.intent_tail import IntentTail
 from adapters.kalshi.factory import public_market_data
 from adapters.polymarket.market_data import GammaClient
 from adapters.polymarket.ratelimit import Backoff
@@ -28,7 +30,7 @@ from engine.ingest_records import MarketResolution
 from engine.positions import Position
 from projections.digest import decision_digest
 from tests.cli_rig import run_cli
-from tests.conftest import EngineRig, a_book, an_agent_config, make_rig
+from tests.conftest import EngineRig, a_book, an_agent_config, an_intent, make_rig
 from tests.fake_gamma import FakeGamma, resolved_btc_market, still_open
 from tests.fake_kalshi import FakeKalshi
 from tests.waiting import wait_until
@@ -250,3 +252,46 @@ def test_beside_a_server_the_venues_are_asked_outside_the_engines_lock(
         thread.join(timeout=5)
     assert asked_while
     assert not any(asked_while)  # intake never waited on Gamma
+
+
+def test_the_follow_loop_takes_intents_in_and_settles_the_market_when_it_ends(
+    tmp_path: Path, gamma: FakeGamma
+) -> None:
+    rig = make_rig(tmp_path / "tape.db", agents=[an_agent_config(name="up")])
+    rig.show_book(a_book(token_id=UP, market_id=CONDITION))
+    rig.clock.set(datetime(2026, 1, 30, 14, 4, 1, tzinfo=UTC))
+    intents = tmp_path / "intents.jsonl"
+    line = an_intent(
+        intent_id="copy:0x01:up:BUY",
+        agent="up",
+        market_id=CONDITION,
+        token_id=UP,
+        created_at="2026-01-30T14:04:00Z",
+    )
+    intents.write_text(json.dumps(line) + "\n")
+    stop = threading.Event()
+    lines: list[str] = []
+    polls = poller(rig, gamma.url)
+    polls.report = lines.append
+    loop = FollowLoop(
+        rig.engine,
+        IntentTail(intents, tmp_path / "offset.json"),
+        agents=["up"],
+        poller=polls,
+        stop=stop,
+        report=lines.append,
+        poll_s=0.02,
+        housekeeping_s=0.05,
+        resolve_s=0.05,
+    )
+    thread = threading.Thread(target=loop.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: loop.receipts["received"] == 1)
+        gamma.put(MARKET)
+        wait_until(lambda: f"up {UP[:6]}" in settled(rig))
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert settled(rig) == {f"up {UP[:6]}": (D("12.05"), D(1))}
+    assert any("resolved to" in line for line in lines)
