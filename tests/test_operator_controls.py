@@ -19,6 +19,7 @@ from adapters.clock import ManualClock
 from adapters.control.cancels import cancel_for_state, cancel_order, sweep
 from adapters.control.flatten import flatten
 from adapters.control.holdings import open_orders, open_positions
+from adapters.replay.verify import verify
 from engine import commands as c
 from engine.application import TapeApplication
 from engine.config import AgentConfig, Sizing
@@ -166,6 +167,7 @@ def test_halt_cancels_every_resting_order_and_reduce_only_the_buys(desk: Desk) -
     assert sweep(desk.engine, ["a"]) == {"a": {"canceled": 1}}
     assert desk.order(second.id).status == "CANCELED"
     assert sweep(desk.engine, ["a"]) == {}
+    assert verify(desk.engine.app).divergence is None
 
 
 def test_flatten_sells_every_position_within_the_slippage_limit(desk: Desk) -> None:
@@ -194,6 +196,7 @@ def test_flatten_sells_every_position_within_the_slippage_limit(desk: Desk) -> N
     assert open_positions(desk.engine.app, agent="a") == []
     agent = desk.engine.app.repository.get(agent_uuid("a"))
     assert agent.trading_state == "REDUCING"
+    assert verify(desk.engine.app).divergence is None
 
 
 @pytest.mark.parametrize("desk", ["polymarket", "kalshi"], indirect=True)
@@ -251,3 +254,4 @@ def test_a_cancel_of_an_order_the_venue_never_received_expires_it(tmp_path: Path
     assert rig.order(order_id).status == "EXPIRED"
     assert engine.recover().reconciled == {}  # never sent later
     assert engine.handle(c.RequestCancel(order_id, reason="operator")) == "terminal"
+    assert verify(app).divergence is None
