@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from adapters.control.holdings import open_orders
 from adapters.follow import FollowLoop
 from adapters.intent_tail import IntentTail
 from adapters.kalshi.factory import public_market_data
@@ -27,6 +28,7 @@ from adapters.resolutions.gamma import GammaResolutions, gamma_winner
 from adapters.resolutions.kalshi import KalshiResolutions
 from adapters.resolutions.poller import LockedPolling, ResolutionPoller
 from engine.ingest_records import MarketResolution
+from engine.ports import Books
 from engine.positions import Position
 from projections.digest import decision_digest
 from tests.cli_rig import run_cli
@@ -295,3 +297,32 @@ def test_the_follow_loop_takes_intents_in_and_settles_the_market_when_it_ends(
         thread.join(timeout=10)
     assert settled(rig) == {f"up {UP[:6]}": (D("12.05"), D(1))}
     assert any("resolved to" in line for line in lines)
+
+
+def test_an_order_resting_in_a_market_that_ended_is_canceled(
+    tmp_path: Path, gamma: FakeGamma
+) -> None:
+    rig = holding(tmp_path / "tape.db")
+    rig.engine.register_agents([an_agent_config(name="resting", order_type="GTC")])
+    # the engine sees an ask at 0.40 the paper venue's own book does not have: the order rests
+    rig.paper["polymarket"].on_book(a_book(token_id=UP, market_id=CONDITION, asks=[("0.60", "9")]))
+    engine_book = a_book(token_id=UP, market_id=CONDITION, asks=[("0.40", "900")])
+    market_data = rig.engine.market_data
+    rig.engine.market_data = Books({("polymarket", UP): engine_book})
+    rig.submit(
+        intent_id="rest-1",
+        agent="resting",
+        market_id=CONDITION,
+        token_id=UP,
+        price="0.40",
+        created_at="2026-01-30T14:05:00Z",
+    )
+    rig.engine.market_data = market_data
+    (order,) = open_orders(rig.app, agent="resting")
+    assert order.status == "ACCEPTED"
+    rig.engine.recover()
+    gamma.put(MARKET)
+
+    poller(rig, gamma.url).poll_once()
+
+    assert rig.get(order.id).status == "CANCELED"

@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from adapters.control.holdings import held_markets
+from adapters.control.cancels import cancel_order
+from adapters.control.holdings import held_markets, open_orders
 from engine import commands as c
 from engine.service import TradingEngine
 
@@ -86,6 +87,7 @@ class ResolutionPoller:
         """Record and settle each resolution found."""
         for venue, market_id, winner in found:
             settlement = self.engine.handle(c.ResolveMarket(venue, market_id, winner))
+            self._cancel_resting(venue, market_id)
             if not settlement.positions:
                 continue
             line = (
@@ -95,6 +97,15 @@ class ResolutionPoller:
             result.resolved.append(line)
             self.report(line)
         return result
+
+    def _cancel_resting(self, venue: str, market_id: str) -> None:
+        """Orders still resting in a market that ended can only trade at a dead price."""
+        if not self.engine.has_open_orders:
+            return
+        for order in open_orders(self.engine.app, ids=self.engine.open_orders):
+            if (order.venue, order.market_id) == (venue, market_id):
+                outcome = cancel_order(self.engine, order.id, reason="market resolved")
+                self.report(f"{venue} {market_id}: resting order {order.id}: {outcome}")
 
     def poll_once(self) -> PollResult:
         """Ask about every market held on a venue with a source; settle what resolved."""
