@@ -161,6 +161,8 @@ def test_killing_tape_follow_at_random_moments_loses_no_trade_and_trades_none_tw
                     args, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True
                 )
                 wanted = {f"copy:{tx}" for tx in trader.txs}
+                # its signal handlers are in place once it says it follows
+                wait_until(lambda: "following 1 wallet(s)" in log.read_text(), timeout=120)
 
                 def all_decided() -> bool:
                     _, verdicts, _ = _store(home)
@@ -168,7 +170,7 @@ def test_killing_tape_follow_at_random_moments_loses_no_trade_and_trades_none_tw
 
                 wait_until(all_decided, timeout=120, poll_s=0.5)
                 process.send_signal(signal.SIGTERM)
-                out, _ = process.communicate(timeout=30)
+                out, _ = process.communicate(timeout=60)
             assert process.returncode == 0, log.read_text()
             assert "followed (stopped)" in out
             assert "Traceback" not in log.read_text()
