@@ -32,6 +32,7 @@ from adapters.settings import Settings
 from cli.context import claim_store, pass_settings
 from cli.errors import TapeUsageError
 from cli.render import counts, money
+from cli.scaleout_cmd import refuse_strategy_agents
 from cli.scaleout_run import run_with_workers
 from engine.service import Recovery
 from engine.values import Book
@@ -228,16 +229,7 @@ def run(  # noqa: PLR0917 - click passes each option positionally
     """Run a tape.day/1 file through the engine (paper venue unless configured). After a crash,
     running it again finishes what was in flight and resumes after the last record taken in."""
     if workers is not None:
-        strategic = [
-            a.name
-            for a in settings.with_config(config_path).tape_config().agents
-            if a.strategy != "copy"
-        ]
-        if strategic:
-            raise TapeUsageError(
-                f"strategy agents ({', '.join(strategic)}) run in one process: "
-                "`tape run --day` without --workers"
-            )
+        refuse_strategy_agents(settings.with_config(config_path).tape_config())
         click.echo(
             run_with_workers(
                 settings,

@@ -20,6 +20,8 @@ from adapters.bootstrap import (
     open_ingest_app,
     require_postgres,
 )
+from adapters.resolutions.poller import LockedPolling, ResolutionPoller
+from adapters.resolutions.sources import resolution_sources
 from adapters.settings import TOKEN_ENV, Settings
 from cli.context import claim_store, pass_settings
 from cli.errors import TapeUsageError
@@ -63,11 +65,14 @@ def service_app(
     tape: Tape,
     token: str | None,
     max_body: int,
+    resolve_interval: float | None = None,
+    *,
     strategies: tuple[Sequence[AgentConfig], float] | None = None,
     **intake: Any,
 ) -> FastAPI:
     """The intake with the API and the dashboard mounted, sharing one engine lock (``intake``:
-    the intake's own options: exposure, item cap, store health); with ``strategies`` (the
+    the intake's own options: exposure, item cap, store health); with ``resolve_interval``,
+    the resolution poller beside them (``adapters/resolutions``); with ``strategies`` (the
     agents, seconds between polls), the strategies' live market data too, under that lock."""
     from adapters.api.app import mount_service  # noqa: PLC0415
     from adapters.http_ingest import create_app  # noqa: PLC0415
@@ -86,6 +91,11 @@ def service_app(
         venue_environ=settings.venue_environ,
         live=frozenset(tape.live),
     )
+    if resolve_interval is not None:
+        poller = ResolutionPoller(
+            tape.engine, resolution_sources(settings.venue_environ), report=_report
+        )
+        LockedPolling(poller, lock, interval=resolve_interval).start()
     if strategies is not None:
         _start_strategies(app, tape, lock, strategies)
     return app
@@ -121,9 +131,10 @@ def _one_process(
     exposure: Exposure,
     *,
     strategies_every: float | None = None,
+    resolve_interval: float | None = None,
 ) -> tuple[FastAPI, TapeApplication, str]:
     """The engine (its agents registered, recovered) with the intake, the API and the page
-    (and the strategies' live market data, polled every ``strategies_every`` seconds)."""
+    (and the resolution poller, the strategies' live market data, when asked)."""
     from adapters.store_health import StoreHealth  # noqa: PLC0415
 
     claim_store(settings, "tape serve")
@@ -139,6 +150,7 @@ def _one_process(
         tape,
         token,
         max_body,
+        resolve_interval,
         strategies=(config.agents, strategies_every) if strategies_every else None,
         max_items=settings.intake_max_items,
         exposure=exposure,
@@ -268,6 +280,13 @@ def _report_dashboard(host: str, port: int, token: str | None) -> None:
     "seconds (as `tape market-data` does, under the service's engine lock).",
 )
 @record_only_option
+@click.option(
+    "--resolutions",
+    "resolve_interval",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Every S seconds, settle the markets held that ended (Gamma, Kalshi): off by default.",
+)
 @pass_settings
 def serve(  # noqa: PLR0917 - click passes each option positionally
     settings: Settings,
@@ -280,6 +299,7 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
     open_url: bool,
     strategies_every: float | None,
     workers: int | None,
+    resolve_interval: float | None,
 ) -> None:
     """Serve POST /intents (one intent or a batch, bearer token from $TAPE_API_TOKEN), the
     API under /api/v1, the dashboard at /, GET /health and /openapi.json. An intent is
@@ -312,7 +332,13 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
         _report(f"recording only: {workers} `tape worker` processes decide; {WORKERS_REFUSAL}")
     else:
         app, app_store, where = _one_process(
-            settings, config, token, max_body, exposure, strategies_every=strategies_every
+            settings,
+            config,
+            token,
+            max_body,
+            exposure,
+            resolve_interval=resolve_interval,
+            strategies_every=strategies_every,
         )
     # The notifier starts before the socket is bound: a channel it cannot use stops the
     # command before it says it listens.

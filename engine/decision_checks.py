@@ -14,6 +14,7 @@ from engine.sizing import (
     SizingResult,
     size_by_rule,
     size_copy_sell,
+    size_flatten_sell,
     size_plain_sell,
     size_strategy,
 )
@@ -152,6 +153,8 @@ def size_order(data: DecisionInput, config: AgentConfig, book: Book) -> SizingRe
             observed_trader_holding=data.observed_trader_holding,
             size_step=book.size_step,
         )
+    if intent.source.kind == "flatten":
+        return size_flatten_sell(intent, held=data.held_total, size_step=book.size_step)
     return size_plain_sell(config.sizing, intent, held=data.held_total, size_step=book.size_step)
 
 

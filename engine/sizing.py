@@ -122,6 +122,17 @@ def size_plain_sell(
     )
 
 
+def size_flatten_sell(intent: TradeIntent, *, held: Decimal, size_step: Decimal) -> SizingResult:
+    """A flatten (``tape agents flatten``): the size the intent asks, which is everything held
+    when it was made, never more than is held now."""
+    size = floor_to(min(intent.size, held), size_step)
+    return SizingResult(
+        size,
+        f"flatten: sell the {show(min(intent.size, held))} held",
+        {"asked": show(intent.size), "held": show(held), "step": show(size_step)},
+    )
+
+
 def size_strategy(intent: TradeIntent, *, held: Decimal, size_step: Decimal) -> SizingResult:
     """A strategy agent's own intent: the strategy's ``size`` (the intent's), on the size grid;
     a sell never more than held. The firewall's limits then apply to it as to any order."""

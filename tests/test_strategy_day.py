@@ -328,3 +328,23 @@ def test_orders_of_strategy_intents_name_their_agent() -> None:
     placed = [s.event for s in stored_events(day.app) if isinstance(s.event, Order.OrderPlaced)]
     assert placed
     assert all(e.agent == "revert" for e in placed)
+
+
+@pytest.mark.parametrize("cut", [1, 25, 31, 47, 79])
+def test_a_strategy_day_stopped_and_resumed_ends_as_one_run(tmp_path: Path, cut: int) -> None:
+    # The same file, grown: the second run resumes after the last line taken in, its
+    # strategies starting from the state the first run stored.
+    lines = spiky_day()
+    whole = tmp_path / "whole" / "day.jsonl"
+    whole.parent.mkdir()
+    whole.write_text("\n".join(lines) + "\n")
+    once = run_file(whole, tmp_path / "once", [reverting_agent(cooldown_s=0)])
+    grown = tmp_path / "grown" / "day.jsonl"
+    grown.parent.mkdir()
+    grown.write_text("\n".join(lines[:cut]) + "\n")
+    run_file(grown, tmp_path / "twice", [reverting_agent(cooldown_s=0)])
+    grown.write_text("\n".join(lines) + "\n")
+    twice = run_file(grown, tmp_path / "twice", [reverting_agent(cooldown_s=0)])
+    run: StrategyRun = twice.repository.get(strategy_run_uuid("revert"))
+    assert run.observed == 80
+    assert decision_digest(twice) == decision_digest(once)

@@ -195,3 +195,25 @@ def test_parameters_are_stored_in_their_normal_form() -> None:
     assert config.params["slow"] == 20  # the default, written down
     record = config.to_record()
     assert type(config).from_record(record) == config
+
+
+class _TopLevel(MeanReversion):
+    name = "top_level"
+    top_level_keys = frozenset({"size", "window"})
+
+
+def test_a_strategys_top_level_keys_may_be_written_in_the_agents_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from engine.strategies import registry  # noqa: PLC0415
+
+    monkeypatch.setitem(registry.REGISTRY, "top_level", _TopLevel())
+    table = 'strategy = "top_level"\nsize = "5"\nparams = { window = 4 }'
+    (config,) = config_from_toml(tomllib.loads(_toml(table)), source="tape.toml").agents
+    assert (config.params["size"], config.params["window"]) == ("5", 4)
+    twice = 'strategy = "top_level"\nsize = "5"\nparams = { size = "6" }'
+    with pytest.raises(ConfigError, match="size: given both in params and in the agent's table"):
+        config_from_toml(tomllib.loads(_toml(twice)), source="tape.toml")
+    other = 'strategy = "momentum"\nsize = "5"'  # momentum names no top-level key
+    with pytest.raises(ConfigError, match="size: unknown field"):
+        config_from_toml(tomllib.loads(_toml(other)), source="tape.toml")

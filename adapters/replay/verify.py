@@ -29,14 +29,16 @@ from adapters.replay.outcome import Divergence, VerifyResult
 from engine.agents import Agent
 from engine.application import TapeApplication
 from engine.arbitrage.pair import Pair
-from engine.commands import AdvancePair, RegisterAgents
+from engine.commands import AdvancePair, RegisterAgents, ResolveMarket
 from engine.config import AgentConfig
 from engine.feeds import Feed
+from engine.ingest_records import MarketResolution
 from engine.intent import parse_intent, parse_utc, redelivery_stand_in
 from engine.intents import Intent
 from engine.orders import Order
 from engine.ports import VenueReport
 from engine.positions import Position
+from engine.redemptions import Redemption, redemption_command
 from engine.strategies.base import market_event_from_record
 from engine.strategies.run import StrategyRun
 from engine.values import Book, TradingState
@@ -168,6 +170,12 @@ class Replayer:
             Pair.LegRetried: self._advance_pair,
             Pair.LegUnwinding: self._advance_pair,
             Pair.PairClosed: self._advance_pair,
+            MarketResolution.MarketResolved: self._resolve,
+            Redemption.RedemptionRequested: self._redemption,
+            Redemption.RedemptionRetried: self._redemption,
+            Redemption.RedemptionSigned: self._redemption,
+            Redemption.RedemptionConfirmed: self._redemption,
+            Redemption.RedemptionFailed: self._redemption,
             StrategyRun.Started: self._observe,
             StrategyRun.MarketObserved: self._observe,
         }
@@ -236,6 +244,17 @@ class Replayer:
             winning_token_id=event.winning_token_id,
             at=event.timestamp,
         )
+
+    def _resolve(self, stored: StoredEvent, _: Lookahead) -> None:
+        event = stored.event  # a resolution seen live: recorded, then settled (one step)
+        self.engine.handle(
+            ResolveMarket(event.venue, event.market_id, event.winning_token_id, event.timestamp)
+        )
+
+    def _redemption(self, stored: StoredEvent, _: Lookahead) -> None:
+        """A redemption's step, as the command that recorded it (the chain's answers are
+        inputs, like a venue's)."""
+        self.engine.handle(redemption_command(self.app, stored.originator_id, stored.event))
 
     def _observe(self, stored: StoredEvent, recorded: Lookahead) -> str | None:
         # A market event a strategy saw is an input: given again, the strategies of every

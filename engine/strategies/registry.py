@@ -46,11 +46,8 @@ def gather_params(data: Any, *, fields: frozenset[str]) -> Any:
     """Move the strategy's top-level keys of an agent's table into ``params``."""
     if not isinstance(data, dict):
         return data
-    strategy = (
-        get_strategy(data.get("strategy", "copy"))
-        if isinstance(data.get("strategy", "copy"), str)
-        else None
-    )
+    name = data.get("strategy", "copy")
+    strategy = get_strategy(name) if isinstance(name, str) else None
     if strategy is None:
         return data
     moved = {k: v for k, v in data.items() if k in strategy.top_level_keys and k not in fields}
