@@ -5,7 +5,8 @@ agent halted and activated in between. Whatever happens:
 - no instrument of a pair ever holds more than the pair's size (no leg is sent twice, across
   restarts too);
 - a pair is either closed or waits on an order whose answer is not known yet;
-- a leg that filled alone was retried or unwound (unless the agent was halted);
+- a leg that filled alone was retried or unwound (unless the agent was halted, or the
+  difference is less than either venue can trade);
 - what unwinding lost never exceeds ``max_leg_risk_usdc``;
 - a halted agent places nothing.
 """
@@ -204,7 +205,8 @@ class LegRisk(RuleBasedStateMachine):
         if one_legged and not roles & {"retry", "unwind"}:
             assert pair.outcome == "exposed"
             reason = self._close_reason(pair)
-            assert "HALTED" in reason, reason
+            # halted, or a difference no venue can trade (a fraction of a Kalshi contract)
+            assert "HALTED" in reason or "less than one" in reason, reason
 
     def _close_reason(self, pair: Pair) -> str:
         for stored in stored_events(self.rig.app):
@@ -213,5 +215,5 @@ class LegRisk(RuleBasedStateMachine):
         return ""
 
 
-LegRisk.TestCase.settings = settings(max_examples=40, stateful_step_count=12, deadline=None)
+LegRisk.TestCase.settings = settings(max_examples=60, stateful_step_count=15, deadline=None)
 test_a_leg_that_fills_alone_is_retried_or_unwound_within_the_budget = LegRisk.TestCase

@@ -7,7 +7,9 @@ the missing leg, or unwind the one that filled alone.
   it was decided with (``leg_retries`` times, only while the agent is ACTIVE); then sell the
   ``d`` back (``unwind_attempts`` orders), each at the lowest price whose worst loss, the
   venue's highest fee included, stays within what is left of ``max_leg_risk_usdc``; then
-  close as exposed. A HALTED agent sends nothing more: the pair closes as exposed.
+  close as exposed. A HALTED agent sends nothing more: the pair closes as exposed. A retry is
+  sized on the missing venue's grid and an unwind on the filled one's (Kalshi: whole
+  contracts); a difference neither can trade closes the pair as exposed.
 
 The loss of an unwind is what the shares sold cost (their average entry, fees included) less
 what the sale brought after its fee; a sale at ``p`` or better with a fee of at most the
@@ -127,20 +129,33 @@ def next_step(facts: PairFacts) -> Step:
         return Wait()
     book = _fold(facts.legs, facts.orders)
     diff = book.net("a") - book.net("b")
-    x = "a" if diff > 0 else "b"
-    step = SIZE_STEP.get(str(facts.instruments[x]["venue"]), Decimal("0.01"))
-    excess = abs(diff).quantize(step, rounding=ROUND_FLOOR)
     hedged = min(book.net("a"), book.net("b"))
-    if excess <= 0:
+    if diff == 0:
         sold = any(book.sold.values())
         outcome = "unwound" if sold else ("hedged" if hedged > 0 else "unfilled")
         reason = f"both legs hold {dec_str(hedged)} shares"
-        return Close(outcome, reason, hedged, _exposed(diff), book.unwind_loss())
-    return _one_legged(facts, book, x, excess)
+        return Close(outcome, reason, hedged, {}, book.unwind_loss())
+    x = "a" if diff > 0 else "b"
+    y = "b" if x == "a" else "a"
+    # What can be traded of the difference: a retry buys it on the missing instrument's size
+    # grid, an unwind sells it on the filled one's (Kalshi trades whole contracts).
+    to_retry, to_unwind = _on_grid(facts, y, diff), _on_grid(facts, x, diff)
+    if to_retry <= 0 and to_unwind <= 0:
+        reason = f"{dec_str(abs(diff))} of {x} held alone: less than one tradable unit"
+        return Close("exposed", reason, hedged, _exposed(diff), book.unwind_loss())
+    return _one_legged(facts, book, x, to_retry, to_unwind)
 
 
-def _one_legged(facts: PairFacts, book: _Book, x: str, excess: Decimal) -> Step:
-    # ``x`` holds ``excess`` shares more than the other instrument.
+def _on_grid(facts: PairFacts, instrument: str, diff: Decimal) -> Decimal:
+    step = SIZE_STEP.get(str(facts.instruments[instrument]["venue"]), Decimal("0.01"))
+    return abs(diff).quantize(step, rounding=ROUND_FLOOR)
+
+
+def _one_legged(
+    facts: PairFacts, book: _Book, x: str, to_retry: Decimal, to_unwind: Decimal
+) -> Step:
+    # ``x`` holds more shares than the other instrument: ``to_retry`` of them can be bought
+    # on the other, ``to_unwind`` sold on ``x``.
     y = "b" if x == "a" else "a"
     diff = book.net("a") - book.net("b")
     hedged = min(book.net("a"), book.net("b"))
@@ -152,9 +167,14 @@ def _one_legged(facts: PairFacts, book: _Book, x: str, excess: Decimal) -> Step:
     legs = facts.legs
     unwinds = sum(1 for leg in legs if leg["role"] == "unwind")
     retries = sum(1 for leg in legs if leg["role"] == "retry" and leg["instrument"] == y)
-    if unwinds == 0 and retries < facts.leg_retries and facts.state is TradingState.ACTIVE:
+    retry = unwinds == 0 and retries < facts.leg_retries and to_retry > 0
+    if retry and facts.state is TradingState.ACTIVE:
         price = Decimal(str(facts.instruments[y]["limit_price"]))
-        return Place("retry", y, Side.BUY, excess, price, filled)
+        return Place("retry", y, Side.BUY, to_retry, price, filled)
+    excess = to_unwind
+    if excess <= 0:
+        reason = f"{dec_str(abs(diff))} of {x} held alone: less than one contract to sell"
+        return Close("exposed", reason, hedged, _exposed(diff), loss)
     if unwinds >= facts.unwind_attempts:
         reason = f"{dec_str(excess)} of {x} still held alone after {unwinds} unwind orders"
         return Close("exposed", reason, hedged, _exposed(diff), loss)
