@@ -1,0 +1,235 @@
+"""Copy signals address traders, not agents: an intent without ``agent`` is decided once for
+every copy agent following its trader, each under its own rules; a redelivery is recognised
+per agent; nobody following it is a recorded denial, never a crash."""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adapters.http_ingest import create_app
+from engine.handlers.intake import UNFOLLOWED
+from engine.ids import intent_uuid
+from engine.intent import IntentFormatError, parse_intent
+from engine.intents import Intent
+from engine.orders import Order
+from engine.signals import addressed_id
+from tests.conftest import (
+    AGENT,
+    OTHER_TRADER,
+    TRADER,
+    EngineRig,
+    a_book,
+    a_source,
+    an_agent_config,
+    an_intent,
+    make_rig,
+)
+from tests.test_http_ingest import AUTH, TOKEN, serving, wait_until
+
+FIXED = "fixed-follower"
+STRANGER = "follows-another"
+SIGNAL = "copy:0x5f1ce9:7132:BUY"
+
+
+def signal(**overrides: Any) -> dict[str, Any]:
+    """A copy intent that addresses no agent (its trader's followers decide it)."""
+    data = an_intent(**overrides)
+    data.pop("agent", None)
+    return data
+
+
+def two_followers_rig(path: Path) -> EngineRig:
+    """AGENT (10% of the source size) and FIXED (20 USDC a trade) both follow TRADER;
+    STRANGER follows someone else."""
+    rig = make_rig(
+        path,
+        agents=[
+            an_agent_config(),
+            an_agent_config(name=FIXED, sizing={"mode": "FIXED", "value": "20"}),
+            an_agent_config(name=STRANGER, follow=[OTHER_TRADER]),
+        ],
+    )
+    rig.show_book(a_book())
+    return rig
+
+
+def verdicts(rig: EngineRig) -> dict[str, str]:
+    """intent id -> verdict (ACCEPTED, DENIED or RECEIVED) of every intent stored."""
+    found = {}
+    for event in rig.events():
+        if isinstance(event, Intent.IntentReceived):
+            found[event.intent_id] = "RECEIVED"
+        elif isinstance(event, Intent.IntentAccepted | Intent.IntentDenied):
+            record: Intent = rig.get(event.originator_id)
+            found[record.intent_id] = record.status
+    return found
+
+
+def orders_by_agent(rig: EngineRig) -> dict[str, Decimal]:
+    """agent -> size of the orders placed for it."""
+    sizes: Counter[str] = Counter()
+    for event in rig.events():
+        if isinstance(event, Order.OrderPlaced):
+            sizes[event.agent] += event.size
+    return {k: Decimal(v) for k, v in sizes.items()}
+
+
+def test_a_signal_is_decided_once_for_each_follower_under_its_own_rules(tmp_path: Path) -> None:
+    rig = two_followers_rig(tmp_path / "tape.db")
+
+    receipt = rig.submit(agent=None)
+
+    assert receipt.status == "received"
+    assert receipt.intent_ids == (addressed_id(SIGNAL, FIXED), addressed_id(SIGNAL, AGENT))
+    assert verdicts(rig) == {
+        addressed_id(SIGNAL, AGENT): "ACCEPTED",
+        addressed_id(SIGNAL, FIXED): "ACCEPTED",
+    }
+    sizes = orders_by_agent(rig)
+    assert sizes[AGENT] == Decimal("12.05")  # 10% of 120.5 shares
+    assert sizes[FIXED] == Decimal("38.46")  # 20 USDC at 0.52
+    assert STRANGER not in sizes
+    for agent in (AGENT, FIXED):
+        record: Intent = rig.get(intent_uuid(addressed_id(SIGNAL, agent)))
+        assert record.intent["agent"] == agent
+        assert record.intent["intent_id"] == addressed_id(SIGNAL, agent)
+
+
+def test_a_redelivered_signal_is_recognised_per_agent_and_decides_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    rig = two_followers_rig(tmp_path / "tape.db")
+    rig.submit(agent=None)
+    placed = orders_by_agent(rig)
+
+    again = rig.submit(agent=None)
+
+    assert again.status == "duplicate"
+    assert orders_by_agent(rig) == placed
+    redelivered = [e for e in rig.events() if isinstance(e, Intent.IntentRedelivered)]
+    assert sorted(rig.get(e.originator_id).intent_id for e in redelivered) == sorted(
+        addressed_id(SIGNAL, a) for a in (AGENT, FIXED)
+    )
+
+
+def test_a_follower_added_later_decides_a_redelivered_signal_the_others_do_not(
+    tmp_path: Path,
+) -> None:
+    rig = two_followers_rig(tmp_path / "tape.db")
+    rig.submit(agent=None)
+    rig.engine.register_agents([an_agent_config(name="late", follow=[TRADER])])
+
+    again = rig.submit(agent=None)
+
+    assert again.status == "received"  # new for "late" only
+    assert verdicts(rig)[addressed_id(SIGNAL, "late")] == "ACCEPTED"
+    assert sum(isinstance(e, Order.OrderPlaced) for e in rig.events()) == 3
+
+
+def test_a_signal_nobody_follows_is_a_recorded_denied_input(tmp_path: Path) -> None:
+    rig = two_followers_rig(tmp_path / "tape.db")
+
+    receipt = rig.submit(agent=None, source=a_source(trader="0x" + "c" * 40))
+
+    assert receipt.status == "unfollowed"
+    denied = [e for e in rig.events() if type(e).__name__ == "InputDenied"]
+    assert len(denied) == 1
+    assert denied[0].reason.startswith(UNFOLLOWED)
+    assert not [e for e in rig.events() if isinstance(e, Intent.IntentReceived)]
+
+
+def test_an_agent_that_had_the_trade_by_name_does_not_take_its_signal_again(
+    tmp_path: Path,
+) -> None:
+    rig = two_followers_rig(tmp_path / "tape.db")
+    rig.submit()  # addressed to AGENT by name (a monitor run with --agent)
+
+    receipt = rig.submit(agent=None)  # the same trade as a signal
+
+    assert receipt.status == "received"  # FIXED's is new
+    assert set(verdicts(rig)) == {SIGNAL, addressed_id(SIGNAL, FIXED)}
+    assert rig.get(intent_uuid(SIGNAL)).redeliveries == 1
+    # and the other way round: the signal first, then the trade by name
+    rig.submit(intent_id="copy:0x77:7132:BUY", agent=None)
+    by_name = rig.submit(intent_id="copy:0x77:7132:BUY", agent=FIXED)
+    assert by_name.status == "duplicate"
+    assert by_name.intent_ids == (addressed_id("copy:0x77:7132:BUY", FIXED),)
+
+
+def test_a_signal_needs_a_copy_source() -> None:
+    with pytest.raises(IntentFormatError, match="only a copy intent may leave out agent"):
+        parse_intent(signal(source={"kind": "manual"}))
+
+
+TRADERS = (TRADER, OTHER_TRADER, "0x" + "d" * 40)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    follows=st.lists(st.sets(st.sampled_from(TRADERS), max_size=3), min_size=1, max_size=4),
+    stream=st.lists(st.tuples(st.integers(0, 5), st.sampled_from(TRADERS)), max_size=14),
+)
+def test_every_signal_has_exactly_one_verdict_per_follower_and_none_for_others(
+    tmp_path: Path, follows: list[set[str]], stream: list[tuple[int, str]]
+) -> None:
+    path = Path(tempfile.mkdtemp(dir=tmp_path)) / "tape.db"
+    agents = [an_agent_config(name=f"a{i}", follow=sorted(f)) for i, f in enumerate(follows)]
+    rig = make_rig(path, agents=agents)
+    rig.show_book(a_book())
+    trader_of: dict[str, str] = {}
+    for number, drawn in stream:
+        signal_id = f"copy:0x{number:02x}:7132:BUY"
+        trader = trader_of.setdefault(signal_id, drawn)  # a redelivery is the same trade
+        rig.submit(intent_id=signal_id, agent=None, source=a_source(trader=trader))
+
+    decided = Counter(
+        rig.get(e.originator_id).intent_id
+        for e in rig.events()
+        if isinstance(e, Intent.IntentAccepted | Intent.IntentDenied)
+    )
+    expected = {
+        addressed_id(signal_id, config.name)
+        for signal_id, trader in trader_of.items()
+        for config in agents
+        if trader in config.follow
+    }
+    assert set(decided) == expected
+    assert all(count == 1 for count in decided.values())
+    rig.app.close()
+
+
+def test_the_http_intake_routes_a_signal_to_each_follower_and_decides_each(
+    tmp_path: Path,
+) -> None:
+    rig = two_followers_rig(tmp_path / "tape.db")
+    rig.clock.set(rig.clock.now())
+    with serving(create_app(rig.engine, TOKEN, max_body=64 * 1024)) as url:
+        body = [
+            signal(),
+            signal(intent_id="copy:0x99:7132:BUY", source=a_source(trader="0x" + "e" * 40)),
+        ]
+        answer = requests.post(
+            f"{url}/intents",
+            json=body,
+            headers={"Content-Type": "application/json", **AUTH},
+            timeout=10,
+        ).json()
+        assert [a["status"] for a in answer] == ["received", "unfollowed"]
+        assert "no copy agent follows trader" in answer[1]["reason"]
+        children = [intent_uuid(addressed_id(SIGNAL, a)) for a in (AGENT, FIXED)]
+        wait_until(lambda: all(rig.app.repository.get(c).decided for c in children))
+        again = requests.post(f"{url}/intents", json=body[:1], headers={**AUTH}, timeout=10).json()
+        assert again[0]["status"] == "duplicate"
+    assert set(orders_by_agent(rig)) == {AGENT, FIXED}
+    rig.app.close()
