@@ -160,7 +160,10 @@ def monitor(
     """Follow Polymarket wallets through the public Data API and emit each trade as an intent.
 
     Reads no key. Every trader order (the fills of one transaction, token and side) becomes one
-    tape.intent/1 intent, emitted once across restarts; kill it at any moment.
+    tape.intent/1 intent, emitted once across restarts; kill it at any moment. Without --agent
+    the intents address no agent: every copy agent following the trader decides them. Fills
+    that show up after an order's intent went out become a follow-up intent
+    (copy:<tx>:<token>:<side>:<n>) for the shares not yet copied.
     """
     traders = parse_wallets(follow)
     if (out is None) == (post is None):

@@ -187,6 +187,9 @@ def test_tape_intents_shows_both_verdicts_per_trade_and_ingest_takes_signals_in(
     first = next(iter(by_trade))
     assert f"{first}@follow-whales" in text
     assert f"{first}@{SECOND}" in text
+    why = tape(["why", first], env).stdout  # the signal's id: each follower's trail
+    assert f"intent {first}@follow-whales" in why
+    assert f"intent {first}@{SECOND}" in why
 
     # the same signals as an intent file through `tape ingest`: one verdict per follower
     intents = tmp_path / "intents.jsonl"
