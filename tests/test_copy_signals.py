@@ -178,33 +178,54 @@ TRADERS = (TRADER, OTHER_TRADER, "0x" + "d" * 40)
 )
 @given(
     follows=st.lists(st.sets(st.sampled_from(TRADERS), max_size=3), min_size=1, max_size=4),
-    stream=st.lists(st.tuples(st.integers(0, 5), st.sampled_from(TRADERS)), max_size=14),
+    stream=st.lists(
+        st.one_of(
+            st.tuples(st.just("signal"), st.integers(0, 5), st.sampled_from(TRADERS)),
+            st.tuples(st.just("by name"), st.integers(0, 5), st.integers(0, 3)),
+            st.tuples(st.just("join"), st.integers(0, 0), st.sampled_from(TRADERS)),
+        ),
+        max_size=16,
+    ),
 )
-def test_every_signal_has_exactly_one_verdict_per_follower_and_none_for_others(
-    tmp_path: Path, follows: list[set[str]], stream: list[tuple[int, str]]
+def test_every_trade_has_exactly_one_verdict_per_agent_that_had_it(
+    tmp_path: Path, follows: list[set[str]], stream: list[tuple[str, int, Any]]
 ) -> None:
+    # Signals (redelivered or not), the same trades sent to an agent by name, and followers
+    # joining midway: an agent decides a trade once, whichever way and however often it came,
+    # and only an agent that followed its trader when a signal of it came (or got it by name).
     path = Path(tempfile.mkdtemp(dir=tmp_path)) / "tape.db"
     agents = [an_agent_config(name=f"a{i}", follow=sorted(f)) for i, f in enumerate(follows)]
     rig = make_rig(path, agents=agents)
     rig.show_book(a_book())
     trader_of: dict[str, str] = {}
-    for number, drawn in stream:
-        signal_id = f"copy:0x{number:02x}:7132:BUY"
-        trader = trader_of.setdefault(signal_id, drawn)  # a redelivery is the same trade
-        rig.submit(intent_id=signal_id, agent=None, source=a_source(trader=trader))
+    model: dict[str, str] = {}  # intent id -> agent: what should have been taken in
+    for op, number, arg in stream:
+        trade = f"copy:0x{number:02x}:7132:BUY"
+        if op == "join":
+            agents.append(an_agent_config(name=f"a{len(agents)}", follow=[arg]))
+            rig.engine.register_agents([agents[-1]])
+            continue
+        trader = trader_of.setdefault(trade, arg if op == "signal" else TRADER)
+        if op == "signal":
+            rig.submit(intent_id=trade, agent=None, source=a_source(trader=trader))
+            for config in agents:
+                mine = addressed_id(trade, config.name)
+                known = mine in model or model.get(trade) == config.name
+                if trader in config.follow and not known:
+                    model[mine] = config.name
+        else:
+            agent = agents[arg % len(agents)].name
+            rig.submit(intent_id=trade, agent=agent, source=a_source(trader=trader))
+            if trade not in model and addressed_id(trade, agent) not in model:
+                model[trade] = agent
 
-    decided = Counter(
-        rig.get(e.originator_id).intent_id
-        for e in rig.events()
-        if isinstance(e, Intent.IntentAccepted | Intent.IntentDenied)
-    )
-    expected = {
-        addressed_id(signal_id, config.name)
-        for signal_id, trader in trader_of.items()
-        for config in agents
-        if trader in config.follow
-    }
-    assert set(decided) == expected
+    decided: Counter[str] = Counter()
+    for event in rig.events():
+        if isinstance(event, Intent.IntentAccepted | Intent.IntentDenied):
+            record: Intent = rig.get(event.originator_id)
+            assert record.intent["agent"] == model.get(record.intent_id)
+            decided[record.intent_id] += 1
+    assert set(decided) == set(model)
     assert all(count == 1 for count in decided.values())
     rig.app.close()
 

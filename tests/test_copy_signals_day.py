@@ -234,3 +234,28 @@ def test_postgresql_workers_route_signals_to_their_own_agents_as_one_process(
         storage = postgres_storage(postgres_url(), schema=schema)
         apps = [open_named_app(f"TapeWorker{k}of2", storage) for k in (1, 2)]
         assert decision_digest(*apps).hexdigest == decision_digest(reference).hexdigest
+
+
+def test_a_day_signal_nobody_follows_is_said_and_recorded_not_traded(tmp_path: Path) -> None:
+    stranger = "0x" + "c" * 40
+    intent = {
+        "schema": "tape.intent/1", "intent_id": "copy:0x99:7132:BUY", "venue": "polymarket",
+        "market_id": "0x9c1a", "token_id": "7132", "outcome": "Yes", "side": "BUY",
+        "price": "0.52", "size": "10", "created_at": "2026-01-30T14:03:11Z",
+        "source": {"kind": "copy", "trader": stranger},
+    }  # fmt: skip
+    book = {"type": "book", "at": "2026-01-30T14:03:10Z", "venue": "polymarket",
+            "token_id": "7132", "bids": [["0.51", "40"]], "asks": [["0.53", "25"]],
+            "tick_size": "0.01", "min_size": "5"}  # fmt: skip
+    day = tmp_path / "day.jsonl"
+    day.write_text(
+        json.dumps(book) + "\n"
+        + json.dumps({"type": "intent", "at": "2026-01-30T14:03:12Z", "intent": intent}) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    config = tmp_path / "tape.toml"
+    config.write_text(DEMO_CONFIG_TOML, encoding="utf-8")
+    env = env_for(tmp_path / "home")
+    result = tape(["run", "--day", str(day), "--config", str(config)], env)
+    assert f"day.jsonl:2: no copy agent follows trader {stranger}" in result.stderr
+    assert json.loads(tape(["intents", "--json"], env).stdout) == []
