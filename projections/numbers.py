@@ -10,7 +10,7 @@ check's detail), which carry their numbers inside words.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
 from engine.values import dec_str
@@ -45,12 +45,13 @@ def number(value: Any) -> str:
 
 
 def percent(value: Any) -> str:
-    """A percentage to two decimals (``49.99122960884`` -> ``49.99%``, ``10`` -> ``10.00%``)."""
+    """A percentage to two decimals, half up (``49.99122960884`` -> ``49.99%``, ``10`` ->
+    ``10.00%``)."""
     found = _decimal(value)
     if found is None or not found.is_finite():
         return f"{value}%"
     wide = Context(prec=max(28, found.adjusted() + 4))  # room for every digit kept
-    rounded = found.quantize(CENT, ROUND_HALF_EVEN, context=wide)
+    rounded = found.quantize(CENT, ROUND_HALF_UP, context=wide)  # as people round
     text = format(rounded, "f")
     return ("0.00" if rounded.is_zero() else text) + "%"  # never -0.00%
 

@@ -4,8 +4,11 @@ decimals (never ``49.99122960884055428872127697%``), on every surface a person r
 from __future__ import annotations
 
 import json
+import random
 import re
+import shutil
 import sqlite3
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -99,3 +102,29 @@ def test_why_of_a_proportional_sell_prints_its_share_to_two_decimals(demo_home: 
             assert TWO_DECIMALS.match(found), (found, out)
         shown_any = shown_any or "sizing: sell " in out
     assert shown_any
+
+
+APP_JS = Path(__file__).resolve().parent.parent / "adapters" / "api" / "static" / "app.js"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the page's script")
+def test_the_dashboard_rewrites_recorded_texts_as_the_command_line_does() -> None:
+    script = APP_JS.read_text(encoding="utf-8")
+    functions = script[script.index("function plainNumber") : script.index("function short(")]
+    samples = [
+        "sell 49.99122960884055428872127697% of what was bought copying the trader",
+        "FIXED 2E+1 USDC at the source price 0.52",
+        "average price 0.5230663893222395562489166233 vs source 0.52: 0.5897% (limit 3%)",
+        "1.5E-3 and -2.50E+2 and 7E+0",
+        "copy:0x5e10ab:7132:BUY@a -0.001% 100%",
+        "12345678.125% of 0E-8",
+    ]
+    rng = random.Random(7)
+    for _ in range(40):  # and many more shares and sizes, with exponents or without
+        value = Decimal(rng.randrange(-(10**9), 10**9)).scaleb(rng.randrange(-12, 4))
+        samples.append(f"sell {value}% and {value:E} USDC, {value:f}%")
+    program = functions + f"\nfor (const t of {json.dumps(samples)}) console.log(readable(t));\n"
+    shown = subprocess.run(
+        ["node", "-e", program], capture_output=True, text=True, check=True, timeout=30
+    ).stdout.splitlines()
+    assert shown == [readable(t) for t in samples]
