@@ -4,7 +4,9 @@ per agent; nobody following it is a recorded denial, never a crash."""
 
 from __future__ import annotations
 
+import json
 import tempfile
+import threading
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.http_ingest import create_app
+from adapters.intent_tail import IntentTail, ingest_following
 from engine.handlers.intake import UNFOLLOWED
 from engine.ids import intent_uuid
 from engine.intent import IntentFormatError, parse_intent
@@ -253,4 +256,43 @@ def test_the_http_intake_routes_a_signal_to_each_follower_and_decides_each(
         again = requests.post(f"{url}/intents", json=body[:1], headers={**AUTH}, timeout=10).json()
         assert again[0]["status"] == "duplicate"
     assert set(orders_by_agent(rig)) == {AGENT, FIXED}
+    rig.app.close()
+
+
+def test_a_followed_file_of_signals_decides_each_follower_once_across_a_crash(
+    tmp_path: Path,
+) -> None:
+    rig = two_followers_rig(tmp_path / "tape.db")
+    path, offsets = tmp_path / "signals.jsonl", tmp_path / "offset.json"
+    path.write_text(
+        "".join(json.dumps(signal(intent_id=f"copy:0x{n}:7132:BUY")) + "\n" for n in (1, 2)),
+        encoding="utf-8",
+    )
+    rig.clock.set(rig.clock.now())
+    decide = rig.engine.decide_pending
+    calls = 0
+
+    def crash_while_deciding(intent_id: str) -> list[Any]:
+        nonlocal calls
+        calls += 1
+        if calls == 4:  # line 2's followers taken in, the first decided: then the crash
+            raise KeyboardInterrupt
+        return decide(intent_id)
+
+    rig.engine.decide_pending = crash_while_deciding  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        ingest_following(rig.engine, IntentTail(path, offsets), feed="signals.jsonl",
+                         stop=threading.Event(), report=lambda _m: None)  # fmt: skip
+    rig.engine.decide_pending = decide  # type: ignore[method-assign]
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    tail = IntentTail(path, offsets, poll_interval=0.01)
+    receipts = ingest_following(
+        rig.engine, tail, feed="signals.jsonl", stop=stop, report=lambda _m: None
+    )
+    assert receipts == {"duplicate": 1}  # line 2 again: both followers had it already
+    assert sum(isinstance(e, Order.OrderPlaced) for e in rig.events()) == 4  # none twice
+    assert verdicts(rig) == {
+        addressed_id(f"copy:0x{n}:7132:BUY", a): "ACCEPTED" for n in (1, 2) for a in (AGENT, FIXED)
+    }
     rig.app.close()
