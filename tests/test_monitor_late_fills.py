@@ -7,11 +7,15 @@ from __future__ import annotations
 import random
 import signal
 import subprocess
+import tempfile
 import time
 from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.polymarket_data import (
     Backoff,
@@ -149,3 +153,46 @@ def test_every_share_is_copied_exactly_once_through_kills_while_fills_trickle_in
 def _activity_polls(api: FakeDataApi, since: int) -> int:
     with api.lock:
         return sum(1 for path, _ in api.requests[since:] if path == "/activity")
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    orders=st.lists(
+        st.lists(
+            st.tuples(
+                st.integers(1, 5000).map(lambda n: n / 4),  # shares, to the quarter
+                st.sampled_from([0.11, 0.25, 0.5, 0.73, 0.99]),
+                st.integers(0, 3),  # the poll that first shows the fill
+            ),
+            min_size=1,
+            max_size=5,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_whatever_poll_each_fill_shows_up_in_every_share_is_copied_once_at_its_price(
+    orders: list[list[tuple[float, float, int]]],
+) -> None:
+    folder = Path(tempfile.mkdtemp())
+    stages: list[list[dict[str, Any]]] = [[] for _ in range(4)]
+    for n, fills in enumerate(orders, start=1):
+        for size, price, poll in fills:
+            stages[poll].append(a_fill(n, size, price, 2_000 + n))
+    api = FakeDataApi()
+    with serve_fake(api) as fake:
+        for stage in stages:
+            api.add_rows(WALLET, stage)
+            in_process_monitor(fake.url, folder).poll_once()  # a new process each time
+    intents = read_intents(folder / "out.jsonl")
+    assert len({i["intent_id"] for i in intents}) == len(intents)
+    for n, fills in enumerate(orders, start=1):
+        mine = [i for i in intents if i["source"]["tx_hash"] == tx(n)]
+        shares = sum(Decimal(i["size"]) for i in mine)
+        worth = sum(Decimal(i["size"]) * Decimal(i["price"]) for i in mine)
+        assert shares == sum(Decimal(repr(s)) for s, _, _ in fills)
+        expected = sum(Decimal(repr(s)) * Decimal(repr(p)) for s, p, _ in fills)
+        assert abs(worth - expected) < Decimal("0.000001")
+        parts = sorted(int(i["intent_id"].rsplit(":", 1)[1]) if i["intent_id"].count(":") == 4
+                       else 0 for i in mine)  # fmt: skip
+        assert parts == list(range(len(mine)))
