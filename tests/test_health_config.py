@@ -53,6 +53,7 @@ def test_the_data_api_is_checked_when_an_agent_follows_a_wallet(tmp_path: Path) 
         assert result.exit_code == 0, result.output
         assert f"[ok  ] Data API {fake.url} answers" in result.output
         assert "[ok  ] copier follows 1 wallet(s)" in result.output
+        assert "paper orders fill against Polymarket's live public books at" in result.output
         assert any(path == "/activity" for path, _ in api.requests)
         api.unreachable.add(KCH123)  # 503 for the wallet
         failing = health(
