@@ -16,7 +16,9 @@ from typing import Any
 from engine.values import dec_str
 
 CENT = Decimal("0.01")
-_EXPONENT = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])")
+# A number with a signed exponent, as Decimal writes one (2E+1, 1E-7); an unsigned one (1E5)
+# may be part of an identifier (a Kalshi ticker), so it is left alone.
+_EXPONENT = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?[eE][+-]\d+(?![\w.])")
 _PERCENT = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)\s?%")
 
 

@@ -63,8 +63,8 @@ def test_the_issue_s_examples() -> None:
         "20    20"
     )
     # identifiers are left alone: hex and long token ids are no numbers to rewrite
-    ids = "copy:0x5e10ab:71321045679252212594626385532706912750:BUY@a"
-    assert readable(ids) == ids
+    for ids in ("copy:0x5e10ab:71321045679252212594626385532706912750:BUY@a", "KXRAIN-1E5:yes"):
+        assert readable(ids) == ids
 
 
 @pytest.fixture(scope="module")

@@ -80,7 +80,7 @@ function plainNumber(text) {
 function readable(text) {
   if (typeof text !== "string") return text;
   return text
-    .replace(/(?<![\w.])-?\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])/g, (m) => plainNumber(m))
+    .replace(/(?<![\w.])-?\d+(?:\.\d+)?[eE][+-]\d+(?![\w.])/g, (m) => plainNumber(m))
     .replace(/(?<![\w.])(-?\d+(?:\.\d+)?)\s?%/g, (_, n) => percentText(n));
 }
 
