@@ -87,6 +87,8 @@ def main(argv: list[str] | None = None) -> Any:
     settings: Settings | None = None
     try:
         settings = Settings.load()
+        for warning in settings.warnings:
+            click.echo(f"tape: warning: {warning}", err=True)
         return cli.main(args=argv, prog_name="tape", standalone_mode=False, obj=settings)
     except click.exceptions.Abort:
         click.echo("tape: aborted", err=True)

@@ -28,10 +28,21 @@ class Command(Generic[R]):
 
 @dataclass(frozen=True)
 class Receipt:
-    """What happened to a submitted intent: taken in, or a redelivery of one already taken."""
+    """What happened to a submitted intent: taken in, or a redelivery of one already taken.
+
+    A signal (an intent without ``agent``) is taken in once per follower of its trader:
+    ``intent_ids`` names those intents (``<signal id>@<agent>``), and its status is
+    ``received`` when any of them is new, ``duplicate`` when all were known, ``unfollowed``
+    when no copy agent follows the trader (recorded as a denied input)."""
 
     intent_id: str
-    status: Literal["received", "duplicate"]
+    status: Literal["received", "duplicate", "unfollowed"]
+    intent_ids: tuple[str, ...] = ()
+
+    @property
+    def to_decide(self) -> tuple[str, ...]:
+        """The intents this receipt took in (or found again), which a runner decides."""
+        return self.intent_ids or (self.intent_id,)
 
 
 @dataclass(frozen=True)
