@@ -135,7 +135,11 @@ def why_tree(trail: Trail) -> str:
     items: list[tuple[str, list[str]]] = []
     for _, event in trail.events:
         name = event_name(event)
-        children = _verdict_lines(event) if name in ("IntentAccepted", "IntentDenied") else []
+        children = (
+            _verdict_lines(event)
+            if name in ("IntentAccepted", "IntentDenied", "IntentBuffered")
+            else []
+        )
         items.append((_event_line(event), children))
     for order_id, events in trail.orders.items():
         items.append((f"order {order_id}", [_event_line(e) for _, e in events]))

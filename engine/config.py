@@ -65,6 +65,7 @@ Count = Annotated[int, Field(strict=True, ge=0, le=10**9)]
 
 
 DEFAULT_MAX_CLOCK_SKEW_S = 5
+DEFAULT_AGGREGATION_WINDOW_S = 300
 
 
 class Sizing(BaseModel):
@@ -118,6 +119,11 @@ class AgentConfig(BaseModel):
         max_trades_per_day: orders placed per UTC day.
         stop_loss_usdc: realised plus marked loss that halts the agent.
         budget_usdc: cost of open positions plus open orders, after the order.
+        aggregate_small: buffer copies sized below the venue's minimum until they reach it
+            (``engine/aggregation.py``); off by default, and left out of the stored record
+            when off, so logs without it read (and digest) the same.
+        aggregation_window_s: how long a buffer waits for its minimum, in engine time, from
+            its first copy (left out of the stored record at its default).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -137,6 +143,8 @@ class AgentConfig(BaseModel):
     max_trades_per_day: Count = 50
     stop_loss_usdc: Amount = Decimal(200)
     budget_usdc: Amount = Decimal(1000)
+    aggregate_small: Annotated[bool, Field(strict=True)] = False
+    aggregation_window_s: Count = DEFAULT_AGGREGATION_WINDOW_S
 
     @field_validator("follow")
     @classmethod
@@ -155,6 +163,10 @@ class AgentConfig(BaseModel):
         record = self.model_dump(mode="json")
         if record["max_clock_skew_s"] == DEFAULT_MAX_CLOCK_SKEW_S:
             del record["max_clock_skew_s"]
+        if not record["aggregate_small"]:
+            del record["aggregate_small"]
+        if record["aggregation_window_s"] == DEFAULT_AGGREGATION_WINDOW_S:
+            del record["aggregation_window_s"]
         return record
 
     @classmethod

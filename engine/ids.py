@@ -74,3 +74,8 @@ def desk_uuid(name: str) -> UUID:
 def resolution_uuid(venue: str, market_id: str) -> UUID:
     """A market's resolution as an ingest log records it."""
     return uuid5(TAPE_NAMESPACE, f"resolution/{venue}/{market_id}")
+
+
+def copy_buffer_uuid(agent: str) -> UUID:
+    """An agent's buffer of copies sized below a venue's minimum."""
+    return uuid5(TAPE_NAMESPACE, f"copy-buffer/{agent}")

@@ -145,6 +145,7 @@ class Replayer:
             Intent.IntentRedelivered: self._redeliver,
             Intent.IntentAccepted: self._decide,
             Intent.IntentDenied: self._decide,
+            Intent.IntentBuffered: self._decide,
             Feed.FeedOpened: self._reject_input,
             Feed.InputDenied: self._reject_input,
             Agent.AgentRegistered: self._register,
