@@ -20,6 +20,7 @@ from adapters.store_lock import StoreBusyError
 from cli.agents_cmd import agents
 from cli.db_cmd import db
 from cli.demo_cmd import demo
+from cli.discover_cmd import discover_command
 from cli.errors import TapeProblem, TapeUsageError
 from cli.health_cmd import health
 from cli.ingest_cmd import ingest
@@ -70,6 +71,7 @@ for command in (
     notify,
 ):
     cli.add_command(command)
+cli.add_command(discover_command, name="discover")
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -12,6 +12,9 @@ from typing import Any
 
 import click
 
+from adapters.settings import Settings
+from cli.context import pass_settings
+from cli.discover_cmd import explain_candidate
 from cli.errors import TapeUsageError
 from cli.projections_cmd import catch_up, open_projector, open_upstreams, workers_option
 from cli.render import table, to_json, why_tree
@@ -277,10 +280,14 @@ def purchases(
 @click.argument("ident")
 @workers_option
 @json_option
-def why(ident: str, workers: int | None, as_json: bool) -> None:
+@pass_settings
+def why(settings: Settings, ident: str, workers: int | None, as_json: bool) -> None:
     """Why an order or intent happened: every check with its values, sizing, book, venue
-    answers and fills. IDENT is an order id, an intent id, or a client or venue order id."""
+    answers and fills. IDENT is an order id, an intent id, or a client or venue order id;
+    or a wallet `tape discover` scored (its rank or filter, explained)."""
     trail = queries.why(tracked_read_models(workers), ident)
     if trail is None:
+        if explain_candidate(settings, ident, as_json=as_json):
+            return
         raise TapeUsageError(f"no order or intent with id {ident!r} in the store")
     click.echo(to_json(trail.to_json()) if as_json else why_tree(trail))

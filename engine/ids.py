@@ -79,3 +79,8 @@ def resolution_uuid(venue: str, market_id: str) -> UUID:
 def copy_buffer_uuid(agent: str) -> UUID:
     """An agent's buffer of copies sized below a venue's minimum."""
     return uuid5(TAPE_NAMESPACE, f"copy-buffer/{agent}")
+
+
+def candidate_uuid(wallet: str) -> UUID:
+    """A wallet discovery considered for following."""
+    return uuid5(TAPE_NAMESPACE, f"candidate/{wallet.lower()}")

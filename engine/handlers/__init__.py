@@ -11,6 +11,7 @@ from engine.handlers import (
     admin,
     cancelling,
     deciding,
+    discovery,
     execution,
     intake,
     reconciliation,
@@ -40,4 +41,6 @@ ROUTES: dict[type[Any], Route] = {
     c.SetTradingState: Route(admin.set_trading_state),
     c.CancelOrder: Route(cancelling.cancel),
     c.CancelAgentOrders: Route(cancelling.cancel_agent_orders, step=False),
+    c.RecordDiscovery: Route(discovery.record_discovery),
+    c.ChangeFollowList: Route(discovery.change_follow_list),
 }
