@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 from fastapi import APIRouter, Body
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from adapters.api.context import ApiContext
 from adapters.api.errors import ApiError
@@ -45,6 +45,12 @@ class StateChange(BaseModel):
     """Why an agent is switched (optional)."""
 
     reason: str | None = None
+
+
+class WalletRef(BaseModel):
+    """A trader's wallet to follow or stop following."""
+
+    wallet: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
 
 
 class AgentRef(BaseModel):
@@ -171,6 +177,8 @@ def router(ctx: ApiContext) -> APIRouter:
         ctx.command(lambda e: e.handle(c.RegisterAgents((config,))))
         return summary(find(name))
 
+    _follow_routes(api, ctx, find)
+
     for action in SWITCHES:
         api.add_api_route(
             f"/api/v1/agents/{{name}}/{action}",
@@ -214,3 +222,23 @@ def _switch_route(
     route.__doc__ = f"{action.capitalize()} an agent; answers its state and whether it changed."
     route.__name__ = f"{action}_agent"
     return route
+
+
+def _follow_routes(api: APIRouter, ctx: ApiContext, find: Callable[[str], Agent]) -> None:
+    # Following a trader over the API: the same engine command as `tape agents follow`.
+    @api.post("/api/v1/agents/{name}/follow", tags=["agents"])
+    def follow_wallet(name: str, ref: WalletRef) -> dict[str, Any]:
+        """Add a wallet to the agent's follow list (``ChangeFollowList`` ->
+        ``AgentConfigChanged``); answers the agent and whether the list changed."""
+        find(name)
+        changed = ctx.command(lambda e: e.handle(c.ChangeFollowList(name, ref.wallet)))
+        return {**summary(find(name)), "changed": changed}
+
+    @api.post("/api/v1/agents/{name}/unfollow", tags=["agents"])
+    def unfollow_wallet(name: str, ref: WalletRef) -> dict[str, Any]:
+        """Take a wallet from the agent's follow list (a recorded change)."""
+        find(name)
+        changed = ctx.command(
+            lambda e: e.handle(c.ChangeFollowList(name, ref.wallet, follow=False))
+        )
+        return {**summary(find(name)), "changed": changed}
