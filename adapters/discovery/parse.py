@@ -73,6 +73,7 @@ def parse_closed(row: dict[str, Any]) -> ClosedPosition | None:
         realized_pnl=pnl,
         cur_price=cur,
         opposite_asset=str(row.get("oppositeAsset") or ""),
+        at=_at(row.get("timestamp")),
     )
 
 

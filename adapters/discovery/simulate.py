@@ -138,22 +138,18 @@ def simulate(
     engine.register_agents([agent])
     delay = timedelta(seconds=rules.delay_s)
     last = fills[0].at
-    for n, fill in enumerate(fills, start=1):
-        at = max(fill.at + delay, last)
-        last = at
-        paper.on_book(_book(fill, rules, at))
-        clock.set(at)
-        engine.submit(parse_intent(_intent(n, fill, history.wallet)), feed="discovery", line_no=n)
-        result.replayed += 1
-    traded = {f.market for f in fills}
-    redeemed = {r.market: r.at for r in history.redeems}
-    for market, winner in sorted(history.winners().items()):
-        if market not in traded:
-            continue
-        last = max(last, redeemed.get(market, last))
+    for at, n, fill, winner in _timeline(history, fills, delay):
+        last = max(at, last)
         clock.set(last)
-        engine.settle(venue=VENUE, market_id=market, winning_token_id=winner, at=last)
-        result.settled_markets += 1
+        if fill is not None:
+            paper.on_book(_book(fill, rules, last))
+            intent = parse_intent(_intent(n, fill, history.wallet))
+            engine.submit(intent, feed="discovery", line_no=n)
+            result.replayed += 1
+        elif winner is not None:
+            market, token = winner
+            engine.settle(venue=VENUE, market_id=market, winning_token_id=token, at=last)
+            result.settled_markets += 1
     _fold(engine.app, result)
     final: Agent = engine.app.repository.get(agent_uuid(SIM_AGENT))
     result.realised_pnl = final.realised_pnl
@@ -162,6 +158,26 @@ def simulate(
     result.copy_pnl = result.realised_pnl + result.marked_pnl
     engine.app.close()
     return result
+
+
+def _timeline(
+    history: History, fills: list[Fill], delay: timedelta
+) -> list[tuple[datetime, int, Fill | None, tuple[str, str] | None]]:
+    # The copies (each ``delay`` after its trade) and the settlements of the markets traded
+    # (at their resolution, never before the market's last copy; unknown: at the end), in
+    # time order, a copy before a settlement of the same moment.
+    steps: list[tuple[datetime, int, Fill | None, tuple[str, str] | None]] = []
+    last_copy: dict[str, datetime] = {}
+    for n, fill in enumerate(fills, start=1):
+        steps.append((fill.at + delay, n, fill, None))
+        last_copy[fill.market] = fill.at + delay
+    end = max(last_copy.values())
+    when = history.resolved_at()
+    for market, token in sorted(history.winners().items()):
+        if market in last_copy:
+            at = max(when.get(market, end), last_copy[market])
+            steps.append((at, len(fills) + 1, None, (market, token)))
+    return sorted(steps, key=lambda s: (s[0], s[1]))
 
 
 def _fold(app: Any, result: SimulationResult) -> None:

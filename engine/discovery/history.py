@@ -50,6 +50,7 @@ class ClosedPosition:
     realized_pnl: Decimal
     cur_price: Decimal
     opposite_asset: str = ""
+    at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,13 @@ class History:
             elif position.cur_price == 0 and position.opposite_asset:
                 won.setdefault(position.market, position.opposite_asset)
         return won
+
+    def resolved_at(self) -> dict[str, datetime]:
+        """When each market was seen resolved: its redeem, else its closed position's time."""
+        when: dict[str, datetime] = {}
+        for position in self.closed:
+            if position.at is not None:
+                when[position.market] = max(when.get(position.market, position.at), position.at)
+        for redeem in self.redeems:
+            when[redeem.market] = redeem.at
+        return when

@@ -59,8 +59,8 @@ def screen(metrics: Metrics, limits: Thresholds) -> list[Check]:
         check(
             "near_certain",
             entry is None or entry <= t.max_avg_entry_price,
-            f"average entry price {show(entry)} (limit {show(t.max_avg_entry_price)}): "
-            "buying at near-certain prices, one wrong resolution erases weeks",
+            f"average entry price {show(entry)} (limit {show(t.max_avg_entry_price)}; above "
+            "it, near-certain buys: one wrong resolution erases weeks)",
             avg_entry_price=entry,
             max_avg_entry_price=t.max_avg_entry_price,
         ),
