@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adapters.readstore import open_store
 from adapters.replay.verify import verify
 from cli.render import why_tree
 from engine.aggregation import PendingCopies
@@ -23,6 +24,7 @@ from engine.decision import DecisionInput, decide
 from engine.ids import copy_buffer_uuid
 from engine.intents import Intent
 from projections.audit import find_trail
+from projections.tracking import Projector
 from tests.conftest import (
     OTHER_TOKEN,
     T0,
@@ -33,6 +35,7 @@ from tests.conftest import (
     an_agent_config,
     make_rig,
 )
+from tests.projection_rig import assert_trails_match_the_log
 from tests.test_firewall import an_agent_view, decide_on
 
 D = Decimal
@@ -135,6 +138,16 @@ def test_three_small_buys_go_out_as_one_order_whose_why_lists_every_intent(tmp_p
     for intent in intents:
         assert intent["intent_id"] in text
     assert "0.518571" in text
+    # a buffered intent's own trail says which order carried it
+    first = find_trail(rig.app, intents[0]["intent_id"])
+    assert first is not None
+    first_text = why_tree(first)
+    assert "IntentBuffered" in first_text
+    assert f"carried by order {flushed.order_id}" in first_text
+    # the audit projection (what `tape why` reads) gives the same trails as a scan of the log
+    projector = Projector(rig.app, open_store("sqlite", str(tmp_path / "proj.db"), {}))
+    projector.catch_up()
+    assert_trails_match_the_log(rig.app, projector, limit=10)
     assert verify(rig.app).ok
     rig.app.close()
 
@@ -153,6 +166,9 @@ def test_a_bucket_expires_after_its_window_at_the_agents_next_decision(tmp_path:
     buffer: CopyBuffer = rig.get(copy_buffer_uuid(config.name))
     assert buffer.pending("polymarket|7132|BUY").entries == ()
     assert len(buffer.pending(f"polymarket|{OTHER_TOKEN}|BUY").entries) == 1
+    expired_trail = find_trail(rig.app, small_buy(1)["intent_id"])
+    assert expired_trail is not None
+    assert "window_ended: 3 shares of 1 copies not placed" in why_tree(expired_trail)
     assert verify(rig.app).ok
     rig.app.close()
 
