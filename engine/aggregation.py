@@ -95,9 +95,19 @@ def applies(pending: PendingCopies | None, sizing: SizingResult, book: Book) -> 
     return sizing.size < book.min_size or bool(pending.entries)
 
 
-def aggregate(pending: PendingCopies, this: Buffered, book: Book, window_s: int) -> SmallCopy:
-    """Buffer the copy while the bucket stays below the minimum; else flush it all as one."""
+def aggregate(
+    pending: PendingCopies,
+    this: Buffered,
+    book: Book,
+    window_s: int,
+    round_up_usdc: Decimal = Decimal(0),
+) -> SmallCopy:
+    """Buffer the copy while the bucket stays below the minimum; else flush it all as one
+    (rounded up to the minimum when the shortfall costs no more than ``round_up_usdc``)."""
     total = pending.size + this.size
+    shortfall = (book.min_size - total) * this.source_price
+    if total < book.min_size and 0 < shortfall <= round_up_usdc:
+        return _flush(pending, this, book, book.min_size, rounded_up=(total, shortfall))
     if total < book.min_size:
         return SmallCopy(
             check(
@@ -117,23 +127,68 @@ def aggregate(pending: PendingCopies, this: Buffered, book: Book, window_s: int)
             source_price=this.source_price,
             carried=pending,
         )
+    return _flush(pending, this, book, total, rounded_up=None)
+
+
+def _flush(
+    pending: PendingCopies,
+    this: Buffered,
+    book: Book,
+    size: Decimal,
+    rounded_up: tuple[Decimal, Decimal] | None,
+) -> SmallCopy:
+    # One order of ``size`` carrying the bucket and this copy.
     entries = (*pending.entries, this)
     price = vwap(entries)
+    extra = {"rounded_up_from": rounded_up[0], "round_up_cost": rounded_up[1]} if rounded_up else {}
+    note = (
+        f", rounded up from {show(rounded_up[0])} for {show(rounded_up[1])} USDC at the source "
+        "price"
+        if rounded_up
+        else ""
+    )
     return SmallCopy(
         check(
             "aggregation",
             True,
-            f"one order of {show(total)} shares carries {len(entries)} copies "
+            f"one order of {show(size)} shares carries {len(entries)} copies "
             f"({len(pending.entries)} buffered and this one), volume-weighted source price "
-            f"{show(price)}",
+            f"{show(price)}{note}",
             copies=[e.describe() for e in entries],
-            size=total,
+            size=size,
             min_size=book.min_size,
             buffered=pending.size,
             vwap=price,
+            **extra,
         ),
         buffer=False,
-        size=total,
+        size=size,
         source_price=price,
         carried=pending,
+    )
+
+
+def round_up_sell(
+    size: Decimal, book: Book, held_from_trader: Decimal, price: Decimal, round_up_usdc: Decimal
+) -> Check | None:
+    """A sell below the minimum, rounded up to the minimum when what is held from the trader
+    covers it and the extra shares cost no more than ``round_up_usdc`` at the source price
+    (the check saying so), else None: sells are never buffered."""
+    if not 0 < size < book.min_size or held_from_trader < book.min_size:
+        return None
+    extra = (book.min_size - size) * price
+    if extra > round_up_usdc:
+        return None
+    return check(
+        "aggregation",
+        True,
+        f"sell of {show(size)} is below the venue minimum {show(book.min_size)}: rounded up "
+        f"to it ({show(held_from_trader)} held from the trader; {show(extra)} USDC at the "
+        f"source price, limit {show(round_up_usdc)})",
+        rounded_up_from=size,
+        size=book.min_size,
+        min_size=book.min_size,
+        held_from_trader=held_from_trader,
+        round_up_cost=extra,
+        round_up_usdc=round_up_usdc,
     )

@@ -124,6 +124,9 @@ class AgentConfig(BaseModel):
             when off, so logs without it read (and digest) the same.
         aggregation_window_s: how long a buffer waits for its minimum, in engine time, from
             its first copy (left out of the stored record at its default).
+        aggregation_round_up_usdc: a bucket short of the minimum by no more than this (at the
+            source price) is rounded up to the minimum and placed at once (0, the default:
+            never; left out of the stored record then).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -145,6 +148,7 @@ class AgentConfig(BaseModel):
     budget_usdc: Amount = Decimal(1000)
     aggregate_small: Annotated[bool, Field(strict=True)] = False
     aggregation_window_s: Count = DEFAULT_AGGREGATION_WINDOW_S
+    aggregation_round_up_usdc: Amount = Decimal(0)
 
     @field_validator("follow")
     @classmethod
@@ -167,6 +171,8 @@ class AgentConfig(BaseModel):
             del record["aggregate_small"]
         if record["aggregation_window_s"] == DEFAULT_AGGREGATION_WINDOW_S:
             del record["aggregation_window_s"]
+        if Decimal(record["aggregation_round_up_usdc"]) == 0:
+            del record["aggregation_round_up_usdc"]
         return record
 
     @classmethod

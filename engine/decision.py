@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from engine.aggregation import Buffered, PendingCopies, aggregate, applies
+from engine.aggregation import Buffered, PendingCopies, aggregate, applies, round_up_sell
 from engine.book_walk import slippage_pct, walk_book
 from engine.checks import Check, check, show
 from engine.config import AgentConfig
@@ -163,7 +163,13 @@ def _sized(
     intent = data.intent
     if data.pending is not None and applies(data.pending, sizing, book):
         this = Buffered(intent.intent_id, sizing.size, intent.price)
-        small = aggregate(data.pending, this, book, agent.config.aggregation_window_s)
+        small = aggregate(
+            data.pending,
+            this,
+            book,
+            agent.config.aggregation_window_s,
+            agent.config.aggregation_round_up_usdc,
+        )
         checks.append(small.check)
         if small.buffer:
             return Decision(tuple(checks), sizing, None, buffer=True, carried=small.carried)
@@ -177,6 +183,16 @@ def _sized(
             source_price=small.source_price,
             carried=small.carried,
         )
+    config = agent.config
+    if config.aggregate_small and intent.side is Side.SELL and config.aggregation_round_up_usdc:
+        rounded = round_up_sell(
+            sizing.size, book, data.held_from_trader, intent.price, config.aggregation_round_up_usdc
+        )
+        if rounded is not None:
+            checks.append(rounded)
+            return _order(
+                data, agent, book, checks, sizing, size=book.min_size, source_price=intent.price
+            )
     checks.append(min_size_check(intent.side, sizing, book, data.held_total))
     if sizing.size <= 0 or sizing.size < book.min_size:
         return Decision(tuple(checks), sizing, None)

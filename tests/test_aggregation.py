@@ -101,6 +101,7 @@ def test_config_off_by_default_and_absent_from_the_stored_record() -> None:
     assert not plain.aggregate_small
     assert "aggregate_small" not in plain.to_record()
     assert "aggregation_window_s" not in plain.to_record()
+    assert "aggregation_round_up_usdc" not in plain.to_record()
     on = an_agent_config(aggregate_small=True, aggregation_window_s=60)
     assert AgentConfig.from_record(on.to_record()) == on
     with pytest.raises(ValueError, match="aggregate_small"):
@@ -173,6 +174,44 @@ def test_a_bucket_expires_after_its_window_at_the_agents_next_decision(tmp_path:
     rig.app.close()
 
 
+def test_a_small_buy_within_the_round_up_budget_goes_out_at_the_minimum(tmp_path: Path) -> None:
+    config = an_agent_config(aggregate_small=True, aggregation_round_up_usdc="1.5")
+    rig = make_rig(tmp_path / "tape.db", agents=[config])
+    rig.show_book(a_book())
+    rig.submit(**small_buy(1, size="30"))  # 3 shares: 2 short, 1.04 USDC at 0.52
+    rig.submit(**small_buy(2, size="10", at_s=5))  # 1 share: 4 short, 2.08 USDC: buffered
+    names = rig.event_names()
+    assert names.count("OrderPlaced") == 1
+    assert names.count("IntentBuffered") == 1
+    placed = next(e for e in rig.events() if type(e).__name__ == "OrderPlaced")
+    assert placed.size == D(5)
+    accepted = next(e for e in rig.events() if isinstance(e, Intent.IntentAccepted))
+    check = next(c for c in accepted.checks if c["name"] == "aggregation")
+    assert check["values"]["rounded_up_from"] == "3"
+    assert check["values"]["round_up_cost"] == "1.04"
+    assert verify(rig.app).ok
+    rig.app.close()
+
+
+def test_a_small_sell_is_rounded_up_to_the_minimum_from_what_is_held(tmp_path: Path) -> None:
+    config = an_agent_config(aggregate_small=True, aggregation_round_up_usdc="2")
+    rig = make_rig(tmp_path / "tape.db", agents=[config])
+    rig.show_book(a_book())
+    rig.submit(**small_buy(1, size="100"))  # 10 shares bought
+    sell = {
+        **small_buy(2, size="30", at_s=5),
+        "side": "SELL",
+        "intent_id": "copy:0x2:7132:SELL",
+        "source": a_source(tx_hash="0x2", trader_position_before="100"),
+    }
+    rig.submit(**sell)  # 30% of the 10 held: 3 shares, rounded up to 5 for 1.04 USDC
+    sold = [e for e in rig.events() if type(e).__name__ == "OrderPlaced" and e.side == "SELL"]
+    assert [e.size for e in sold] == [D(5)]
+    assert "IntentBuffered" not in rig.event_names()
+    assert verify(rig.app).ok
+    rig.app.close()
+
+
 def test_sells_are_never_buffered(tmp_path: Path) -> None:
     rig = make_rig(tmp_path / "tape.db", agents=[an_agent_config(**AGGREGATING)])
     rig.show_book(a_book())
@@ -226,12 +265,14 @@ steps = st.lists(
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(steps)
+@given(steps, st.sampled_from(["0", "0.6", "2"]))
 def test_buffered_shares_are_flushed_expired_or_pending_exactly_once(
-    tmp_path_factory: pytest.TempPathFactory, plan: list[tuple[str, str, int]]
+    tmp_path_factory: pytest.TempPathFactory, plan: list[tuple[str, str, int]], round_up: str
 ) -> None:
     path = tmp_path_factory.mktemp("agg") / "tape.db"
-    config = an_agent_config(aggregate_small=True, aggregation_window_s=120)
+    config = an_agent_config(
+        aggregate_small=True, aggregation_window_s=120, aggregation_round_up_usdc=round_up
+    )
     rig = make_rig(path, agents=[config])
     rig.show_book(a_book())
     rig.show_book(a_book(token_id=OTHER_TOKEN))

@@ -20,12 +20,15 @@ from adapters.replay.verify import verify
 from adapters.sample_day.agents import demo_agent_configs
 from adapters.sample_day.day import iter_day
 from engine.application import TapeApplication
+from engine.config import AgentConfig
 from tests.conftest import sqlite_env, stored_events
 
 SEED, INTENTS = 7, 300  # what `tape demo` runs
 
 
-def run_day(path: Path, *, aggregate: bool, window_s: int = 300) -> TapeApplication:
+def run_day(
+    path: Path, *, aggregate: bool, window_s: int = 300, round_up: str = "0"
+) -> TapeApplication:
     app = TapeApplication(env=sqlite_env(path))
     clock = ManualClock(datetime(2026, 1, 30, tzinfo=UTC))
     paper = PaperVenues()
@@ -33,7 +36,14 @@ def run_day(path: Path, *, aggregate: bool, window_s: int = 300) -> TapeApplicat
     configs = demo_agent_configs()
     if aggregate:
         configs = [
-            c.model_copy(update={"aggregate_small": True, "aggregation_window_s": window_s})
+            AgentConfig.from_record(
+                {
+                    **c.to_record(),
+                    "aggregate_small": True,
+                    "aggregation_window_s": window_s,
+                    "aggregation_round_up_usdc": round_up,
+                }
+            )
             for c in configs
         ]
     engine.register_agents(configs)
@@ -46,12 +56,18 @@ def run_day(path: Path, *, aggregate: bool, window_s: int = 300) -> TapeApplicat
 def small_copies(app: TapeApplication) -> dict[str, Counter[str]]:
     """Denials as sizing by side and kind, and what the buffer did."""
     sides: dict[Any, str] = {}
-    out: dict[str, Counter[str]] = {"sizing": Counter(), "buffer": Counter()}
+    ids: dict[Any, str] = {}
+    out: dict[str, Counter[str]] = {"sizing": Counter(), "buffer": Counter(), "verdict": Counter()}
     for event in stored_events(app):
         name = type(event).__name__
         if name == "IntentReceived":
             sides[event.originator_id] = event.intent["side"]
-        elif name == "IntentDenied" and event.reason == "sizing":
+            ids[event.originator_id] = event.intent_id
+        elif name in ("IntentAccepted", "IntentBuffered"):
+            out["verdict"][f"{ids[event.originator_id]} {name[6:].upper()}"] += 1
+        if name == "IntentDenied":
+            out["verdict"][f"{ids[event.originator_id]} DENIED:{event.reason}"] += 1
+        if name == "IntentDenied" and event.reason == "sizing":
             nothing = "nothing to sell" in event.detail
             out["sizing"][f"{sides[event.originator_id]}{' of nothing' if nothing else ''}"] += 1
         elif name in ("CopyBuffered", "BufferFlushed", "BufferExpired"):
@@ -71,6 +87,12 @@ def days(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Counte
         ("hour", True, 3600),
     ):
         app = run_day(base / f"{name}.db", aggregate=aggregate, window_s=window_s)
+        found[name] = small_copies(app)
+        if aggregate:
+            assert verify(app).ok
+        app.close()
+    for name, round_up in (("round_up", "2"),):
+        app = run_day(base / f"{name}.db", aggregate=True, round_up=round_up)
         found[name] = small_copies(app)
         if aggregate:
             assert verify(app).ok
@@ -108,3 +130,25 @@ def test_a_window_as_long_as_the_day_copies_a_third_of_them(
     assert buffer["CopyBuffered"] == 16
     assert buffer["BufferFlushed copies"] == 5
     assert buffer["BufferExpired copies"] == 0
+
+
+def test_rounding_up_by_at_most_2_usdc_copies_most_of_what_was_denied_as_sizing(
+    days: dict[str, dict[str, Counter[str]]],
+) -> None:
+    before = days["plain"]["verdict"]
+    after = {line.rsplit(" ", 1)[0]: line.rsplit(" ", 1)[1] for line in days["round_up"]["verdict"]}
+    denied = [line.rsplit(" ", 1)[0] for line in before if line.endswith("DENIED:sizing")]
+    assert len(denied) == 47
+    outcome = Counter(f"{i.rsplit(':', 1)[1]} {after[i]}" for i in denied)
+    print("the 47 sizing denials with aggregation and a 2 USDC round-up:", dict(outcome))
+    assert outcome == Counter(
+        {
+            "SELL ACCEPTED": 16,  # rounded up to the minimum, from what is held
+            "BUY ACCEPTED": 12,  # rounded up, or carried by a later order
+            "BUY BUFFERED": 3,  # waited, then expired
+            "BUY DENIED:slippage": 1,  # rounded up, and the book had moved
+            "SELL DENIED:sizing": 15,  # less than the minimum held, or nothing at all
+        }
+    )
+    copied = outcome["SELL ACCEPTED"] + outcome["BUY ACCEPTED"]
+    assert copied > len(denied) / 2
