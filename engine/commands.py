@@ -181,9 +181,12 @@ class SettleMarket(Command[Settlement]):
 
 @dataclass(frozen=True)
 class RegisterAgents(Command[None]):
-    """Register new agents and record changed rules of known ones (``AgentConfigChanged``)."""
+    """Register new agents and record changed rules of known ones (``AgentConfigChanged``).
+    ``by_command``: an owner's command (the API, a replay of what was recorded); False: a
+    configuration file, which leaves rules a command set (``set_by="api"``) alone."""
 
     configs: tuple[AgentConfig, ...]
+    by_command: bool = False
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from engine.intent import MAX_INTEGER_DIGITS, decimal_from_text
 from engine.values import OrderType, dec_str
 
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+KEY_SOURCE = re.compile(r"env:[A-Z][A-Z0-9_]{0,63}\*?")
+"""Where an agent's keys are: ``env:`` and an environment variable name, or a prefix and ``*``."""
 
 
 def decimal_from_config(value: Any) -> Decimal:
@@ -127,6 +129,10 @@ class AgentConfig(BaseModel):
         aggregation_round_up_usdc: a bucket short of the minimum by no more than this (at the
             source price) is rounded up to the minimum and placed at once (0, the default:
             never; left out of the stored record then).
+        keys: where its venue keys are, by name only (``env:POLYMARKET_*``: the environment
+            variables of that name or prefix); None: its venues' own variables. Never a key.
+        set_by: who set these rules last: ``file`` (``tape.toml``, which may change them at
+            the next start) or ``api`` (a command over the API; the file then leaves them).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -149,6 +155,18 @@ class AgentConfig(BaseModel):
     aggregate_small: Annotated[bool, Field(strict=True)] = False
     aggregation_window_s: Count = DEFAULT_AGGREGATION_WINDOW_S
     aggregation_round_up_usdc: Amount = Decimal(0)
+    keys: str | None = None
+    set_by: Literal["file", "api"] = "file"
+
+    @field_validator("keys")
+    @classmethod
+    def _key_source(cls, value: str | None) -> str | None:
+        # The message never repeats the value: a key pasted here must not be echoed.
+        if value is not None and not KEY_SOURCE.fullmatch(value):
+            raise ValueError(
+                'must name environment variables, not hold a key: "env:NAME" or "env:PREFIX_*"'
+            )
+        return value
 
     @field_validator("follow")
     @classmethod
@@ -173,6 +191,11 @@ class AgentConfig(BaseModel):
             del record["aggregation_window_s"]
         if Decimal(record["aggregation_round_up_usdc"]) == 0:
             del record["aggregation_round_up_usdc"]
+        # Left out at their defaults, so logs written before they existed digest the same.
+        if record["keys"] is None:
+            del record["keys"]
+        if record["set_by"] == "file":
+            del record["set_by"]
         return record
 
     @classmethod

@@ -27,7 +27,7 @@ from adapters.replay.log import StoredEvent, stored_events
 from adapters.replay.outcome import Divergence, VerifyResult
 from engine.agents import Agent
 from engine.application import TapeApplication
-from engine.commands import RecordDiscovery
+from engine.commands import RecordDiscovery, RegisterAgents
 from engine.config import AgentConfig
 from engine.discovery.candidates import Candidate, candidate_of
 from engine.feeds import Feed
@@ -220,7 +220,8 @@ class Replayer:
         return None
 
     def _register(self, stored: StoredEvent, _: Lookahead) -> None:
-        self.engine.register_agents([AgentConfig.from_record(stored.event.config)])
+        config = AgentConfig.from_record(stored.event.config)  # as recorded, whoever set it
+        self.engine.handle(RegisterAgents((config,), by_command=True))
 
     def _switch(self, stored: StoredEvent, _: Lookahead) -> None:
         agent: Agent = self.app.repository.get(stored.originator_id)

@@ -57,7 +57,8 @@ def change_follow_list(ctx: EngineContext, command: ChangeFollowList) -> bool:
     config = agent.config
     wallet = command.wallet.lower()
     follow = set(config.follow) | {wallet} if command.follow else set(config.follow) - {wallet}
-    record = {**config.to_record(), "follow": sorted(follow)}
+    # A command's rules (set_by "api"): a configuration file read at the next start leaves them.
+    record = {**config.to_record(), "follow": sorted(follow), "set_by": "api"}
     changed = agent.change_config(
         config=AgentConfig.from_record(record), at=ctx.after(agent.modified_on)
     )

@@ -83,6 +83,14 @@ function whyLink(ident) {
 
 // -- panels ---------------------------------------------------------------------------------
 
+function agentKeys(keys) {
+  // Names only: which of the variables the agent names are set, never a value.
+  const set = Object.entries(keys.variables).filter(([, on]) => on).map(([name]) => name);
+  const title = keys.source + ": " + (set.join(", ") || "none set");
+  const ready = keys.venues_with_key.length ? "key for " + keys.venues_with_key.join(", ") : "no key (paper)";
+  return el("td", { class: keys.venues_with_key.length ? "" : "muted", title: title, "data-role": "keys" }, ready);
+}
+
 async function loadAgents() {
   const agents = await api("/agents");
   fill("agents", agents, (a) => el("tr", { "data-agent": a.name },
@@ -91,6 +99,7 @@ async function loadAgents() {
     el("td", { class: "muted" }, short(a.reason, 40)),
     el("td", {}, a.strategy),
     el("td", {}, a.venues.join(", ")),
+    agentKeys(a.keys),
     num(a.trades_today), num(a.deployed), num(a.realised_pnl, true), num(a.marked_pnl, true),
     el("td", {},
       el("button", { "data-action": "activate", onclick: () => switchAgent(a.name, "activate") }, "activate"), " ",
@@ -125,12 +134,20 @@ async function loadDenials() {
   ), "no denials");
 }
 
+function connectivity(v) {
+  // Probed by the venue's own health check (cached server-side); null: nothing to reach.
+  const failing = v.agents_with_failures.length ? "; failing: " + v.agents_with_failures.join(", ") : "";
+  if (v.connected === null) return el("td", { class: "muted", title: v.probe }, "n/a" + failing);
+  return el("td", { class: v.connected && !failing ? "pos" : "neg", title: v.probe + (v.probed_at ? " (" + v.probed_at + ")" : "") },
+    (v.connected ? "yes" : "no: " + short(v.probe, 40)) + failing);
+}
+
 async function loadHealth() {
   const [health, errors] = await Promise.all([api("/health"), api("/errors")]);
   fill("venues", health.venues, (v) => {
     const present = Object.entries(v.keys_present).filter(([, on]) => on).map(([name]) => name);
     return el("tr", {}, el("td", {}, v.venue), el("td", {}, v.mode),
-      el("td", { class: v.connected ? "pos" : "neg" }, v.connected ? "yes" : "failing: " + v.agents_with_failures.join(", ")),
+      connectivity(v),
       el("td", { class: present.length ? "" : "muted" }, present.join(", ") || "none"));
   });
   fill("errors", errors.slice(0, 20), (e) => el("tr", {},
