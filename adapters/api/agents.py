@@ -190,8 +190,6 @@ def router(ctx: ApiContext) -> APIRouter:
         ctx.command(lambda e: e.handle(c.RegisterAgents((config,), by_command=True)))
         return summary_of(find(name))
 
-    _follow_routes(api, ctx, find)
-
     for action in SWITCHES:
         api.add_api_route(
             f"/api/v1/agents/{{name}}/{action}",
@@ -223,7 +221,7 @@ def router(ctx: ApiContext) -> APIRouter:
         """Alias of ``GET /api/v1/agents/{name}``."""
         return status(agent_id)
 
-    return api
+    return _follow_routes(api, ctx, find)
 
 
 def _switch_route(
@@ -237,7 +235,7 @@ def _switch_route(
     return route
 
 
-def _follow_routes(api: APIRouter, ctx: ApiContext, find: Callable[[str], Agent]) -> None:
+def _follow_routes(api: APIRouter, ctx: ApiContext, find: Callable[[str], Agent]) -> APIRouter:
     # Following a trader over the API: the same engine command as `tape agents follow`.
     @api.post("/api/v1/agents/{name}/follow", tags=["agents"])
     def follow_wallet(name: str, ref: WalletRef) -> dict[str, Any]:
@@ -245,7 +243,7 @@ def _follow_routes(api: APIRouter, ctx: ApiContext, find: Callable[[str], Agent]
         ``AgentConfigChanged``); answers the agent and whether the list changed."""
         find(name)
         changed = ctx.command(lambda e: e.handle(c.ChangeFollowList(name, ref.wallet)))
-        return {**summary(find(name)), "changed": changed}
+        return {**summary(find(name), ctx.venue_environ), "changed": changed}
 
     @api.post("/api/v1/agents/{name}/unfollow", tags=["agents"])
     def unfollow_wallet(name: str, ref: WalletRef) -> dict[str, Any]:
@@ -254,4 +252,6 @@ def _follow_routes(api: APIRouter, ctx: ApiContext, find: Callable[[str], Agent]
         changed = ctx.command(
             lambda e: e.handle(c.ChangeFollowList(name, ref.wallet, follow=False))
         )
-        return {**summary(find(name)), "changed": changed}
+        return {**summary(find(name), ctx.venue_environ), "changed": changed}
+
+    return api
