@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from adapters.discovery.client import DiscoveryClient
@@ -169,8 +168,3 @@ def discover(
     )
     report.requests = client.requests
     return report
-
-
-def money(value: Decimal) -> str:
-    """Two places, for the table."""
-    return f"{value:,.2f}"

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from statistics import median
-from typing import Any
 
 from engine.checks import show
 from engine.discovery.history import Fill, History
@@ -196,8 +195,3 @@ def _washed(fills: list[Fill]) -> int:
                 matched += 2
                 break
     return matched
-
-
-def metric_values(metrics: Metrics) -> dict[str, Any]:
-    """The metrics as a dict of values (for checks)."""
-    return dict(vars(metrics))

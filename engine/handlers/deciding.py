@@ -11,21 +11,14 @@ from typing import Any
 from uuid import UUID
 
 from engine.agents import Agent
-from engine.aggregation import (
-    WINDOW_ENDED,
-    Buffered,
-    PendingCopies,
-    buffer_key,
-    window_ended,
-)
 from engine.checks import check
 from engine.commands import DecideIntent, DecidePending
 from engine.copy_buffer import CopyBuffer
 from engine.decision import AgentView, Decision, DecisionInput, OrderSpec, decide
+from engine.handlers import buffering
 from engine.handlers.context import EngineContext
 from engine.ids import (
     agent_uuid,
-    copy_buffer_uuid,
     intent_uuid,
     position_uuid,
     trader_holding_uuid,
@@ -35,7 +28,7 @@ from engine.intents import Intent
 from engine.orders import Order
 from engine.positions import Position
 from engine.traders import TraderHolding
-from engine.values import Book, Side, TradingState
+from engine.values import Book, TradingState
 
 INTERNAL_ERROR = "internal_error"
 """The reason (and check) of a denial whose deciding raised."""
@@ -55,7 +48,7 @@ def decide_intent(ctx: EngineContext, command: DecideIntent) -> list[UUID]:
     )
     holding = _trader_holding(ctx, intent)
     book = ctx.market_data.book(intent.venue, intent.token_id, at=now, account=intent.agent)
-    buffer = _copy_buffer(ctx, agent, intent)
+    buffer = buffering.copy_buffer(ctx, agent, intent)
     gathered = _Gathered(record, agent, position, holding, book, now, buffer)
     try:
         with ctx.unit.savepoint(record, agent, holding, buffer):
@@ -82,7 +75,7 @@ def _verdict(ctx: EngineContext, intent: TradeIntent, gathered: _Gathered) -> li
     record, agent, book, now = gathered.record, gathered.agent, gathered.book, gathered.now
     position, holding = gathered.position, gathered.holding
     to_save: list[Any] = [record]
-    pending = _sweep(gathered, intent, to_save)
+    pending = buffering.sweep(agent, gathered.buffer, intent, now, to_save)
     decision = decide(
         DecisionInput(
             intent=intent,
@@ -115,11 +108,11 @@ def _verdict(ctx: EngineContext, intent: TradeIntent, gathered: _Gathered) -> li
     if decision.accepted and decision.order is not None and agent is not None:
         order = _place(record, agent, intent, decision=decision, book=book, now=now)
         to_save += [order, agent]
-        _flush(gathered, intent, decision, order, to_save)
+        buffering.flush(gathered.buffer, intent, decision, order, now, to_save)
         ctx.unit.add(*to_save)
         return [order.id]
     if decision.buffer and agent is not None:
-        _buffer(ctx, gathered, intent, decision, to_save)
+        buffering.buffer_copy(record, gathered.buffer, intent, decision, book, now, to_save)
         ctx.unit.add(*to_save)
         return []
     failed = decision.failed
@@ -260,92 +253,3 @@ def _observes_trader(decision: Decision, intent: TradeIntent) -> bool:
     # The trader's holdings are followed once it is followed: its trades reached the agent.
     followed = next((c.passed for c in decision.checks if c.name == "trader_allowlist"), False)
     return intent.source.kind == "copy" and intent.source.trader is not None and followed
-
-
-# -- aggregation of small copies (engine/aggregation.py has the rules) ----------------------
-
-
-def _copy_buffer(ctx: EngineContext, agent: Agent | None, intent: TradeIntent) -> CopyBuffer | None:
-    # The agent's buffer, when it aggregates (None before its first buffered copy).
-    if agent is None or not agent.config.aggregate_small:
-        return None
-    found: CopyBuffer | None = ctx.unit.find(copy_buffer_uuid(intent.agent))
-    return found
-
-
-def _sweep(gathered: _Gathered, intent: TradeIntent, to_save: list[Any]) -> PendingCopies | None:
-    """Expire the agent's buckets whose window has ended; answer this buy's bucket (None when
-    aggregation does not decide this intent: the agent does not aggregate, or a sell)."""
-    agent, buffer, now = gathered.agent, gathered.buffer, gathered.now
-    if agent is None or not agent.config.aggregate_small:
-        return None
-    window = agent.config.aggregation_window_s
-    if buffer is not None:
-        for key in buffer.waiting_keys():
-            waiting = buffer.pending(key)
-            if window_ended(waiting, now, window):
-                buffer.expire(pending=waiting, reason=WINDOW_ENDED, at=now)
-                if buffer not in to_save:
-                    to_save.append(buffer)
-    if intent.side is not Side.BUY:
-        return None
-    key = buffer_key(intent.venue, intent.token_id, intent.side)
-    return buffer.pending(key) if buffer is not None else PendingCopies(key, ())
-
-
-def _buffer(
-    ctx: EngineContext,
-    gathered: _Gathered,
-    intent: TradeIntent,
-    decision: Decision,
-    to_save: list[Any],
-) -> None:
-    # The intent's verdict is "buffered"; its copy joins its bucket.
-    record, book, now = gathered.record, gathered.book, gathered.now
-    buffer = gathered.buffer
-    if buffer is None:
-        buffer = CopyBuffer.open(agent=intent.agent, at=now)
-    if decision.sizing is None or book is None or decision.carried is None:
-        raise ValueError("a buffered decision without its sizing, book or bucket")
-    record.buffer(
-        key=decision.carried.key,
-        checks=decision.check_records(),
-        sizing=decision.sizing.to_record(),
-        book=book.to_record(),
-        at=now,
-    )
-    buffer.buffer(
-        key=decision.carried.key,
-        venue=intent.venue,
-        market_id=intent.market_id,
-        token_id=intent.token_id,
-        side=intent.side.value,
-        copy=Buffered(intent.intent_id, decision.sizing.size, intent.price),
-        min_size=book.min_size,
-        at=now,
-    )
-    if buffer not in to_save:
-        to_save.append(buffer)
-
-
-def _flush(
-    gathered: _Gathered,
-    intent: TradeIntent,
-    decision: Decision,
-    order: Order,
-    to_save: list[Any],
-) -> None:
-    # An accepted order that carries buffered copies empties their bucket.
-    carried, buffer = decision.carried, gathered.buffer
-    if carried is None or not carried.entries or buffer is None or decision.order is None:
-        return
-    buffer.flush(
-        pending=carried,
-        intent_id=intent.intent_id,
-        order_id=str(order.id),
-        order_size=decision.order.size,
-        vwap=decision.source_price if decision.source_price is not None else intent.price,
-        at=gathered.now,
-    )
-    if buffer not in to_save:
-        to_save.append(buffer)
