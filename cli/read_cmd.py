@@ -12,8 +12,10 @@ from typing import Any
 
 import click
 
+from adapters.bootstrap import open_app
+from adapters.redeem.candidates import mark_redeemable
 from adapters.settings import Settings
-from cli.context import pass_settings
+from cli.context import current_settings, pass_settings
 from cli.discover_cmd import explain_candidate
 from cli.errors import TapeUsageError
 from cli.projections_cmd import catch_up, open_projector, open_upstreams, workers_option
@@ -161,6 +163,9 @@ def positions(
         "realised_pnl",
         "marked_pnl",
     ]
+    live = as_of is None and workers is None  # winning shares settled live: tape redeem
+    if live and mark_redeemable(rows, lambda: open_app(current_settings())[0]):
+        columns.append("redeem")
     _print(rows, columns, as_json)
 
 

@@ -20,6 +20,8 @@ from adapters.bootstrap import (
     open_ingest_app,
     require_postgres,
 )
+from adapters.resolutions.poller import LockedPolling, ResolutionPoller
+from adapters.resolutions.sources import resolution_sources
 from adapters.settings import TOKEN_ENV, Settings
 from cli.context import claim_store, pass_settings
 from cli.errors import TapeUsageError
@@ -59,10 +61,16 @@ def _is_loopback(host: str) -> bool:
 
 
 def service_app(
-    settings: Settings, tape: Tape, token: str | None, max_body: int, **intake: Any
+    settings: Settings,
+    tape: Tape,
+    token: str | None,
+    max_body: int,
+    resolve_interval: float | None = None,
+    **intake: Any,
 ) -> FastAPI:
     """The intake with the API and the dashboard mounted, sharing one engine lock (``intake``:
-    the intake's own options: exposure, item cap, store health)."""
+    the intake's own options: exposure, item cap, store health); with ``resolve_interval``,
+    the resolution poller beside them (``adapters/resolutions``)."""
     from adapters.api.app import mount_service  # noqa: PLC0415
     from adapters.http_ingest import create_app  # noqa: PLC0415
 
@@ -80,11 +88,22 @@ def service_app(
         venue_environ=settings.venue_environ,
         live=frozenset(tape.live),
     )
+    if resolve_interval is not None:
+        poller = ResolutionPoller(
+            tape.engine, resolution_sources(settings.venue_environ), report=_report
+        )
+        LockedPolling(poller, lock, interval=resolve_interval).start()
     return app
 
 
 def _one_process(
-    settings: Settings, config: TapeConfig, token: str | None, max_body: int, exposure: Exposure
+    settings: Settings,
+    config: TapeConfig,
+    token: str | None,
+    max_body: int,
+    exposure: Exposure,
+    *,
+    resolve_interval: float | None = None,
 ) -> tuple[FastAPI, TapeApplication, str]:
     """The engine (its agents registered, recovered) with the intake, the API and the page."""
     from adapters.store_health import StoreHealth  # noqa: PLC0415
@@ -102,6 +121,7 @@ def _one_process(
         tape,
         token,
         max_body,
+        resolve_interval,
         max_items=settings.intake_max_items,
         exposure=exposure,
         store=StoreHealth(path),
@@ -222,6 +242,13 @@ def _report_dashboard(host: str, port: int, token: str | None) -> None:
     help="Print the dashboard's URL with the token (in the #fragment: never sent or logged).",
 )
 @record_only_option
+@click.option(
+    "--resolutions",
+    "resolve_interval",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Every S seconds, settle the markets held that ended (Gamma, Kalshi): off by default.",
+)
 @pass_settings
 def serve(  # noqa: PLR0917 - click passes each option positionally
     settings: Settings,
@@ -233,6 +260,7 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
     allowed_names: tuple[str, ...],
     open_url: bool,
     workers: int | None,
+    resolve_interval: float | None,
 ) -> None:
     """Serve POST /intents (one intent or a batch, bearer token from $TAPE_API_TOKEN), the
     API under /api/v1, the dashboard at /, GET /health and /openapi.json. An intent is
@@ -262,7 +290,9 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
         app, app_store, where = _recording_only(settings, config, token, max_body, exposure)
         _report(f"recording only: {workers} `tape worker` processes decide; {WORKERS_REFUSAL}")
     else:
-        app, app_store, where = _one_process(settings, config, token, max_body, exposure)
+        app, app_store, where = _one_process(
+            settings, config, token, max_body, exposure, resolve_interval=resolve_interval
+        )
     # The notifier starts before the socket is bound: a channel it cannot use stops the
     # command before it says it listens.
     running = None

@@ -82,7 +82,7 @@ class IntentSource(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    kind: Literal["copy", "strategy", "manual"]
+    kind: Literal["copy", "strategy", "manual", "flatten"]
     trader: str | None = None
     tx_hash: str | None = None
     trader_position_before: DecimalText | None = None

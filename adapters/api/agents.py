@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 from adapters.agent_keys import agent_keys, key_source_problem
 from adapters.api.context import ApiContext
 from adapters.api.errors import ApiError
+from adapters.control.cancels import cancel_for_state
 from engine import commands as c
 from engine.agents import Agent
 from engine.config import AgentConfig
@@ -141,8 +142,8 @@ def router(ctx: ApiContext) -> APIRouter:
 
         def run(engine: TradingEngine) -> tuple[bool, dict[str, int]]:
             changed = engine.handle(c.SetTradingState(name, state, reason or default_reason))
-            halted = state is TradingState.HALTED
-            return changed, engine.handle(c.CancelAgentOrders(name)) if halted else {}
+            # halt: every resting order; reduce: the resting buys (adapters/control/cancels.py)
+            return changed, cancel_for_state(engine, name, state, from_log=False)
 
         changed, canceled = ctx.command(run)
         return {**summary_of(find(name)), "changed": changed, "canceled": canceled}

@@ -27,15 +27,17 @@ from adapters.replay.log import StoredEvent, stored_events
 from adapters.replay.outcome import Divergence, VerifyResult
 from engine.agents import Agent
 from engine.application import TapeApplication
-from engine.commands import RecordDiscovery, RegisterAgents
+from engine.commands import RecordDiscovery, RegisterAgents, ResolveMarket
 from engine.config import AgentConfig
 from engine.discovery.candidates import Candidate, candidate_of
 from engine.feeds import Feed
+from engine.ingest_records import MarketResolution
 from engine.intent import parse_intent, redelivery_stand_in
 from engine.intents import Intent
 from engine.orders import Order
 from engine.ports import VenueReport
 from engine.positions import Position
+from engine.redemptions import Redemption, redemption_command
 from engine.values import Book, TradingState
 from projections.digest import decision_digest
 
@@ -165,6 +167,12 @@ class Replayer:
             Position.PositionSettled: self._settle,
             Candidate.CandidateObserved: self._discovery,
             Candidate.CandidateScored: self._discovery,
+            MarketResolution.MarketResolved: self._resolve,
+            Redemption.RedemptionRequested: self._redemption,
+            Redemption.RedemptionRetried: self._redemption,
+            Redemption.RedemptionSigned: self._redemption,
+            Redemption.RedemptionConfirmed: self._redemption,
+            Redemption.RedemptionFailed: self._redemption,
         }
 
     def _discovery(self, stored: StoredEvent, recorded: Lookahead) -> None:
@@ -250,6 +258,17 @@ class Replayer:
             winning_token_id=event.winning_token_id,
             at=event.timestamp,
         )
+
+    def _resolve(self, stored: StoredEvent, _: Lookahead) -> None:
+        event = stored.event  # a resolution seen live: recorded, then settled (one step)
+        self.engine.handle(
+            ResolveMarket(event.venue, event.market_id, event.winning_token_id, event.timestamp)
+        )
+
+    def _redemption(self, stored: StoredEvent, _: Lookahead) -> None:
+        """A redemption's step, as the command that recorded it (the chain's answers are
+        inputs, like a venue's)."""
+        self.engine.handle(redemption_command(self.app, stored.originator_id, stored.event))
 
     def _redeliver(self, stored: StoredEvent, _: Lookahead) -> None:
         event = stored.event

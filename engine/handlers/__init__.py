@@ -14,8 +14,10 @@ from engine.handlers import (
     discovery,
     execution,
     intake,
+    operator_controls,
     reconciliation,
     recovery,
+    redeeming,
     settlement,
     venue_reports,
 )
@@ -43,4 +45,9 @@ ROUTES: dict[type[Any], Route] = {
     c.CancelAgentOrders: Route(cancelling.cancel_agent_orders, step=False),
     c.RecordDiscovery: Route(discovery.record_discovery),
     c.ChangeFollowList: Route(discovery.change_follow_list),
+    c.RequestCancel: Route(operator_controls.request_cancel),
+    c.ResolveMarket: Route(operator_controls.resolve_market),
+    c.RequestRedemption: Route(redeeming.request),
+    c.RecordRedemptionSigned: Route(redeeming.signed),
+    c.RecordRedemptionOutcome: Route(redeeming.outcome),
 }
