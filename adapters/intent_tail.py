@@ -250,8 +250,9 @@ def ingest_following(
                 tail.commit()
                 continue
             try:
-                for order_id in engine.decide_pending(record.intent.intent_id):
-                    engine.execute(order_id)
+                for intent_id in receipt.to_decide:  # a signal: each follower's intent
+                    for order_id in engine.decide_pending(intent_id):
+                        engine.execute(order_id)
             except Exception as error:  # recorded already; recovery decides it
                 report(f"{feed}:{record.line_no}: deciding failed: {type(error).__name__}: {error}")
         tail.commit()

@@ -5,6 +5,7 @@ market resolutions (``adapters/follow.py``). Without keys it trades on paper."""
 from __future__ import annotations
 
 import signal
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -30,25 +31,41 @@ from cli.context import claim_store, pass_settings
 from cli.errors import TapeUsageError
 from cli.monitor_cmd import parse_since, parse_wallets
 from cli.render import counts
+from engine.config import AgentConfig
 
 
 def _report(message: str) -> None:
     click.echo(f"tape follow: {message}", err=True)
 
 
-def _agent_name(agent: str | None, names: list[str]) -> str:
-    if agent is not None:
-        if agent not in names:
-            raise TapeUsageError(f"--agent: no agent named {agent!r} in the configuration")
-        return agent
-    if len(names) != 1:
-        raise TapeUsageError(f"--agent: the configuration has {len(names)} agents: name one")
-    return names[0]
+def _agent_name(agent: str | None, names: list[str]) -> str | None:
+    """The agent named by ``--agent`` (checked), or None: the trades go out as signals, taken
+    in by every copy agent that follows their trader."""
+    if agent is not None and agent not in names:
+        raise TapeUsageError(f"--agent: no agent named {agent!r} in the configuration")
+    return agent
+
+
+def _unfollowed(
+    traders: Sequence[str], agents: Sequence[AgentConfig], name: str | None
+) -> list[str]:
+    """Lines for wallets whose trades no agent would take (the named one, or any follower)."""
+    lines = []
+    for wallet in traders:
+        takers = [a.name for a in agents if (name is None or a.name == name) and wallet in a.follow]
+        if not takers:
+            who = f"{name}'s follow list" if name else "any agent's follow list"
+            lines.append(f"{wallet} is not in {who}: its trades will be denied")
+    return lines
 
 
 @click.command("follow")
 @click.argument("wallets", nargs=-1, required=True)
-@click.option("--agent", default=None, help="The copy agent whose rules trade them.")
+@click.option(
+    "--agent",
+    default=None,
+    help="The copy agent whose rules trade them (default: every agent that follows them).",
+)
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None)
 @click.option("--paper", is_flag=True, help="Trade on paper even where keys are set.")
 @click.option("--interval", type=click.FloatRange(min=0.0), default=DEFAULT_INTERVAL_S)
@@ -76,7 +93,8 @@ def follow(
     backoff_base: float,
     page_limit: int,
 ) -> None:
-    """Follow WALLET(s) and trade their trades under an agent's rules, until SIGINT/SIGTERM.
+    """Follow WALLET(s) and trade their trades under the rules of every copy agent that follows
+    them (or of ``--agent`` alone), until SIGINT/SIGTERM.
 
     The monitor reads no key. Kill it at any moment: a restart loses no trade and trades none
     twice.
@@ -84,10 +102,8 @@ def follow(
     traders = parse_wallets(",".join(wallets))
     config = settings.with_config(config_path).tape_config()
     name = _agent_name(agent, [a.name for a in config.agents])
-    followed = next(a for a in config.agents if a.name == name).follow
-    for wallet in traders:
-        if wallet not in followed:
-            _report(f"{wallet} is not in {name}'s follow list: its trades will be denied")
+    for line in _unfollowed(traders, list(config.agents), name):
+        _report(line)
     claim_store(settings, "tape follow")
     tape = build(settings, config, clock=live_clock(), paper_only=paper)
     tape.engine.register_agents(config.agents)
@@ -140,7 +156,8 @@ def follow(
         housekeeping_s=housekeeping_interval,
         resolve_s=resolve_interval,
     )
-    _report(f"following {len(traders)} wallet(s) as {name} at {client.base_url}")
+    who = name or "signals to every agent that follows them"
+    _report(f"following {len(traders)} wallet(s) as {who} at {client.base_url}")
     monitor = Supervised("monitor", watch, stop=stop, report=_report).start()
     try:
         receipts = loop.run()

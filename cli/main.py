@@ -21,6 +21,7 @@ from cli.agents_cmd import agents
 from cli.control_cmd import flatten_agent, orders
 from cli.db_cmd import db
 from cli.demo_cmd import demo
+from cli.discover_cmd import discover_command
 from cli.errors import TapeProblem, TapeUsageError
 from cli.follow_cmd import follow
 from cli.health_cmd import health
@@ -79,6 +80,7 @@ for command in (
     market_data,
 ):
     cli.add_command(command)
+cli.add_command(discover_command, name="discover")
 
 
 agents.add_command(flatten_agent)
@@ -89,6 +91,8 @@ def main(argv: list[str] | None = None) -> Any:
     settings: Settings | None = None
     try:
         settings = Settings.load()
+        for warning in settings.warnings:
+            click.echo(f"tape: warning: {warning}", err=True)
         return cli.main(args=argv, prog_name="tape", standalone_mode=False, obj=settings)
     except click.exceptions.Abort:
         click.echo("tape: aborted", err=True)

@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 
 from engine.config import AgentConfig
+from engine.discovery.candidates import ScoredCandidate
 from engine.intent import TradeIntent
 from engine.ports import VenueReport
 from engine.settlement import Settlement
@@ -29,10 +30,21 @@ class Command(Generic[R]):
 
 @dataclass(frozen=True)
 class Receipt:
-    """What happened to a submitted intent: taken in, or a redelivery of one already taken."""
+    """What happened to a submitted intent: taken in, or a redelivery of one already taken.
+
+    A signal (an intent without ``agent``) is taken in once per follower of its trader:
+    ``intent_ids`` names those intents (``<signal id>@<agent>``), and its status is
+    ``received`` when any of them is new, ``duplicate`` when all were known, ``unfollowed``
+    when no copy agent follows the trader (recorded as a denied input)."""
 
     intent_id: str
-    status: Literal["received", "duplicate"]
+    status: Literal["received", "duplicate", "unfollowed"]
+    intent_ids: tuple[str, ...] = ()
+
+    @property
+    def to_decide(self) -> tuple[str, ...]:
+        """The intents this receipt took in (or found again), which a runner decides."""
+        return self.intent_ids or (self.intent_id,)
 
 
 @dataclass(frozen=True)
@@ -232,6 +244,28 @@ class RunPairs(Command[int]):
     each waits on a venue or is closed; answers how many orders were sent."""
 
     pair_ids: tuple[UUID, ...] = ()
+
+
+# -- discovery ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordDiscovery(Command[dict[str, int]]):
+    """Rank a discovery run's candidates and record each (``Candidate.CandidateScored``);
+    answers the ranks of those that passed every filter."""
+
+    run: str
+    candidates: tuple[ScoredCandidate, ...]
+
+
+@dataclass(frozen=True)
+class ChangeFollowList(Command[bool]):
+    """Follow (or stop following) a trader's wallet: the agent's ``follow`` list changes
+    (``AgentConfigChanged``); answers whether it changed."""
+
+    agent: str
+    wallet: str
+    follow: bool = True
 
 
 # -- operator controls: cancel requests, live resolutions -----------------------------------

@@ -76,6 +76,16 @@ def resolution_uuid(venue: str, market_id: str) -> UUID:
     return uuid5(TAPE_NAMESPACE, f"resolution/{venue}/{market_id}")
 
 
+def copy_buffer_uuid(agent: str) -> UUID:
+    """An agent's buffer of copies sized below a venue's minimum."""
+    return uuid5(TAPE_NAMESPACE, f"copy-buffer/{agent}")
+
+
+def candidate_uuid(wallet: str) -> UUID:
+    """A wallet discovery considered for following."""
+    return uuid5(TAPE_NAMESPACE, f"candidate/{wallet.lower()}")
+
+
 def strategy_run_uuid(agent: str) -> UUID:
     """What an agent's strategy has seen, its state and the intents it gave."""
     return uuid5(TAPE_NAMESPACE, f"strategy/{agent}")

@@ -223,3 +223,49 @@ def test_a_supervised_thread_that_fails_is_reported_and_started_again() -> None:
     assert supervised.failures == 2
     assert lines[0] == "monitor failed (RuntimeError: data api gone); restarting in 0.01 s"
     assert lines[1].endswith("restarting in 0.02 s")
+
+
+def test_follow_without_an_agent_trades_each_wallet_for_every_agent_that_follows_it(
+    tmp_path: Path,
+) -> None:
+    home, venue_dir = tmp_path / "home", tmp_path / "venue"
+    home.mkdir()
+    venue_dir.mkdir()
+    _books(venue_dir / "day.jsonl")
+    config = tmp_path / "tape.toml"
+    config.write_text(CONFIG + CONFIG.replace("[agents.a]", "[agents.b]"))
+    venue = PaperVenueProcess(venue_dir / "day.jsonl", venue_dir / "ledger.db")
+    api = FakeDataApi()
+    txs = [f"0x{n + 1:064x}" for n in range(3)]
+    for n, tx in enumerate(txs):
+        row = trade_row(
+            WALLET, tx_hash=tx, asset=TOKENS[n % len(TOKENS)], side="BUY", size=20.0,
+            price=0.5, timestamp=int(time.time()),
+        )  # fmt: skip
+        api.add_rows(WALLET, [row])
+    args = [*TAPE, "follow", WALLET, "--since", "0", "--interval", "0.05", "--no-resolutions",
+            "--housekeeping-interval", "0.2"]  # fmt: skip
+    try:
+        with serve_fake(api) as running:
+            log = tmp_path / "follow.err"
+            with log.open("w") as stderr:
+                process = subprocess.Popen(
+                    args, env=_env(home, running.url, venue.url, config),
+                    stdout=subprocess.PIPE, stderr=stderr, text=True,
+                )  # fmt: skip
+                wait_until(lambda: "following 1 wallet(s)" in log.read_text(), timeout=120)
+
+                def both_decided() -> bool:
+                    return len(_store(home)[1]) >= 2 * len(txs)
+
+                wait_until(both_decided, timeout=120, poll_s=0.5)
+                process.send_signal(signal.SIGTERM)
+                process.communicate(timeout=60)
+            assert process.returncode == 0, log.read_text()
+            assert "signals to every agent that follows them" in log.read_text()
+        _, verdicts, orders = _store(home)
+    finally:
+        venue.stop()
+    by_agent = Counter(intent_id.rsplit("@", 1)[1] for intent_id in verdicts)
+    assert by_agent == {"a": len(txs), "b": len(txs)}, verdicts
+    assert Counter(o.agent for o in orders) == {"a": len(txs), "b": len(txs)}

@@ -24,7 +24,7 @@ from engine.agents import Agent
 from engine.application import TapeApplication
 from engine.ids import intent_uuid
 from engine.intent import format_utc, parse_utc
-from engine.intents import Intent
+from engine.intents import VERDICTS, Intent
 from engine.positions import Position
 from engine.strategies.base import BookSeen, market_event_from_record
 from engine.strategies.run import StrategyRun
@@ -39,11 +39,7 @@ def _books_of_verdicts(app: TapeApplication) -> tuple[dict[UUID, dict[str, Any]]
         event = stored.event
         if isinstance(event, StrategyRun.MarketObserved):
             emitted.update(intent_uuid(intent["intent_id"]) for intent in event.intents)
-        elif (
-            isinstance(event, (Intent.IntentAccepted, Intent.IntentDenied))
-            and event.book
-            and stored.originator_id not in emitted
-        ):
+        elif isinstance(event, VERDICTS) and event.book and stored.originator_id not in emitted:
             books[stored.originator_id] = event.book
     return books, emitted
 

@@ -29,8 +29,9 @@ from adapters.replay.outcome import Divergence, VerifyResult
 from engine.agents import Agent
 from engine.application import TapeApplication
 from engine.arbitrage.pair import Pair
-from engine.commands import AdvancePair, RegisterAgents, ResolveMarket
+from engine.commands import AdvancePair, RecordDiscovery, RegisterAgents, ResolveMarket
 from engine.config import AgentConfig
+from engine.discovery.candidates import Candidate, candidate_of
 from engine.feeds import Feed
 from engine.ingest_records import MarketResolution
 from engine.intent import parse_intent, parse_utc, redelivery_stand_in
@@ -152,6 +153,7 @@ class Replayer:
             Intent.IntentRedelivered: self._redeliver,
             Intent.IntentAccepted: self._decide,
             Intent.IntentDenied: self._decide,
+            Intent.IntentBuffered: self._decide,
             Feed.FeedOpened: self._reject_input,
             Feed.InputDenied: self._reject_input,
             Agent.AgentRegistered: self._register,
@@ -170,6 +172,8 @@ class Replayer:
             Pair.LegRetried: self._advance_pair,
             Pair.LegUnwinding: self._advance_pair,
             Pair.PairClosed: self._advance_pair,
+            Candidate.CandidateObserved: self._discovery,
+            Candidate.CandidateScored: self._discovery,
             MarketResolution.MarketResolved: self._resolve,
             Redemption.RedemptionRequested: self._redemption,
             Redemption.RedemptionRetried: self._redemption,
@@ -179,6 +183,25 @@ class Replayer:
             StrategyRun.Started: self._observe,
             StrategyRun.MarketObserved: self._observe,
         }
+
+    def _discovery(self, stored: StoredEvent, recorded: Lookahead) -> None:
+        # A discovery run is one command: its candidates are the recorded Candidate events
+        # that follow, up to the first event of another run or aggregate type.
+        run: str | None = None
+        scored = []
+        offset = 0
+        while (ahead := recorded.peek(offset)) is not None and isinstance(
+            ahead.event, Candidate.Event
+        ):
+            event = ahead.event
+            if isinstance(event, Candidate.CandidateScored):
+                if run is not None and event.run != run:
+                    break
+                run = event.run
+                scored.append(candidate_of(event))
+            offset += 1
+        if run is not None:
+            self.engine.handle(RecordDiscovery(run, tuple(scored)))
 
     def _receive(self, stored: StoredEvent, _: Lookahead) -> None:
         event = stored.event

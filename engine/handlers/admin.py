@@ -15,10 +15,12 @@ def register_agents(ctx: EngineContext, command: RegisterAgents) -> None:
     at = ctx.clock.now()
     changed = []
     for config in sorted(command.configs, key=lambda c: c.name):
-        ctx.roster.note(config)
+        ctx.strategy_roster.note(config)
         agent = ctx.unit.get_or_none(agent_uuid(config.name))
         if agent is None:
-            changed.append(Agent.register(config=config, at=at))
+            agent = Agent.register(config=config, at=at)
+            ctx.roster.note(agent.id)
+            changed.append(agent)
         elif not command.by_command and file_yields(agent):
             continue
         elif agent.change_config(config=config, at=at):

@@ -97,7 +97,7 @@ def _accept(
         Order.place(
             intent_id=intent.intent_id,
             leg=index,
-            agent=intent.agent,
+            agent=intent.addressed_agent,
             venue=leg.venue,
             market_id=leg.market_id,
             token_id=leg.token_id,
@@ -139,7 +139,7 @@ def _accept(
     }
     pair = Pair.open(
         intent_id=intent.intent_id,
-        agent=intent.agent,
+        agent=intent.addressed_agent,
         pair=features.get("pair", ""),
         direction=features.get("direction", ""),
         instruments=instruments,

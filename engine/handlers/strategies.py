@@ -35,7 +35,7 @@ def observe_market(ctx: EngineContext, command: ObserveMarket) -> list[TradeInte
     event = command.event
     now = ctx.clock.now()  # one time for the whole step: replay sets the clock to it
     intents: list[TradeIntent] = []
-    for name in sorted(ctx.roster.catch_up(ctx.app)):
+    for name in sorted(ctx.strategy_roster.catch_up(ctx.app)):
         if command.agents is not None and name not in command.agents:
             continue
         found = _strategy_of(ctx, name)
@@ -56,14 +56,14 @@ def _strategy_of(
     agent: Agent | None = ctx.unit.refresh(agent_uuid(name))
     if agent is None:
         return None
-    cached = ctx.roster.parsed.get(name)
+    cached = ctx.strategy_roster.parsed.get(name)
     if cached is not None and cached[0] is agent.config_record:
         hit: tuple[AgentConfig, Strategy[Any, Any], Any] | None = cached[1]
         return hit
     config = AgentConfig.from_record(agent.config_record)
     strategy = get_strategy(config.strategy)
     found = None if strategy is None else (config, strategy, strategy.parse_params(config.params))
-    ctx.roster.parsed[name] = (agent.config_record, found)
+    ctx.strategy_roster.parsed[name] = (agent.config_record, found)
     return found
 
 

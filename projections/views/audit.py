@@ -11,6 +11,7 @@ from eventsourcing.persistence import StoredEvent
 
 from engine.agents import Agent
 from engine.arbitrage.pair import Pair
+from engine.copy_buffer import CopyBuffer
 from engine.intents import Intent
 from engine.orders import Order
 from engine.positions import Position
@@ -72,14 +73,33 @@ class AuditView:
         elif isinstance(event, (Position.Event, Agent.Event)):
             order_id = getattr(event, "order_id", None)
             intent_id = self._linked(order_id, "order") if order_id else None
-        elif isinstance(event, Pair.PairOpened):  # an arbitrage's pair: the intent's own steps
+        elif isinstance(event, Pair.Event):  # an arbitrage's pair: the intent's own steps
+            intent_id = self._pair(event, originator)
+        elif isinstance(event, (CopyBuffer.BufferFlushed, CopyBuffer.BufferExpired)):
+            # one event, in the trail of every intent whose copy it carried or gave up
+            carriers = [event.intent_id] if isinstance(event, CopyBuffer.BufferFlushed) else []
+            for carried in [*event.intent_ids, *carriers]:
+                key = f"{stored.originator_id}:{stored.originator_version}:{carried}"
+                self._keep(key, carried, None, stored)
+            return
+        elif isinstance(event, CopyBuffer.CopyBuffered):
             intent_id = event.intent_id
-            self.links[originator] = {"intent_id": intent_id, "kind": "pair"}
-        elif isinstance(event, Pair.Event):
-            intent_id = self._linked(originator, "pair")
         if intent_id is None:
             return
-        self.events[f"{stored.originator_id}:{stored.originator_version}"] = {
+        self._keep(
+            f"{stored.originator_id}:{stored.originator_version}", intent_id, order_id, stored
+        )
+
+    def _pair(self, event: Any, originator: str) -> str | None:
+        # A pair is linked to its intent when it opens; its later steps follow the link.
+        if isinstance(event, Pair.PairOpened):
+            self.links[originator] = {"intent_id": event.intent_id, "kind": "pair"}
+            return str(event.intent_id)
+        return self._linked(originator, "pair")
+
+    def _keep(self, key: str, intent_id: str, order_id: str | None, stored: StoredEvent) -> None:
+        # One row of a trail: the event as stored, at the trail's next step.
+        self.events[key] = {
             "intent_id": intent_id,
             "order_id": order_id,
             "step": self._step(intent_id),
