@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from eth_abi.exceptions import DecodingError
 from eth_utils import event_abi_to_log_topic
 from web3 import Web3
 from web3.exceptions import Web3Exception
@@ -88,7 +89,7 @@ def decode(log: Mapping[str, Any]) -> ChainFill:
     version, name, contract = known
     try:
         args = getattr(contract.events, name)().process_log(log)["args"]
-    except (Web3Exception, ValueError, TypeError, KeyError) as error:
+    except (Web3Exception, DecodingError, ValueError, TypeError, KeyError) as error:
         raise LogError(f"{name}: cannot be decoded ({type(error).__name__})") from None
     if version == 1:
         side = "BUY" if args["makerAssetId"] == 0 else "SELL"
