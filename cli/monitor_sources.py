@@ -88,13 +88,24 @@ def run_sources(
         found = chain.run(once=True)
         stats = monitor.run(interval=interval, once=True)
         stats.emitted += found.emitted
+        stats.unreachable += ["chain"] if found.errors else []
         return stats
-    thread = threading.Thread(
-        target=chain.run, kwargs={"interval": chain_interval}, name="chain-source", daemon=True
-    )
+    failures: list[Exception] = []
+
+    def chain_loop() -> None:
+        try:
+            chain.run(interval=chain_interval)
+        except Exception as error:  # a sink that refuses, or a bug: stop both, say it below
+            failures.append(error)
+            monitor.stop.set()
+
+    thread = threading.Thread(target=chain_loop, name="chain-source", daemon=True)
     thread.start()
     try:
-        return monitor.run(interval=interval)
+        stats = monitor.run(interval=interval)
     finally:
         monitor.stop.set()
         thread.join()
+    if failures:
+        raise failures[0]
+    return stats

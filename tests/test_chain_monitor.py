@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from adapters.polymarket_data import Backoff, DataApiClient, Monitor, MonitorSettings
+from cli.main import cli
 from engine.values import dec_str
 from tests.chain_trades import Placed, place
 from tests.fake_chain import ChainServer, LocalChain, gamma_market
@@ -188,3 +190,28 @@ def test_the_command_survives_kills_and_copies_every_trade_once_from_both_source
     assert len(placed) > 15
     state = json.loads((home / "monitor" / "state.json").read_text(encoding="utf-8"))
     assert state["chain"]["next_block"] == chain.head()  # resumed to the last safe block
+
+
+def test_the_command_says_when_the_node_fails_and_exits_1_after_one_poll(
+    server: ChainServer, data_api: RunningFake, tmp_path: Path
+) -> None:
+    env = tape_env(server, data_api.url, tmp_path / "home")
+    args = ["monitor", "--follow", WALLET, "--out", str(tmp_path / "out.jsonl"),
+            "--source", "chain", "--once"]  # fmt: skip
+    server.down = True
+    try:
+        failed = CliRunner().invoke(cli, args, env=env)
+    finally:
+        server.down = False
+    assert failed.exit_code == 1, failed.output
+    assert "chain: eth_blockNumber: " in failed.stderr
+    assert server.origin not in failed.stderr  # a node's URL can hold its API key
+    chain = server.chain
+    first = chain.head() + 1
+    trade = random_trade(chain, random.Random(3))
+    chain.mine(2)
+    exchanges = [x for address in chain.exchanges for x in ("--exchange", address)]
+    ok = CliRunner().invoke(cli, [*args, "--from-block", str(first), *exchanges], env=env)
+    assert ok.exit_code == 0, ok.output
+    assert "1 intent(s) emitted" in ok.stdout
+    assert [i["intent_id"] for i in read(tmp_path / "out.jsonl")] == [trade.intent_id]

@@ -31,8 +31,9 @@ CHAIN_INTERVAL_S = 1.0
 
 
 class Trading:
-    """Mines a block every ``block_s``; now and then the block holds a trade of the wallet, whose
-    release (the block's mining) is noted and whose Data API row shows ``lag_s`` later."""
+    """Mines a block every ``block_s``; most blocks hold a trade of the wallet (a buy: its copy
+    always places an order), whose release (the block's mining) is noted and whose Data API row
+    shows ``lag_s`` later."""
 
     def __init__(
         self, server: ChainServer, api: FakeDataApi, *, trades: int, block_s: float, lag_s: float
@@ -45,14 +46,14 @@ class Trading:
         self.rng = random.Random(7)
 
     def run(self) -> None:
-        """Until stopped: a block per tick, a trade in about every other one until done."""
+        """Until stopped: a block per tick, a trade in 7 of 10 of them until done."""
         chain = self.server.chain
         while not self.stop.wait(self.block_s):
-            if len(self.placed) < self.trades and self.rng.random() < 0.5:
+            if len(self.placed) < self.trades and self.rng.random() < 0.7:
                 shares = self.rng.randrange(5, 200) * 1_000_000
                 placed = place(
                     chain, WALLET, token=self.rng.choice([YES, NO]),
-                    side=self.rng.choice(["BUY", "SELL"]),
+                    side="BUY",  # a copied buy always places an order (a sell needs a holding)
                     fills=[(shares, shares * self.rng.randrange(20, 80) // 100)],
                 )  # fmt: skip
                 self.released[placed.tx_hash] = time.perf_counter()  # its block is mined now
