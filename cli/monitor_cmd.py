@@ -216,7 +216,8 @@ def monitor(
     backoff_cap: float,
     page_limit: int,
 ) -> None:
-    """Follow Polymarket wallets through the public Data API and emit each trade as an intent.
+    """Follow Polymarket wallets through the public Data API, or the exchanges' logs on Polygon
+    (--source chain, both), and emit each trade as an intent.
 
     Reads no key. Every trader order (the fills of one transaction, token and side) becomes one
     tape.intent/1 intent, emitted once across restarts; kill it at any moment.
