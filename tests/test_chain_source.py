@@ -342,3 +342,19 @@ def test_polls_at_any_moments_copy_every_fill_exactly_once(
     source.poll_once()
     assert [i["intent_id"] for i in read(out)] == [p.intent_id for p in placed]
     assert all(Decimal(i["size"]) > 0 for i in read(out))
+
+
+def test_a_token_gamma_does_not_know_is_skipped_and_said_and_the_rest_goes_on(
+    server: ChainServer, tmp_path: Path
+) -> None:
+    chain, out, reports = server.chain, tmp_path / "out.jsonl", Reports()
+    source = make_source(
+        server, make_emitter(tmp_path / "state", out, reports), (WALLET,), reports=reports
+    )
+    source.poll_once()
+    place(chain, WALLET, token=9999, side="BUY", fills=[(1_000_000, 400_000)])
+    good = place(chain, WALLET, token=NO_B, side="BUY", fills=[(1_000_000, 400_000)])
+    source.poll_once()
+    source.poll_once()
+    assert [i["intent_id"] for i in read(out)] == [good.intent_id]
+    assert reports == ["chain: skipped a trade: token 9999: Gamma knows no market with its outcome"]

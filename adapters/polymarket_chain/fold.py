@@ -39,13 +39,14 @@ def fold_fills(
     *,
     owner_of: Mapping[str, str],
     block_time: Callable[[int], int],
-    market_of: Callable[[str], Market],
+    market_of: Callable[[str], Market | None],
 ) -> dict[str, list[Trade]]:
     """Trades per followed wallet, sorted as the monitor emits them.
 
     ``owner_of`` maps each watched address (lowercase: the wallet, its proxy, its Safe) to
     the followed wallet; ``block_time`` gives a block's timestamp; ``market_of`` a token's
-    condition id and outcome (it may raise: nothing is folded then).
+    condition id and outcome (None: the token's trades are left out; it may raise: nothing
+    is folded then).
     """
     groups: dict[tuple[str, str, str, str], list[ChainFill]] = {}
     for fill in own_fills(f for f in fills if f.maker in owner_of):
@@ -57,7 +58,10 @@ def fold_fills(
         usdc = sum(f.usdc for f in members)
         if shares <= 0:
             continue
-        condition_id, outcome = market_of(token)
+        market = market_of(token)
+        if market is None:
+            continue
+        condition_id, outcome = market
         price = _WIDE.divide(Decimal(usdc), Decimal(shares)).quantize(
             PRICE_QUANTUM, ROUND_HALF_EVEN
         )

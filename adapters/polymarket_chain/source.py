@@ -29,7 +29,7 @@ from typing import Any
 from adapters.polymarket_chain.fold import fold_fills
 from adapters.polymarket_chain.logs import ChainFill, LogError, decode
 from adapters.polymarket_chain.reader import Block, ChainError, ChainReader
-from adapters.polymarket_chain.tokens import TokenDirectory, TokenError
+from adapters.polymarket_chain.tokens import TokenDirectory, TokenError, TokenUnknown
 from adapters.polymarket_data.client import MonitorStopped
 from adapters.polymarket_data.emitter import Emitter
 from adapters.polymarket_data.state import TraderState
@@ -179,11 +179,17 @@ class ChainSource:
             if block(fill.block_number).hash != fill.block_hash:
                 raise ChainError(f"block {fill.block_number} changed while it was read")
             fills.append(fill)
+
+        def market_of(token: str) -> tuple[str, str] | None:
+            try:
+                return self.tokens.market_of(token)
+            except TokenUnknown as error:  # no intent without its market: reported, left out
+                stats.skipped += 1
+                self._say(f"chain: skipped a trade: {error}")
+                return None
+
         trades = fold_fills(
-            fills,
-            owner_of=owners,
-            block_time=lambda n: block(n).timestamp,
-            market_of=self.tokens.market_of,
+            fills, owner_of=owners, block_time=lambda n: block(n).timestamp, market_of=market_of
         )
         end = block(last)
         seeds = {t: self.seed(t) for t in trades if self.emitter.record(t) is None}

@@ -15,7 +15,11 @@ from adapters.polymarket.parsers import ParseError, parse_gamma_market
 
 
 class TokenError(RuntimeError):
-    """The token's market cannot be found now (Gamma unreachable, or it does not know it)."""
+    """The token's market cannot be found now: Gamma did not answer (ask again later)."""
+
+
+class TokenUnknown(TokenError):
+    """Gamma answered and knows no market holding the token (asking again will not help)."""
 
 
 class TokenDirectory:
@@ -26,7 +30,8 @@ class TokenDirectory:
         self.known = known
 
     def market_of(self, token_id: str) -> tuple[str, str]:
-        """(condition id, outcome) of a token; TokenError when it cannot be found now."""
+        """(condition id, outcome) of a token; TokenError when Gamma cannot be read,
+        TokenUnknown when it knows no such token."""
         cached = self.known.get(token_id)
         if cached is not None:
             return str(cached[0]), str(cached[1])
@@ -45,5 +50,5 @@ class TokenDirectory:
                     self.known[token] = [info.condition_id, outcome]
         cached = self.known.get(token_id)
         if cached is None:
-            raise TokenError(f"token {token_id}: Gamma knows no market with its outcome")
+            raise TokenUnknown(f"token {token_id}: Gamma knows no market with its outcome")
         return str(cached[0]), str(cached[1])
