@@ -301,7 +301,8 @@ def to_rpc(value: Any) -> Any:
 class ChainServer(LoopbackServer):
     """The chain's JSON-RPC on loopback, and Gamma's ``/markets`` beside it (``/gamma``).
 
-    ``requests`` counts the RPC methods asked; ``down`` makes every RPC answer a 503.
+    ``requests`` counts the RPC methods asked; ``down`` makes every RPC answer a 503,
+    ``gamma_down`` every Gamma request.
     """
 
     def __init__(self, chain: LocalChain, markets: dict[str, dict[str, Any]]) -> None:
@@ -309,11 +310,15 @@ class ChainServer(LoopbackServer):
         self.markets = markets  # token id -> Gamma market
         self.requests: list[str] = []
         self.down = False
+        self.gamma_down = False
         server = self
 
         class Handler(JsonHandler):
             def serve(self, method: str) -> None:
                 url = urlparse(self.path)
+                if method == "GET" and url.path == "/gamma/markets" and server.gamma_down:
+                    self.send_json(503, {"error": "down"})
+                    return
                 if method == "GET" and url.path == "/gamma/markets":
                     wanted = parse_qs(url.query).get("clob_token_ids", [""])[0].split(",")
                     found = {id(m): m for t, m in server.markets.items() if t in wanted}

@@ -358,3 +358,26 @@ def test_a_token_gamma_does_not_know_is_skipped_and_said_and_the_rest_goes_on(
     source.poll_once()
     assert [i["intent_id"] for i in read(out)] == [good.intent_id]
     assert reports == ["chain: skipped a trade: token 9999: Gamma knows no market with its outcome"]
+
+
+def test_while_gamma_is_down_a_new_tokens_trades_wait_and_none_is_lost(
+    server: ChainServer, tmp_path: Path
+) -> None:
+    chain, out, reports = server.chain, tmp_path / "out.jsonl", Reports()
+    emitter = make_emitter(tmp_path / "state", out, reports)
+    source = make_source(server, emitter, (WALLET,), reports=reports)
+    source.poll_once()
+    waiting = emitter.state.chain["next_block"]
+    placed = place(chain, WALLET, token=YES_B, side="SELL", fills=[(1_000_000, 300_000)])
+    server.gamma_down = True
+    try:
+        for _ in range(2):
+            assert source.poll_once().errors
+    finally:
+        server.gamma_down = False
+    assert read(out) == []
+    assert emitter.state.chain["next_block"] == waiting
+    assert len(reports) == 1
+    assert "Gamma" in reports[0]
+    source.poll_once()
+    assert [i["intent_id"] for i in read(out)] == [placed.intent_id]
