@@ -381,3 +381,21 @@ def test_while_gamma_is_down_a_new_tokens_trades_wait_and_none_is_lost(
     assert "Gamma" in reports[0]
     source.poll_once()
     assert [i["intent_id"] for i in read(out)] == [placed.intent_id]
+
+
+def test_proxies_are_resolved_once_the_node_answers_not_given_up_at_a_failed_start(
+    server: ChainServer, tmp_path: Path
+) -> None:
+    chain, out = server.chain, tmp_path / "out.jsonl"
+    source = make_source(server, make_emitter(tmp_path / "state", out, Reports()), (WALLET,))
+    server.down = True
+    try:
+        assert source.poll_once().errors
+    finally:
+        server.down = False
+    source.poll_once()
+    proxy = "0x" + "a1" * 19 + "a2"
+    placed = place(chain, WALLET, maker_address=proxy, token=NO_A, side="BUY",
+                   fills=[(3_000_000, 600_000)])  # fmt: skip
+    source.poll_once()
+    assert [i["intent_id"] for i in read(out)] == [placed.intent_id]

@@ -14,7 +14,7 @@ from typing import Any
 import requests
 from eth_utils import to_checksum_address
 from web3 import Web3
-from web3.exceptions import Web3Exception
+from web3.exceptions import BadFunctionCallOutput, ContractLogicError, Web3Exception
 
 from adapters.polymarket_chain.abi import PROXY_FUNCTIONS
 from adapters.polymarket_chain.logs import TOPICS
@@ -89,15 +89,18 @@ class ChainReader:
 
     def proxies(self, owner: str, exchange: str) -> set[str]:
         """The Polymarket proxy wallet and Safe the exchange computes for ``owner``
-        (lowercase); empty when the exchange cannot say."""
+        (lowercase); empty when the exchange cannot say (the call reverts or returns
+        nothing); ChainError when the node does not answer (asked again at the next poll)."""
         contract = self.w3.eth.contract(address=to_checksum_address(exchange), abi=PROXY_FUNCTIONS)
         found: set[str] = set()
         for name in ("getPolyProxyWalletAddress", "getSafeAddress"):
             function = getattr(contract.functions, name)(to_checksum_address(owner))
             try:
-                address = self._call(f"eth_call {name}", function.call)
-            except ChainError:
-                continue
+                address = function.call()
+            except (ContractLogicError, BadFunctionCallOutput):
+                continue  # the exchange cannot say: the address is watched alone
+            except (Web3Exception, requests.RequestException, OSError, ValueError) as error:
+                raise ChainError(f"eth_call {name}: {type(error).__name__}") from None
             if isinstance(address, str) and address.lower() not in (ZERO, owner.lower()):
                 found.add(address.lower())
         return found
