@@ -121,8 +121,9 @@ def _choose_venues(
 
 
 def recording_engine(app: TapeApplication, clock: Clock) -> TradingEngine:
-    """An engine that only records what arrives (no venue, no market data)."""
-    return assemble_engine(app, venues={}, market_data=Books(), clock=clock)
+    """An engine that only records what arrives (no venue, no market data); a signal is
+    recorded as it came (the workers route it to their agents)."""
+    return TradingEngine(app, venues={}, market_data=Books(), clock=clock, route_signals=False)
 
 
 def ingest_log(app: TapeApplication, clock: Clock) -> IngestLog:

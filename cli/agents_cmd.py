@@ -9,6 +9,7 @@ import click
 from adapters.bootstrap import build, live_clock, open_app
 from adapters.settings import Settings
 from cli.context import pass_settings
+from cli.control_cmd import cancel_after_switch
 from cli.errors import TapeUsageError
 from cli.render import table, to_json
 from engine.agents import Agent
@@ -80,6 +81,7 @@ def _switch(settings: Settings, name: str, state: TradingState, reason: str) -> 
         click.echo(f"{name}: {state.value} ({reason})")
     else:
         click.echo(f"{name}: already {state.value}")
+    cancel_after_switch(settings, name, state)
 
 
 @agents.command("activate")

@@ -8,7 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from projections.audit import Trail
+from projections.numbers import number, percent, readable
 from projections.rows import event_name, plain
+
+__all__ = ["counts", "money", "number", "percent", "readable", "table", "to_json", "why_tree"]
 
 
 def to_json(data: Any) -> str:
@@ -21,8 +24,8 @@ def _cell(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, list):
-        return ",".join(str(v) for v in value) or "-"
-    return str(value)
+        return ",".join(str(readable(v)) for v in value) or "-"
+    return str(readable(value))
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
@@ -93,15 +96,15 @@ def _event_line(event: Any) -> str:
 def _verdict_lines(event: Any) -> list[str]:
     lines = []
     if event_name(event) == "IntentDenied":
-        lines.append(f"DENIED: {event.reason}: {event.detail}")
+        lines.append(f"DENIED: {event.reason}: {readable(event.detail)}")
     for item in event.checks:
         mark = "ok  " if item["passed"] else "FAIL"
-        values = " ".join(f"{k}={v}" for k, v in item["values"].items())
-        lines.append(f"[{mark}] {item['name']}: {item['detail']}  ({values})")
+        values = " ".join(f"{k}={_value(v)}" for k, v in item["values"].items())
+        lines.append(f"[{mark}] {item['name']}: {readable(item['detail'])}  ({values})")
     if event.sizing:
         sizing = event.sizing
-        values = " ".join(f"{k}={v}" for k, v in sizing["values"].items())
-        lines.append(f"sizing: {sizing['rule']} -> {sizing['size']}  ({values})")
+        values = " ".join(f"{k}={_value(v)}" for k, v in sizing["values"].items())
+        lines.append(f"sizing: {readable(sizing['rule'])} -> {number(sizing['size'])}  ({values})")
     if event.book:
         book = event.book
         lines.append(
@@ -109,6 +112,15 @@ def _verdict_lines(event: Any) -> list[str]:
             f" (tick {book['tick_size']}, min size {book['min_size']})"
         )
     return lines
+
+
+def _value(value: Any) -> str:
+    # A recorded value as shown: numbers without exponents, lists comma-separated.
+    if isinstance(value, list):
+        return ",".join(_value(v) for v in value) or "(none)"
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        return number(value)
+    return str(readable(value))
 
 
 def _branch(lines: list[str], items: list[tuple[str, list[str]]], indent: str) -> None:

@@ -26,12 +26,14 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 
 from adapters.api.app import mount_service
+from adapters.api.probes import VenueProbes
 from adapters.api.reads import BUCKETS, bucketed
 from adapters.http_ingest import create_app
 from adapters.paper.venue import PaperVenues
 from adapters.readstore import open_store
 from adapters.replay.verify import verify
 from adapters.settings import Settings
+from adapters.venues.registry import venue_specs
 from cli.main import cli
 from engine.ports import VenueReport
 from projections.queries import TrackedReadModels
@@ -81,6 +83,8 @@ def rig_app(rig: EngineRig, token: str | None = TOKEN) -> FastAPI:
         read_models=models,
         logs=[rig.app],
         venue_environ={"POLYMARKET_PRIVATE_KEY": "0x" + "ab" * 32},
+        # Probed without the key: a probe with it would reach Polymarket (no network in tests).
+        probes=VenueProbes(venue_specs(), {}),
     )
     return app
 

@@ -14,6 +14,9 @@ from pathlib import Path
 from adapters.notify.outbox import pending
 from adapters.readstore import SqliteProjectionStore
 from adapters.sample_day.day import iter_day
+from adapters.settings import Settings
+from cli.notify_runner import start_notifier
+from cli.projections_cmd import open_upstreams
 from tests.fake_notify import fake_servers
 from tests.projection_rig import run_sqlite_day
 from tests.test_notify import CHAT, TOKEN
@@ -90,4 +93,44 @@ def test_stuck_channels_leave_decisions_per_second_unchanged(tmp_path: Path) -> 
         assert TOKEN not in out.decode() + err.decode()
         assert "timed out" in err.decode(), (out.decode(), err.decode())
     # ...and the engine decided as fast as alone (2 shared cores: a wide margin for noise).
+    assert beside >= 0.5 * alone, (beside, alone)
+
+
+def test_stuck_channels_in_the_engines_own_process_leave_decisions_per_second_unchanged(
+    tmp_path: Path,
+) -> None:
+    """As ``tape serve`` runs it: ``start_notifier`` on threads of the engine's process."""
+    alone = decisions_per_second(tmp_path / "alone")
+    home = tmp_path / "home"
+    home.mkdir()
+    with fake_servers(TOKEN, CHAT) as (telegram, hook):
+        hook.behaviour.hang_s = 120.0
+        telegram.behaviour.fail_next, telegram.behaviour.retry_after = 10**6, 1
+        config = tmp_path / "tape.toml"
+        config.write_text(
+            TOML.format(url=hook.url).replace("timeout_s = 5", "timeout_s = 0.5"),
+            encoding="utf-8",
+        )
+        settings = Settings.load(
+            {
+                "TAPE_HOME": str(home),
+                "TAPE_CONFIG": str(config),
+                "TAPE_TELEGRAM_BOT_TOKEN": TOKEN,
+                "TAPE_TELEGRAM_CHAT_ID": CHAT,
+                "TELEGRAM_API_URL": telegram.url,
+            }
+        )
+        apps, storage = open_upstreams(None, settings)
+        running = start_notifier(settings, apps, storage, from_start=True, poll_s=0.05)
+        assert running is not None
+        try:
+            beside = decisions_per_second(home)
+            store = SqliteProjectionStore(home / "projections.db")
+            wait_until(lambda: len(pending(store, "webhook1", 10_000)) > 10, timeout=60)
+            assert telegram.texts == []
+            assert hook.event_ids == []
+            store.close()
+        finally:
+            running.stop(timeout_s=5)
+            apps[0].close()
     assert beside >= 0.5 * alone, (beside, alone)

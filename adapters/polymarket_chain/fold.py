@@ -76,6 +76,7 @@ def fold_fills(
                 size=Decimal(shares) / UNITS,
                 price=price,
                 fills=len(members),
+                notional=Decimal(usdc) / UNITS,
             )
         )
     return {wallet: sorted(found, key=lambda t: t.sort_key) for wallet, found in trades.items()}

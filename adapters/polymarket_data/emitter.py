@@ -2,9 +2,12 @@
 
 Both sources hand their folded trades of a wallet to one :class:`Emitter`, which owns the
 monitor's persisted state. A trade whose intent id (``copy:<tx>:<token>:<side>``) the wallet's
-record already holds is dropped, whichever source saw it first, so the two sources deduplicate
-each other; a new one moves the wallet's running holdings, becomes an intent, and is saved as
-pending together with everything else the caller changed (write-ahead) before it is delivered.
+record already holds with as many shares is dropped, whichever source saw it first, so the two
+sources deduplicate each other; shares beyond what was copied become a follow-up part
+(``...:<n>``, see :mod:`.monitor`); a new one moves the wallet's running holdings, becomes an
+intent, and is saved as pending together with everything else the caller changed
+(write-ahead) before it is delivered. ``agent`` None: the intents are signals for every copy
+agent following the trader.
 The engine's own rule (a redelivered intent id is recorded, never traded twice) stays the
 backstop beyond the records' window.
 
@@ -21,7 +24,7 @@ from typing import Any
 
 from adapters.polymarket_data.folding import Trade, to_intent
 from adapters.polymarket_data.sinks import IntentSink
-from adapters.polymarket_data.state import MonitorState, StateStore, TraderState
+from adapters.polymarket_data.state import Handled, MonitorState, StateStore, TraderState
 from engine.intent import IntentFormatError
 
 
@@ -33,7 +36,7 @@ class Emitter:
         store: StateStore,
         sink: IntentSink,
         *,
-        agent: str,
+        agent: str | None,
         overlap_s: int,
         report: Callable[[str], None],
     ) -> None:
@@ -83,18 +86,21 @@ class Emitter:
                 record.watermark = newest if old is None else max(old, newest)
             intents: list[dict[str, Any]] = []
             skipped = 0
-            for trade in trades:
-                seen = record.handled.get(trade.intent_id)
-                if seen is not None:
-                    if trade.size > seen[1]:
-                        self.report(
-                            f"{trader}: {trade.size - seen[1]} more shares of {trade.intent_id} "
-                            "showed up after its intent was emitted; they are not copied"
-                        )
-                        record.handled[trade.intent_id] = (seen[0], trade.size)
-                    continue
+            for whole in trades:
+                seen = record.handled.get(whole.intent_id)
+                if seen is not None and whole.size <= seen.size:
+                    continue  # nothing new of this order
+                trade = whole
+                if seen is not None:  # fills that showed up after its intent went out
+                    trade = whole.late_part(seen.size, seen.notional, seen.parts + 1)
+                    record.handled[whole.intent_id] = Handled(
+                        seen.time, whole.size, seen.parts + 1, whole.notional
+                    )
+                else:
+                    record.handled[whole.intent_id] = Handled(
+                        whole.timestamp, whole.size, 0, whole.notional
+                    )
                 before = move_holdings(record, trade)
-                record.handled[trade.intent_id] = (trade.timestamp, trade.size)
                 try:
                     intent = to_intent(
                         trade, agent=self.agent, trader=trader, position_before=before

@@ -18,9 +18,12 @@ A restart first delivers whatever is pending (step 5), then polls.
 The overlap window covers the Data API's lag (a trade shows up about a minute after it
 happened): each poll asks again for the last ``overlap`` seconds before the newest trade seen,
 so a late row is still found, and the handled ids make sure it is emitted once. The rows of
-one transaction are taken to show up together (they are one block's logs); a fill of an order
-that shows up after the order's intent was emitted is reported, not copied (the intent id is
-taken).
+one transaction do not always show up together: fills of an order that show up after the
+order's intent was emitted become a follow-up intent for the shares not yet copied
+(``copy:<tx>:<token>:<side>:<n>``, the n-th late part, at the late fills' volume-weighted
+price), so nothing of a trade is lost. The state records per order how many shares were copied
+and in how many parts, written ahead with the intents, so a part is never emitted twice across
+restarts.
 
 ``trader_position_before``: the holdings seeded from ``/positions`` stand for the moment of the
 seed, so a trade at or before it is already in them: it leaves them as they are and its intent
@@ -52,7 +55,7 @@ class MonitorSettings:
     """Who to follow and how."""
 
     traders: tuple[str, ...]
-    agent: str = "default"
+    agent: str | None = None  # None: signals, for every copy agent following the trader
     overlap_s: int = DEFAULT_OVERLAP_S
     since: int | None = None  # the floor of a wallet's first poll; default: its seed less overlap
 

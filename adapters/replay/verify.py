@@ -27,13 +27,16 @@ from adapters.replay.log import StoredEvent, stored_events
 from adapters.replay.outcome import Divergence, VerifyResult
 from engine.agents import Agent
 from engine.application import TapeApplication
+from engine.commands import RegisterAgents, ResolveMarket
 from engine.config import AgentConfig
 from engine.feeds import Feed
+from engine.ingest_records import MarketResolution
 from engine.intent import parse_intent, redelivery_stand_in
 from engine.intents import Intent
 from engine.orders import Order
 from engine.ports import VenueReport
 from engine.positions import Position
+from engine.redemptions import Redemption, redemption_command
 from engine.values import Book, TradingState
 from projections.digest import decision_digest
 
@@ -160,6 +163,12 @@ class Replayer:
             Order.OrderSubmissionUncertain: self._uncertain,
             Order.OrderExpired: self._expire,
             Position.PositionSettled: self._settle,
+            MarketResolution.MarketResolved: self._resolve,
+            Redemption.RedemptionRequested: self._redemption,
+            Redemption.RedemptionRetried: self._redemption,
+            Redemption.RedemptionSigned: self._redemption,
+            Redemption.RedemptionConfirmed: self._redemption,
+            Redemption.RedemptionFailed: self._redemption,
         }
 
     def _receive(self, stored: StoredEvent, _: Lookahead) -> None:
@@ -196,7 +205,8 @@ class Replayer:
         return None
 
     def _register(self, stored: StoredEvent, _: Lookahead) -> None:
-        self.engine.register_agents([AgentConfig.from_record(stored.event.config)])
+        config = AgentConfig.from_record(stored.event.config)  # as recorded, whoever set it
+        self.engine.handle(RegisterAgents((config,), by_command=True))
 
     def _switch(self, stored: StoredEvent, _: Lookahead) -> None:
         agent: Agent = self.app.repository.get(stored.originator_id)
@@ -225,6 +235,17 @@ class Replayer:
             winning_token_id=event.winning_token_id,
             at=event.timestamp,
         )
+
+    def _resolve(self, stored: StoredEvent, _: Lookahead) -> None:
+        event = stored.event  # a resolution seen live: recorded, then settled (one step)
+        self.engine.handle(
+            ResolveMarket(event.venue, event.market_id, event.winning_token_id, event.timestamp)
+        )
+
+    def _redemption(self, stored: StoredEvent, _: Lookahead) -> None:
+        """A redemption's step, as the command that recorded it (the chain's answers are
+        inputs, like a venue's)."""
+        self.engine.handle(redemption_command(self.app, stored.originator_id, stored.event))
 
     def _redeliver(self, stored: StoredEvent, _: Lookahead) -> None:
         event = stored.event

@@ -7,11 +7,12 @@ import threading
 import time
 import tomllib
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from adapters.bootstrap import Tape, build, live_clock
+from adapters.bootstrap import Tape, build
 from adapters.config_file import config_from_toml
 from adapters.settings import Settings
 from bench.figures.latency import Probe, TimedVenues
@@ -31,6 +32,15 @@ max_position_usdc = "1000000"
 max_trades_per_day = 100000
 budget_usdc = "1000000"
 """
+
+
+class WallClock:
+    """The wall clock, but not ``adapters.clock.SystemClock``: with that one a paper run takes
+    Polymarket's live public books (the network); the figure's paper venue has its own books."""
+
+    def now(self) -> datetime:
+        """Now, UTC."""
+        return datetime.now(tz=UTC)
 
 
 def deep_book(token: str, market: str) -> Book:
@@ -57,7 +67,7 @@ class Pipeline:
         config = config_from_toml(
             tomllib.loads(AGENT_TOML.format(wallet=wallet)), source=f"bench signal {name}"
         )
-        self.tape: Tape = build(Settings.load({"TAPE_HOME": str(home)}), config, clock=live_clock())
+        self.tape: Tape = build(Settings.load({"TAPE_HOME": str(home)}), config, clock=WallClock())
         assert self.tape.paper is not None
         for book in books:
             self.tape.paper.on_book(book)

@@ -13,8 +13,10 @@ from engine.handlers import (
     deciding,
     execution,
     intake,
+    operator_controls,
     reconciliation,
     recovery,
+    redeeming,
     settlement,
     venue_reports,
 )
@@ -40,4 +42,9 @@ ROUTES: dict[type[Any], Route] = {
     c.SetTradingState: Route(admin.set_trading_state),
     c.CancelOrder: Route(cancelling.cancel),
     c.CancelAgentOrders: Route(cancelling.cancel_agent_orders, step=False),
+    c.RequestCancel: Route(operator_controls.request_cancel),
+    c.ResolveMarket: Route(operator_controls.resolve_market),
+    c.RequestRedemption: Route(redeeming.request),
+    c.RecordRedemptionSigned: Route(redeeming.signed),
+    c.RecordRedemptionOutcome: Route(redeeming.outcome),
 }

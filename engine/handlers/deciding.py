@@ -32,15 +32,15 @@ def decide_intent(ctx: EngineContext, command: DecideIntent) -> list[UUID]:
     ``IntentDenied``, halting the agent on a stop loss); answers the orders written ahead."""
     intent = command.intent
     record: Intent | None = ctx.unit.get_or_none(intent_uuid(intent.intent_id))
-    if record is None or record.decided:
-        return []
+    if record is None or record.decided or intent.agent is None:
+        return []  # a signal is never decided itself: each follower's intent is
     now = ctx.after(record.modified_on)
-    agent: Agent | None = ctx.unit.refresh(agent_uuid(intent.agent))
+    agent: Agent | None = ctx.unit.refresh(agent_uuid(_agent_of(intent)))
     position: Position | None = ctx.unit.find(
-        position_uuid(intent.agent, intent.venue, intent.token_id)
+        position_uuid(_agent_of(intent), intent.venue, intent.token_id)
     )
     holding = _trader_holding(ctx, intent)
-    book = ctx.market_data.book(intent.venue, intent.token_id, at=now, account=intent.agent)
+    book = ctx.market_data.book(intent.venue, intent.token_id, at=now, account=_agent_of(intent))
     gathered = _Gathered(record, agent, position, holding, book, now)
     try:
         with ctx.unit.savepoint(record, agent, holding):
@@ -80,7 +80,7 @@ def _verdict(ctx: EngineContext, intent: TradeIntent, gathered: _Gathered) -> li
     if _observes_trader(decision, intent):
         if holding is None:
             holding = TraderHolding.first_seen(
-                agent=intent.agent,
+                agent=_agent_of(intent),
                 venue=intent.venue,
                 trader=intent.source.trader or "",
                 token_id=intent.token_id,
@@ -166,7 +166,7 @@ def _place(
     order = Order.place(
         intent_id=intent.intent_id,
         leg=0,
-        agent=intent.agent,
+        agent=_agent_of(intent),
         venue=intent.venue,
         market_id=intent.market_id,
         token_id=intent.token_id,
@@ -228,7 +228,7 @@ def _trader_holding(ctx: EngineContext, intent: TradeIntent) -> TraderHolding | 
     if intent.source.kind != "copy" or intent.source.trader is None:
         return None
     holding: TraderHolding | None = ctx.unit.find(
-        trader_holding_uuid(intent.agent, intent.venue, intent.source.trader, intent.token_id)
+        trader_holding_uuid(_agent_of(intent), intent.venue, intent.source.trader, intent.token_id)
     )
     return holding
 
@@ -237,3 +237,10 @@ def _observes_trader(decision: Decision, intent: TradeIntent) -> bool:
     # The trader's holdings are followed once it is followed: its trades reached the agent.
     followed = next((c.passed for c in decision.checks if c.name == "trader_allowlist"), False)
     return intent.source.kind == "copy" and intent.source.trader is not None and followed
+
+
+def _agent_of(intent: TradeIntent) -> str:
+    # Deciding only ever sees intents addressed to an agent (a signal is routed at intake).
+    if intent.agent is None:
+        raise ValueError(f"intent {intent.intent_id} addresses no agent")
+    return intent.agent

@@ -24,7 +24,7 @@ class IntentsView:
             intent = event.intent
             self.rows[aggregate_key(event)] = {
                 "intent_id": event.intent_id,
-                "agent": intent["agent"],
+                "agent": intent.get("agent"),  # a signal (ingest logs only) has none
                 "venue": intent["venue"],
                 "market_id": intent["market_id"],
                 "token_id": intent["token_id"],
