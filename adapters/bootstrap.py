@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,21 @@ def counterfactual_engine(
     """An engine in memory on in-process paper venues, for a counterfactual day."""
     app = TapeApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     paper = PaperVenues(fee_rate=config.paper_fee_rate)
+    return assemble_engine(app, venues=paper, market_data=paper, clock=clock), paper
+
+
+def simulation_engine(fee_rate: Decimal, clock: ManualClock) -> tuple[TradingEngine, PaperVenues]:
+    """An engine on an in-memory SQLite store and in-process paper venues, for discovery's
+    copy simulation (SQLite rather than the library's plain-object store: a simulation of
+    thousands of trades looks aggregates up by id, which that store answers by a scan)."""
+    app = TapeApplication(
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": ":memory:",
+            **WRITER_CACHE_ENV,
+        }
+    )
+    paper = PaperVenues(fee_rate=fee_rate)
     return assemble_engine(app, venues=paper, market_data=paper, clock=clock), paper
 
 

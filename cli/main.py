@@ -21,6 +21,7 @@ from cli.agents_cmd import agents
 from cli.control_cmd import flatten_agent, orders
 from cli.db_cmd import db
 from cli.demo_cmd import demo
+from cli.discover_cmd import discover_command
 from cli.errors import TapeProblem, TapeUsageError
 from cli.follow_cmd import follow
 from cli.health_cmd import health
@@ -77,6 +78,7 @@ for command in (
     redeem_command,
 ):
     cli.add_command(command)
+cli.add_command(discover_command, name="discover")
 
 
 agents.add_command(flatten_agent)

@@ -14,7 +14,9 @@ import click
 
 from adapters.bootstrap import open_app
 from adapters.redeem.candidates import mark_redeemable
-from cli.context import current_settings
+from adapters.settings import Settings
+from cli.context import current_settings, pass_settings
+from cli.discover_cmd import explain_candidate
 from cli.errors import TapeUsageError
 from cli.projections_cmd import catch_up, open_projector, open_upstreams, workers_option
 from cli.render import table, to_json, why_tree
@@ -285,13 +287,17 @@ def purchases(
 @click.argument("ident")
 @workers_option
 @json_option
-def why(ident: str, workers: int | None, as_json: bool) -> None:
+@pass_settings
+def why(settings: Settings, ident: str, workers: int | None, as_json: bool) -> None:
     """Why an order or intent happened: every check with its values, sizing, book, venue
-    answers and fills. IDENT is an order id, an intent id, or a client or venue order id."""
+    answers and fills. IDENT is an order id, an intent id, or a client or venue order id;
+    or a wallet `tape discover` scored (its rank or filter, explained)."""
     models = tracked_read_models(workers)
     trail = queries.why(models, ident)
     trails = [trail] if trail is not None else _signal_trails(models, ident)
     if not trails:
+        if explain_candidate(settings, ident, as_json=as_json):
+            return
         raise TapeUsageError(f"no order or intent with id {ident!r} in the store")
     if as_json:
         data = [t.to_json() for t in trails]

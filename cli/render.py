@@ -88,6 +88,17 @@ def _event_line(event: Any) -> str:
         "OrderCommitted": lambda e: f"day {e.day}: notional {plain(e.notional)} committed",
         "FillBooked": lambda e: f"risk book: {e.side} {plain(e.size)} @ {plain(e.price)}",
         "CommitmentReleased": lambda e: "risk book: commitment released",
+        "CopyBuffered": lambda e: (
+            f"buffered {plain(e.size)} @ source {plain(e.source_price)} under {e.key} "
+            f"(minimum {plain(e.min_size)})"
+        ),
+        "BufferFlushed": lambda e: (
+            f"carried by order {e.order_id} of intent {e.intent_id}: {plain(e.order_size)} "
+            f"shares with {len(e.intent_ids)} buffered copies, VWAP {plain(e.vwap)}"
+        ),
+        "BufferExpired": lambda e: (
+            f"{e.reason}: {plain(e.size)} shares of {len(e.intent_ids)} copies not placed"
+        ),
     }
     detail = details.get(name)
     return f"{name} {at}" + (f"  {detail(event)}" if detail else "")
@@ -147,7 +158,11 @@ def why_tree(trail: Trail) -> str:
     items: list[tuple[str, list[str]]] = []
     for _, event in trail.events:
         name = event_name(event)
-        children = _verdict_lines(event) if name in ("IntentAccepted", "IntentDenied") else []
+        children = (
+            _verdict_lines(event)
+            if name in ("IntentAccepted", "IntentDenied", "IntentBuffered")
+            else []
+        )
         items.append((_event_line(event), children))
     for order_id, events in trail.orders.items():
         items.append((f"order {order_id}", [_event_line(e) for _, e in events]))

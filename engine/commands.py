@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 
 from engine.config import AgentConfig
+from engine.discovery.candidates import ScoredCandidate
 from engine.intent import TradeIntent
 from engine.ports import VenueReport
 from engine.settlement import Settlement
@@ -222,6 +223,28 @@ class CancelAgentOrders(Command[dict[str, int]]):
     """Cancel every open order of an agent (a halt does); answers action -> orders."""
 
     agent: str
+
+
+# -- discovery ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordDiscovery(Command[dict[str, int]]):
+    """Rank a discovery run's candidates and record each (``Candidate.CandidateScored``);
+    answers the ranks of those that passed every filter."""
+
+    run: str
+    candidates: tuple[ScoredCandidate, ...]
+
+
+@dataclass(frozen=True)
+class ChangeFollowList(Command[bool]):
+    """Follow (or stop following) a trader's wallet: the agent's ``follow`` list changes
+    (``AgentConfigChanged``); answers whether it changed."""
+
+    agent: str
+    wallet: str
+    follow: bool = True
 
 
 # -- operator controls: cancel requests, live resolutions -----------------------------------

@@ -74,3 +74,13 @@ def desk_uuid(name: str) -> UUID:
 def resolution_uuid(venue: str, market_id: str) -> UUID:
     """A market's resolution as an ingest log records it."""
     return uuid5(TAPE_NAMESPACE, f"resolution/{venue}/{market_id}")
+
+
+def copy_buffer_uuid(agent: str) -> UUID:
+    """An agent's buffer of copies sized below a venue's minimum."""
+    return uuid5(TAPE_NAMESPACE, f"copy-buffer/{agent}")
+
+
+def candidate_uuid(wallet: str) -> UUID:
+    """A wallet discovery considered for following."""
+    return uuid5(TAPE_NAMESPACE, f"candidate/{wallet.lower()}")

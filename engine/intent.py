@@ -157,6 +157,14 @@ class TradeIntent(BaseModel):
         """Whether the intent addresses a trader's followers rather than one agent."""
         return self.agent is None
 
+    @property
+    def addressed_agent(self) -> str:
+        """The agent the intent addresses; deciding only ever sees such intents (a signal is
+        routed to its followers at intake), so a signal here is a ValueError."""
+        if self.agent is None:
+            raise ValueError(f"intent {self.intent_id} addresses no agent")
+        return self.agent
+
     @field_validator("side", mode="before")
     @classmethod
     def _side_from_text(cls, value: Any) -> Side:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 from fastapi import APIRouter, Body
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from adapters.agent_keys import agent_keys, key_source_problem
 from adapters.api.context import ApiContext
@@ -48,6 +48,12 @@ class StateChange(BaseModel):
     """Why an agent is switched (optional)."""
 
     reason: str | None = None
+
+
+class WalletRef(BaseModel):
+    """A trader's wallet to follow or stop following."""
+
+    wallet: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
 
 
 class AgentRef(BaseModel):
@@ -216,7 +222,7 @@ def router(ctx: ApiContext) -> APIRouter:
         """Alias of ``GET /api/v1/agents/{name}``."""
         return status(agent_id)
 
-    return api
+    return _follow_routes(api, ctx, find)
 
 
 def _switch_route(
@@ -228,3 +234,25 @@ def _switch_route(
     route.__doc__ = f"{action.capitalize()} an agent; answers its state and whether it changed."
     route.__name__ = f"{action}_agent"
     return route
+
+
+def _follow_routes(api: APIRouter, ctx: ApiContext, find: Callable[[str], Agent]) -> APIRouter:
+    # Following a trader over the API: the same engine command as `tape agents follow`.
+    @api.post("/api/v1/agents/{name}/follow", tags=["agents"])
+    def follow_wallet(name: str, ref: WalletRef) -> dict[str, Any]:
+        """Add a wallet to the agent's follow list (``ChangeFollowList`` ->
+        ``AgentConfigChanged``); answers the agent and whether the list changed."""
+        find(name)
+        changed = ctx.command(lambda e: e.handle(c.ChangeFollowList(name, ref.wallet)))
+        return {**summary(find(name), ctx.venue_environ), "changed": changed}
+
+    @api.post("/api/v1/agents/{name}/unfollow", tags=["agents"])
+    def unfollow_wallet(name: str, ref: WalletRef) -> dict[str, Any]:
+        """Take a wallet from the agent's follow list (a recorded change)."""
+        find(name)
+        changed = ctx.command(
+            lambda e: e.handle(c.ChangeFollowList(name, ref.wallet, follow=False))
+        )
+        return {**summary(find(name), ctx.venue_environ), "changed": changed}
+
+    return api

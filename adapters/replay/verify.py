@@ -27,8 +27,9 @@ from adapters.replay.log import StoredEvent, stored_events
 from adapters.replay.outcome import Divergence, VerifyResult
 from engine.agents import Agent
 from engine.application import TapeApplication
-from engine.commands import RegisterAgents, ResolveMarket
+from engine.commands import RecordDiscovery, RegisterAgents, ResolveMarket
 from engine.config import AgentConfig
+from engine.discovery.candidates import Candidate, candidate_of
 from engine.feeds import Feed
 from engine.ingest_records import MarketResolution
 from engine.intent import parse_intent, redelivery_stand_in
@@ -148,6 +149,7 @@ class Replayer:
             Intent.IntentRedelivered: self._redeliver,
             Intent.IntentAccepted: self._decide,
             Intent.IntentDenied: self._decide,
+            Intent.IntentBuffered: self._decide,
             Feed.FeedOpened: self._reject_input,
             Feed.InputDenied: self._reject_input,
             Agent.AgentRegistered: self._register,
@@ -163,6 +165,8 @@ class Replayer:
             Order.OrderSubmissionUncertain: self._uncertain,
             Order.OrderExpired: self._expire,
             Position.PositionSettled: self._settle,
+            Candidate.CandidateObserved: self._discovery,
+            Candidate.CandidateScored: self._discovery,
             MarketResolution.MarketResolved: self._resolve,
             Redemption.RedemptionRequested: self._redemption,
             Redemption.RedemptionRetried: self._redemption,
@@ -170,6 +174,25 @@ class Replayer:
             Redemption.RedemptionConfirmed: self._redemption,
             Redemption.RedemptionFailed: self._redemption,
         }
+
+    def _discovery(self, stored: StoredEvent, recorded: Lookahead) -> None:
+        # A discovery run is one command: its candidates are the recorded Candidate events
+        # that follow, up to the first event of another run or aggregate type.
+        run: str | None = None
+        scored = []
+        offset = 0
+        while (ahead := recorded.peek(offset)) is not None and isinstance(
+            ahead.event, Candidate.Event
+        ):
+            event = ahead.event
+            if isinstance(event, Candidate.CandidateScored):
+                if run is not None and event.run != run:
+                    break
+                run = event.run
+                scored.append(candidate_of(event))
+            offset += 1
+        if run is not None:
+            self.engine.handle(RecordDiscovery(run, tuple(scored)))
 
     def _receive(self, stored: StoredEvent, _: Lookahead) -> None:
         event = stored.event

@@ -53,6 +53,8 @@ class IntentsView:
         if isinstance(event, Intent.IntentAccepted):
             row["verdict"], row["order_ids"] = "ACCEPTED", list(event.order_ids)
             row["decided_at"] = event.timestamp
+        elif isinstance(event, Intent.IntentBuffered):
+            row["verdict"], row["decided_at"] = "BUFFERED", event.timestamp
         elif isinstance(event, Intent.IntentDenied):
             row["verdict"], row["reason"], row["detail"] = "DENIED", event.reason, event.detail
             row["decided_at"] = event.timestamp
