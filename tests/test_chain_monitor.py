@@ -215,3 +215,35 @@ def test_the_command_says_when_the_node_fails_and_exits_1_after_one_poll(
     assert ok.exit_code == 0, ok.output
     assert "1 intent(s) emitted" in ok.stdout
     assert [i["intent_id"] for i in read(tmp_path / "out.jsonl")] == [trade.intent_id]
+
+
+def test_an_order_the_data_api_showed_in_part_is_completed_by_the_chain_as_its_follow_up(
+    server: ChainServer, data_api: RunningFake, tmp_path: Path
+) -> None:
+    chain, out, reports = server.chain, tmp_path / "out.jsonl", Reports()
+    with data_api.api.lock:
+        data_api.api.activity.clear()
+    emitter = make_emitter(tmp_path / "state", out, reports)
+    chain_source = make_source(server, emitter, (WALLET,), reports=reports)
+    client = DataApiClient(data_api.url, backoff=Backoff(base=0.01, attempts=3))
+    settings_ = MonitorSettings(traders=(WALLET,), agent="copy", overlap_s=300, since=0)
+    monitor = Monitor(client, emitter.store, emitter.sink, settings_, report=reports,
+                      emitter=emitter)  # fmt: skip
+    chain_source.poll_once()
+    fills = [(10_000_000, 4_000_000), (30_000_000, 15_000_000)]  # 0.40 then 0.50
+    trade = place(chain, WALLET, token=YES, side="BUY", fills=fills)
+    at = chain.block_time(trade.block)
+    first, second = (trade_row(WALLET, tx_hash=trade.tx_hash, asset=str(YES), side="BUY",
+                               size=shares / 1e6, price=usdc / shares, timestamp=at,
+                               condition_id=MARKET) for shares, usdc in fills)  # fmt: skip
+    data_api.api.add_rows(WALLET, [first])  # the second fill shows up later
+    monitor.poll_once()
+    chain_source.poll_once()
+    data_api.api.add_rows(WALLET, [second])
+    monitor.poll_once()
+    intents = read(out)
+    assert [(i["intent_id"], i["size"], i["price"]) for i in intents] == [
+        (trade.intent_id, "10", "0.4"),
+        (trade.intent_id + ":1", "30", "0.5"),  # the rest, at its own price, from the chain
+    ]
+    assert reports == []
