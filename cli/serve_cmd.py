@@ -165,6 +165,9 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        # Listening from here on: the URL printed next takes connections at once (they wait in
+        # the backlog until the server accepts them), rather than being refused until it starts.
+        sock.listen(2048)
     except OSError as error:
         sock.close()
         raise TapeUsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
