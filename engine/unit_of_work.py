@@ -23,7 +23,7 @@ the stored truth again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 from uuid import UUID
@@ -53,6 +53,9 @@ class UnitOfWork:
         self._tracking: Tracking | None = None
         self._pending = ProcessingEvent[UUID]()  # ended steps not yet committed
         self._absent: set[UUID] = set()
+        self.on_collect: Callable[[list[Any]], None] | None = None
+        """Told each step's events when they are collected, in the order they will be stored
+        (a replay compares them as they come, instead of reading them back from its store)."""
 
     @contextmanager
     def step(self, tracking: Tracking | None = None) -> Iterator[UnitOfWork]:
@@ -201,8 +204,11 @@ class UnitOfWork:
         # which cost more than the rest of it on Python 3.11.)
         pending = self._pending
         for aggregate in self._changed.values():
-            pending.events.extend(aggregate.collect_events())
+            events = aggregate.collect_events()
+            pending.events.extend(events)
             pending.aggregates[aggregate.id] = aggregate
+            if self.on_collect is not None:
+                self.on_collect(events)
         if self._tracking is not None:
             self._pending.tracking = self._tracking  # the latest position stands for all
             self._tracking = None
