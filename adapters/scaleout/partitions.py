@@ -68,16 +68,20 @@ def index_partitions(env: Mapping[str, str], count: int) -> None:
         conn.execute(add_index)
 
 
-def has_partition_key(env: Mapping[str, str]) -> bool:
-    """Whether ``tape db init`` gave the ingest log its partition key (older deployments: no)."""
-    schema, table = _table(env)
-    with psycopg.connect(**connection_kwargs(env)) as conn:
-        row = conn.execute(
+def partition_reader(recorder: Any, partition: Partition) -> PartitionReader | None:
+    """A reader of the partition's rows when the ingest log has the partition key; None when
+    it is not on PostgreSQL or was initialised before the key existed (read it all, as before)."""
+    datastore = getattr(recorder, "datastore", None)
+    if datastore is None or not hasattr(datastore, "schema"):
+        return None
+    with datastore.get_connection() as conn, conn.cursor() as curs:
+        curs.execute(
             "SELECT 1 FROM information_schema.columns "
             "WHERE table_schema = %s AND table_name = %s AND column_name = %s",
-            (schema, table, KEY_COLUMN),
-        ).fetchone()
-    return row is not None
+            (datastore.schema or "public", recorder.events_table_name, KEY_COLUMN),
+        )
+        found = curs.fetchone()
+    return PartitionReader(recorder, partition) if found is not None else None
 
 
 class PartitionReader:
