@@ -53,6 +53,9 @@ class UnitOfWork:
         self._tracking: Tracking | None = None
         self._pending = ProcessingEvent[UUID]()  # ended steps not yet committed
         self._absent: set[UUID] = set()
+        self.sole_writer = False
+        """Set when no other process writes this store (a replay's scratch store): the cached
+        agent is then current, and :meth:`refresh` does not ask the store for newer events."""
         self.on_collect: Callable[[list[Any]], None] | None = None
         """Told each step's events when they are collected, in the order they will be stored
         (a replay compares them as they come, instead of reading them back from its store)."""
@@ -154,7 +157,7 @@ class UnitOfWork:
         """The aggregate with any events another process stored since it was cached (``tape
         agents halt`` writes agents from its own process), or None if it does not exist."""
         aggregate = self.get_or_none(aggregate_id)
-        if aggregate is None or aggregate_id in self._changed:
+        if aggregate is None or aggregate_id in self._changed or self.sole_writer:
             return aggregate
         if aggregate_id in self._pending.aggregates:
             return aggregate  # ahead of the store: a change from elsewhere conflicts at commit

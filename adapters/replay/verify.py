@@ -63,6 +63,7 @@ class Replayer:
             Path(self._scratch.name) / "replay.db", market_data=self.books, clock=self.clock
         )
         self.app = self.engine.app
+        self.engine.unit.sole_writer = True  # no other process writes the scratch store
         self.inputs: dict[str, int] = {}
         self.last_input = ""  # what the last input fed to the engine was, for messages
         # where each recent intent was received, for messages (bounded: a decision follows
