@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from engine.values import Book, OrderType, Side
 
@@ -30,6 +30,16 @@ class Clock(Protocol):
 
     def now(self) -> datetime:
         """The current time, UTC."""
+        ...
+
+
+@runtime_checkable
+class InputClock(Clock, Protocol):
+    """A clock that follows a day's inputs: set to an input's time and line (the venue calls
+    carry the line, so a venue shows that position of the day, not the whole second)."""
+
+    def set(self, at: datetime, line: int | None = None) -> None:
+        """Move to the input at ``at`` on ``line`` (never backwards in time)."""
         ...
 
 

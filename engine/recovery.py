@@ -4,6 +4,7 @@ how far each input feed was read. Found by one pass over the log, filtered by to
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -44,6 +45,7 @@ class PendingWork:
     """The unfinished business the log shows."""
 
     undecided: dict[UUID, str] = field(default_factory=dict)  # intent aggregate id -> intent_id
+    received: dict[UUID, tuple[datetime, int]] = field(default_factory=dict)  # -> (at, line)
     open_orders: dict[UUID, Any] = field(default_factory=dict)  # order id -> placed time
     feed_positions: dict[str, int] = field(default_factory=dict)  # feed -> last line taken in
     _order_sizes: dict[UUID, Decimal] = field(default_factory=dict)
@@ -58,6 +60,7 @@ class PendingWork:
         key = event.originator_id
         if isinstance(event, Intent.IntentReceived):
             self.undecided[key] = event.intent_id
+            self.received[key] = (event.timestamp, event.line_no)
             self._advance(event.feed, event.line_no)
         elif isinstance(event, Intent.IntentRedelivered):
             self._advance(event.feed, event.line_no)

@@ -12,6 +12,7 @@ import pytest
 
 from adapters.bootstrap import build, day_clock, live_clock
 from adapters.config_file import load_config
+from adapters.kalshi.fees import taker_fee
 from adapters.kalshi.health import kalshi_health
 from adapters.paper.live_books import PaperOnLiveBooks
 from adapters.paper.venue import PaperVenues
@@ -92,6 +93,24 @@ def test_a_resting_paper_order_fills_when_the_live_book_crosses_it(fake: FakeKal
     assert sum(f.size for f in report.fills) == D(10)
     assert report.closed
     assert wired.routed.book("kalshi", "KXNOPE:yes") is None  # unknown market: no book
+
+
+@pytest.mark.parametrize("multiplier", [D(1), D("0.5"), D(2)])
+def test_a_paper_fill_on_live_books_pays_the_fee_of_the_markets_series(
+    fake: FakeKalshi, multiplier: D
+) -> None:
+    fake.markets[TICKER].fee_multiplier = multiplier  # its series, KXRAIN, says so
+    wired = wire_venues(
+        {"KALSHI_API_URL": fake.url}, paper=PaperVenues(), paper_only=False, live_books=True
+    )
+    assert wired.routed.book("kalshi", TOKEN) is not None
+    take = OrderRequest("c-take", "kalshi", TICKER, TOKEN, Side.BUY, OrderType.FAK, D("0.55"), D(7))
+    report = wired.routed["kalshi"].submit(take)
+    assert [(f.price, f.size, f.fee) for f in report.fills] == [
+        (D("0.50"), D(7), taker_fee(D(7), D("0.50"), multiplier))
+    ]
+    asked = [path for method, path, _ in fake.requests if method == "GET"]
+    assert asked.count("/trade-api/v2/series/KXRAIN") == 1  # read once, then kept
 
 
 def test_a_day_run_keeps_the_recorded_books() -> None:

@@ -125,6 +125,27 @@ def test_a_read_only_store_ends_a_run_with_one_line_and_exit_1(
     assert errors[0].startswith("tape: the store cannot be written (OperationalError: ")
 
 
+def test_a_read_only_store_ends_serve_at_start_with_one_line_and_exit_1(
+    tmp_path: Path, files: tuple[Path, Path, Path]
+) -> None:
+    day, _, config = files
+    home = tmp_path / "home"
+    first = subprocess.run(
+        [*TAPE, "run", "--day", str(day), "--config", str(config)],
+        env=env_for(home), capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    with read_only(home / "tape.db"):
+        served = subprocess.run(
+            [*TAPE, "serve", "--insecure-local", "--port", "0", "--config", str(config)],
+            env=env_for(home), capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert served.returncode == 1, (served.returncode, served.stderr)
+    lines = served.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("tape: the store cannot be written ("), lines
+
+
 def test_a_full_disk_ends_a_run_with_one_line_and_exit_1(
     tmp_path: Path, files: tuple[Path, Path, Path]
 ) -> None:

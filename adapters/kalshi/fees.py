@@ -7,6 +7,7 @@ either leg (the fee is symmetric in P and 1 - P).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
@@ -32,12 +33,16 @@ def taker_fee(count: Decimal, price: Decimal, multiplier: Decimal = Decimal(1)) 
 class KalshiFee:
     """The paper venue's fee for Kalshi fills (``VenueSpec.fee_model``): Kalshi's taker fee
     at the series multiplier; the configured paper fee rate does not apply (Kalshi publishes
-    its own schedule)."""
+    its own schedule). ``schedule``: the multiplier of a token's series (read from Kalshi when
+    the paper venue trades on its live books); without it, ``multiplier`` for every token."""
 
     multiplier: Decimal = Decimal(1)
+    schedule: Callable[[str], Decimal] | None = None
 
-    def fee(self, price: Decimal, size: Decimal, rate: Decimal) -> Decimal:
+    def fee(self, price: Decimal, size: Decimal, rate: Decimal, *, token_id: str = "") -> Decimal:
         """The taker fee of one fill (``rate`` is ignored)."""
+        if self.schedule is not None and token_id:
+            return taker_fee(size, price, self.schedule(token_id))
         return taker_fee(size, price, self.multiplier)
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from adapters.kalshi.books import VENUE, BadAnswer, leg_book, split_token, winning_token
 from adapters.kalshi.client import KalshiClient, KalshiError, KalshiHTTPError
+from adapters.kalshi.fees import KalshiFee
+from adapters.kalshi.series import SeriesFees
 from engine.values import Book
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,11 @@ class KalshiMarketData:
     def __init__(self, client: KalshiClient, *, now: Callable[[], datetime] = _wall) -> None:
         self.client = client
         self.now = now
+        self.series = SeriesFees(client)
+
+    def fee_model(self) -> KalshiFee:
+        """Kalshi's taker fee at the multiplier of each token's series (read once per series)."""
+        return KalshiFee(schedule=lambda token_id: self.series.of_token(token_id).multiplier)
 
     def market(self, ticker: str) -> dict[str, Any] | None:
         """The market object, or None when Kalshi has no such ticker."""

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.paper.venue import PaperVenue, PaperVenues
+from adapters.venues.spec import PricedMarketData
 from engine.ports import MarketData, OrderRequest, VenueReport
 from engine.values import Book
 
@@ -79,7 +80,11 @@ class PaperOnLiveBooks:
             return self.paper[name]
         venue = self._venues.get(name)
         if venue is None:
-            venue = self._venues[name] = LiveBookPaperVenue(self.paper[name], self)
+            paper = self.paper[name]
+            source = self.sources[name]
+            if isinstance(source, PricedMarketData):  # the venue's own fee schedule, live
+                paper.fee_model = source.fee_model()
+            venue = self._venues[name] = LiveBookPaperVenue(paper, self)
         return venue
 
     def refresh(self, venue: str, token_id: str, *, at: datetime | None = None) -> None:

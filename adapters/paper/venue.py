@@ -218,7 +218,7 @@ class PaperVenue:
             if left <= 0:
                 break
             size = min(left, level.size)
-            fee = self.fee_model.fee(level.price, size, self.fee_rate)
+            fee = self.fee_model.fee(level.price, size, self.fee_rate, token_id=request.token_id)
             fill_id = f"{request.client_order_id}:{len(order.fills) + 1}"
             order.fills.append(VenueFill(fill_id, level.price, size, fee))
             taken.append(size)

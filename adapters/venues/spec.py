@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from engine.ports import MarketData, VenuePort
 
@@ -67,8 +67,9 @@ class InstrumentRules:
 class FeeModel(Protocol):
     """What a fill costs on a venue (the paper venue charges it for that venue)."""
 
-    def fee(self, price: Decimal, size: Decimal, rate: Decimal) -> Decimal:
-        """The fee of one fill; ``rate``: the configured paper fee rate (``paper_fee_rate``)."""
+    def fee(self, price: Decimal, size: Decimal, rate: Decimal, *, token_id: str = "") -> Decimal:
+        """The fee of one fill of ``token_id``; ``rate``: the configured paper fee rate
+        (``paper_fee_rate``)."""
         ...
 
 
@@ -78,12 +79,22 @@ class ProportionalFee:
 
     quantum: Decimal = Decimal("0.000001")
 
-    def fee(self, price: Decimal, size: Decimal, rate: Decimal) -> Decimal:
-        """``price * size * rate``, rounded to ``quantum``."""
+    def fee(self, price: Decimal, size: Decimal, rate: Decimal, *, token_id: str = "") -> Decimal:
+        """``price * size * rate``, rounded to ``quantum`` (the same for every token)."""
         return (price * size * rate).quantize(self.quantum)
 
 
 PROPORTIONAL = ProportionalFee()
+
+
+@runtime_checkable
+class PricedMarketData(MarketData, Protocol):
+    """Public market data that also knows the venue's fee schedule per token (Kalshi's fees
+    are set per series): the paper venue on its live books charges that model."""
+
+    def fee_model(self) -> FeeModel:
+        """The fee model of fills on this venue's tokens."""
+        ...
 
 
 @dataclass(frozen=True)

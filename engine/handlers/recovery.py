@@ -8,6 +8,7 @@ from collections import Counter
 from engine.commands import DecidePending, ExecuteOrder, Recover, Recovery
 from engine.handlers.context import EngineContext
 from engine.handlers.reconciliation import reconcile_one
+from engine.ports import InputClock
 from engine.recovery import find_pending_work
 
 
@@ -19,7 +20,12 @@ def recover(ctx: EngineContext, _: Recover) -> Recovery:
     oldest_first = sorted(work.open_orders, key=lambda o: (work.open_orders[o], o))
     actions = Counter(reconcile_one(ctx, order_id) for order_id in oldest_first)
     decided = 0
-    for intent_id in work.undecided.values():
+    for key, intent_id in work.undecided.items():
+        at, line = work.received[key]
+        if line and isinstance(ctx.clock, InputClock):
+            # Decided at its own place in the day: a venue that follows the day's lines (the
+            # paper venue process) shows the books of that line, as it did before the crash.
+            ctx.clock.set(at, line)
         for order_id in ctx.handle(DecidePending(intent_id)):
             ctx.handle(ExecuteOrder(order_id))
         decided += 1

@@ -103,6 +103,8 @@ class FakeKalshi(ExchangeState, LoopbackServer):
                 return {"market": market.json()}
             if parts[2] == "orderbook":
                 return market.orderbook()
+        if method == "GET" and parts[0] in ("events", "series") and len(parts) == 2:
+            return self._series_route(parts[0], parts[1])
         if method == "GET" and sub == "/exchange/status":
             return {"exchange_active": True, "trading_active": self.trading_active}
         if parts[0] != "portfolio":
@@ -158,6 +160,27 @@ class FakeKalshi(ExchangeState, LoopbackServer):
             ]
             return {"market_positions": positions, "event_positions": [], "cursor": ""}
         raise KalshiRefusal(404, "not_found", "no such route")
+
+    def _series_route(self, kind: str, ticker: str) -> Any:
+        """``GET /events/{event_ticker}`` (its series) and ``GET /series/{series_ticker}`` (its
+        fee schedule, the multiplier its markets carry): a market ``S-E-M`` is of event
+        ``S-E`` and series ``S``."""
+        if kind == "events":
+            if not any(m.json()["event_ticker"] == ticker for m in self.markets.values()):
+                raise KalshiRefusal(404, "not_found", "event not found")
+            return {
+                "event": {"event_ticker": ticker, "series_ticker": ticker.split("-", maxsplit=1)[0]}
+            }
+        members = [m for m in self.markets.values() if m.ticker.split("-")[0] == ticker]
+        if not members:
+            raise KalshiRefusal(404, "not_found", "series not found")
+        return {
+            "series": {
+                "ticker": ticker,
+                "fee_type": "quadratic",
+                "fee_multiplier": float(members[0].fee_multiplier),
+            }
+        }
 
     @staticmethod
     def _page(key: str, rows: list[Any], query: dict[str, str]) -> dict[str, Any]:

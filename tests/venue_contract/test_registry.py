@@ -82,7 +82,9 @@ def test_a_key_of_a_venue_without_a_live_adapter_still_trades_on_paper() -> None
 
 def test_the_paper_venue_charges_its_venues_fee_model_at_the_configured_rate() -> None:
     class Flat:
-        def fee(self, price: Decimal, size: Decimal, rate: Decimal) -> Decimal:
+        def fee(
+            self, price: Decimal, size: Decimal, rate: Decimal, *, token_id: str = ""
+        ) -> Decimal:
             return rate
 
     venue = PaperVenue("polymarket", fee_rate=D("0.25"), fee_model=Flat())
