@@ -108,15 +108,20 @@ def stored_event(app: TapeApplication, item: Any) -> StoredEvent:
     )
 
 
-def stored_events(app: TapeApplication, start: int = 1) -> Iterator[StoredEvent]:
+def stored_events(
+    app: TapeApplication, start: int = 1, *, observe: Callable[[Any], None] | None = None
+) -> Iterator[StoredEvent]:
     """Every event of the log from ``start``, reconciliation records left out (they say when
-    Tape asked a venue, an operational fact replay does not re-create)."""
+    Tape asked a venue, an operational fact replay does not re-create). ``observe`` is shown
+    every notification read, those left out too (replay folds the log's digest with it)."""
     next_id = start
     while True:
         page = app.recorder.select_notifications(start=next_id, limit=PAGE)
         if not page:
             return
         for item in page:
+            if observe is not None:
+                observe(item)
             if item.topic.startswith(RECONCILIATION_PREFIX):
                 continue
             yield stored_event(app, item)
