@@ -9,7 +9,7 @@ from uuid import UUID, uuid5
 TAPE_NAMESPACE = UUID("6d1f4f0e-7a51-5b0c-9c39-2f4d1a7e0b11")
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _tape_uuid(key: str) -> UUID:
     # One step derives the same ids several times (an intent's, its agent's, its position's):
     # the SHA-1 behind uuid5 is computed once per key while it is in use.

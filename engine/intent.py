@@ -35,7 +35,7 @@ _RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|\
 _DECIMALS: dict[str, Decimal] = {}
 """Decimal strings already read and their values (a day repeats its prices and sizes in every
 book: the checks below ran once for each); emptied when it reaches :data:`DECIMALS_KEPT`."""
-DECIMALS_KEPT = 20_000
+DECIMALS_KEPT = 4096
 
 
 def decimal_from_text(value: Any) -> Decimal:

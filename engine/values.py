@@ -34,7 +34,7 @@ class TradingState(StrEnum):
 _TEXTS: dict[Decimal, str] = {}
 """Texts of Decimals already rendered: equal Decimals (``1.50`` and ``1.5``) have one text, so
 the value is the key; a day renders the same prices and sizes into thousands of events."""
-TEXTS_KEPT = 20_000
+TEXTS_KEPT = 4096
 
 
 def dec_str(value: Decimal) -> str:

@@ -40,6 +40,7 @@ from projections.digest import DigestBuilder, decision_digest
 
 STOP_LOSS_PREFIX = "stop loss:"
 RECENT_INTENTS = 10_000
+PARSED_KEPT = 100
 
 
 class Replayer:
@@ -190,7 +191,7 @@ class Replayer:
         intent = parse_intent(event.intent)
         # its verdict follows closely: the intent is validated once, not again to decide it
         self.parsed[stored.originator_id] = intent
-        if len(self.parsed) > RECENT_INTENTS:
+        if len(self.parsed) > PARSED_KEPT:  # an intent never decided is not kept for long
             self.parsed.pop(next(iter(self.parsed)))
         self.engine.receive(intent, feed=event.feed, line_no=event.line_no)
 
