@@ -62,10 +62,18 @@ def index_partitions(env: Mapping[str, str], count: int) -> None:
         column=sql.Identifier(KEY_COLUMN),
         count=sql.Literal(count),
     )
+    shared_index = sql.SQL(
+        "CREATE INDEX IF NOT EXISTS {name} ON {table} (notification_id) WHERE {column} IS NULL"
+    ).format(
+        name=sql.Identifier(f"{table}_shared_idx"),
+        table=sql.Identifier(schema, table),
+        column=sql.Identifier(KEY_COLUMN),
+    )
     with psycopg.connect(**connection_kwargs(env)) as conn:
         conn.execute(create_function)
         conn.execute(add_column)
         conn.execute(add_index)
+        conn.execute(shared_index)  # the rows every worker reads
 
 
 def partition_reader(recorder: Any, partition: Partition) -> PartitionReader | None:
@@ -95,17 +103,18 @@ class PartitionReader:
         self.statement = sql.SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state "
             "FROM {table} WHERE notification_id > %s AND notification_id <= %s "
-            "AND topic = ANY(%s) AND ({column} IS NULL OR mod({column}, %s) = %s) "
+            "AND topic = ANY(%s) AND ({column} IS NULL OR mod({column}, {count}) = %s) "
             "ORDER BY notification_id LIMIT %s"
         ).format(
             table=sql.Identifier(schema, recorder.events_table_name),
             column=sql.Identifier(KEY_COLUMN),
+            # a literal, so the index on mod(agent_key, N) matches the expression
+            count=sql.Literal(partition.count),
         )
 
     def page(self, after: int, stop: int, topics: Sequence[str], limit: int) -> list[Notification]:
         """The partition's rows after ``after`` up to ``stop``, at most ``limit``."""
-        count, index = self.partition.count, self.partition.index
-        params = (after, stop, list(topics), count, index - 1, limit)
+        params = (after, stop, list(topics), self.partition.index - 1, limit)
         with self.recorder.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.statement, params, prepare=True)
             return [

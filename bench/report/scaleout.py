@@ -195,7 +195,9 @@ def _prediction(runs: list[dict[str, Any]], splits: dict[int, Any]) -> str:
         parts.append(
             f"{run['workers']} workers about {times(gain)} one worker's "
             f"{amount(base['intents_per_s'])} intents/s (the busiest partition has "
-            f"{share:.0%} of the intents; CPU per intent {times(1 / cost)} one worker's)"
+            f"{share:.0%} of the intents; CPU per intent {times(1 / cost)} one worker's), "
+            f"and {times(min(run['workers'], 1 / share))} once the fixed start-up cost of "
+            "each worker is spread over a long run (CPU per intent then that of one worker)"
         )
     if not parts:
         return ""
