@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -121,8 +122,9 @@ def _choose_venues(
 
 
 def recording_engine(app: TapeApplication, clock: Clock) -> TradingEngine:
-    """An engine that only records what arrives (no venue, no market data)."""
-    return assemble_engine(app, venues={}, market_data=Books(), clock=clock)
+    """An engine that only records what arrives (no venue, no market data); a signal is
+    recorded as it came (the workers route it to their agents)."""
+    return TradingEngine(app, venues={}, market_data=Books(), clock=clock, route_signals=False)
 
 
 def ingest_log(app: TapeApplication, clock: Clock) -> IngestLog:
@@ -150,6 +152,21 @@ def counterfactual_engine(
     """An engine in memory on in-process paper venues, for a counterfactual day."""
     app = TapeApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     paper = PaperVenues(fee_rate=config.paper_fee_rate)
+    return assemble_engine(app, venues=paper, market_data=paper, clock=clock), paper
+
+
+def simulation_engine(fee_rate: Decimal, clock: ManualClock) -> tuple[TradingEngine, PaperVenues]:
+    """An engine on an in-memory SQLite store and in-process paper venues, for discovery's
+    copy simulation (SQLite rather than the library's plain-object store: a simulation of
+    thousands of trades looks aggregates up by id, which that store answers by a scan)."""
+    app = TapeApplication(
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": ":memory:",
+            **WRITER_CACHE_ENV,
+        }
+    )
+    paper = PaperVenues(fee_rate=fee_rate)
     return assemble_engine(app, venues=paper, market_data=paper, clock=clock), paper
 
 

@@ -108,12 +108,20 @@ def _agent(name: str, table: Mapping[str, Any], source: str) -> AgentConfig:
     where = f"{source}: agents.{_one_line(name)[:80]}"
     if "name" in table:
         raise ConfigError(f"{where}: name: unknown field (the table's name is the agent's)")
+    if "set_by" in table:
+        raise ConfigError(f"{where}: set_by: unknown field (the API sets it)")
     try:
-        return AgentConfig(name=name, **table)
+        config = AgentConfig(name=name, **table)
     except ValidationError as error:
         raise ConfigError(f"{where}: {_one_line(describe_validation_error(error))}") from None
     except TypeError:
         raise ConfigError(f"{where}: not a table of settings") from None
+    from adapters.agent_keys import key_source_problem  # noqa: PLC0415 - the venue registry
+
+    problem = key_source_problem(config)
+    if problem is not None:
+        raise ConfigError(f"{where}: {problem}")
+    return config
 
 
 def _one_line(text: str) -> str:

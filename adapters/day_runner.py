@@ -112,6 +112,11 @@ class DayRunner:
             stats.receipts[receipt.status] += 1
             if receipt.status == "duplicate":
                 stats.duplicates += 1
+            elif receipt.status == "unfollowed":  # a signal no copy agent follows: recorded
+                self.report(
+                    f"{self.source}:{record.line_no}: no copy agent follows trader "
+                    f"{record.intent.source.trader}; the signal is recorded, not traded"
+                )
             if self.books is None or record.intent.venue in self.live:
                 self.engine.poll_venue(record.intent.venue)
             self._report_breakers()

@@ -63,11 +63,14 @@ class Intake:
                 )
                 continue
             receipt = self._write(partial(self.engine.receive, intent, feed=self.feed))
+            why = None
+            if receipt.status == "unfollowed":
+                why = f"no copy agent follows trader {intent.source.trader}"
             receipts.append(
-                {"intent_id": receipt.intent_id, "status": receipt.status, "reason": None}
+                {"intent_id": receipt.intent_id, "status": receipt.status, "reason": why}
             )
             if self.decides:
-                to_decide.append(intent.intent_id)
+                to_decide.extend(receipt.to_decide)  # a signal: each follower's intent
         return receipts, to_decide
 
     def reject_body(self, reason: str, body: bytes) -> None:

@@ -223,9 +223,11 @@ def ingest_following(
     stop: threading.Event,
     report: Callable[[str], None],
     decide: bool = True,
+    follow: bool = True,
 ) -> Counter[str]:
     """Feed every record of a followed intent file to the engine until ``stop`` is set.
-    ``decide`` False: only record (an ingest log that scale-out workers decide from).
+    ``decide`` False: only record (an ingest log that scale-out workers decide from);
+    ``follow`` False: return after the whole lines present now (a loop with other work).
 
     Each line is committed once the engine has recorded it (``IntentReceived``, or the
     redelivery, or ``Feed.InputDenied`` for a bad line) and decided it. A crash before the
@@ -234,7 +236,7 @@ def ingest_following(
     and leaves the intent received (the engine's recovery decides it at the next start).
     """
     receipts: Counter[str] = Counter()
-    for record in tail.records(stop=stop):
+    for record in tail.records(stop=stop, follow=follow):
         if isinstance(record, BadLine):
             report(record.message(feed))
             engine.reject_input(
@@ -248,8 +250,9 @@ def ingest_following(
                 tail.commit()
                 continue
             try:
-                for order_id in engine.decide_pending(record.intent.intent_id):
-                    engine.execute(order_id)
+                for intent_id in receipt.to_decide:  # a signal: each follower's intent
+                    for order_id in engine.decide_pending(intent_id):
+                        engine.execute(order_id)
             except Exception as error:  # recorded already; recovery decides it
                 report(f"{feed}:{record.line_no}: deciding failed: {type(error).__name__}: {error}")
         tail.commit()

@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 from adapters.config_file import CONFIG_ENV, DEFAULT_CONFIG, ConfigError, TapeConfig, load_config
 from adapters.day_order import DEFAULT_MAX_GAP
+from adapters.env_names import AliasConflictError, unknown_variable_warnings, with_aliases
 from adapters.polymarket_data.client import DATA_URL_ENV, DEFAULT_DATA_URL
 from adapters.storage import Storage, storage_at
 from engine.secrets import Secret
@@ -85,6 +86,7 @@ class Settings:
     debug: bool
     telegram: TelegramSettings
     max_time_gap: timedelta  # a day's record further than this after the one before is bad
+    warnings: tuple[str, ...]  # unknown COPY_*/FOLLOW_*/MAX_* variables, with the close match
     # read-only; venue factories read their own variables. Kept out of repr: it is the whole
     # environment, venue keys and tokens included.
     venue_environ: Mapping[str, str] = field(repr=False)
@@ -95,7 +97,11 @@ class Settings:
     ) -> Settings:
         """Read ``environ`` (the process environment when None) and choose the configuration
         file: ``config_path``, else ``$TAPE_CONFIG``, else ``./tape.toml`` when it exists."""
-        env = MappingProxyType(dict(os.environ if environ is None else environ))
+        given = os.environ if environ is None else environ
+        try:
+            env = MappingProxyType(with_aliases(given))  # MAX_INTENT_SIZE: the brief's name
+        except AliasConflictError as error:
+            raise SettingsError(str(error)) from None
         url = _text(env, DATABASE_URL_ENV)
         token = _text(env, TOKEN_ENV)
         return cls(
@@ -114,6 +120,7 @@ class Settings:
             debug=bool(env.get(DEBUG_ENV)),
             telegram=_telegram(env),
             max_time_gap=_max_time_gap(env),
+            warnings=tuple(unknown_variable_warnings(env)),
             venue_environ=env,
         )
 

@@ -9,9 +9,13 @@ import click
 from adapters.bootstrap import build, live_clock, open_app
 from adapters.settings import Settings
 from cli.context import pass_settings
+from cli.control_cmd import cancel_after_switch
 from cli.errors import TapeUsageError
 from cli.render import table, to_json
 from engine.agents import Agent
+from engine.commands import ChangeFollowList
+from engine.config import ADDRESS
+from engine.handlers.discovery import UnknownAgentError
 from engine.ids import agent_uuid
 from engine.values import TradingState
 from projections.logs import read_log
@@ -80,6 +84,7 @@ def _switch(settings: Settings, name: str, state: TradingState, reason: str) -> 
         click.echo(f"{name}: {state.value} ({reason})")
     else:
         click.echo(f"{name}: already {state.value}")
+    cancel_after_switch(settings, name, state)
 
 
 @agents.command("activate")
@@ -98,6 +103,36 @@ def activate(settings: Settings, name: str, reason: str) -> None:
 def reduce(settings: Settings, name: str, reason: str) -> None:
     """Let an agent only reduce its positions."""
     _switch(settings, name, TradingState.REDUCING, reason)
+
+
+@agents.command("follow")
+@click.argument("name")
+@click.argument("wallet")
+@pass_settings
+def follow(settings: Settings, name: str, wallet: str) -> None:
+    """Add WALLET to agent NAME's follow list (a recorded change: AgentConfigChanged)."""
+    _follow(settings, name, wallet, follow=True)
+
+
+@agents.command("unfollow")
+@click.argument("name")
+@click.argument("wallet")
+@pass_settings
+def unfollow(settings: Settings, name: str, wallet: str) -> None:
+    """Take WALLET from agent NAME's follow list (a recorded change)."""
+    _follow(settings, name, wallet, follow=False)
+
+
+def _follow(settings: Settings, name: str, wallet: str, *, follow: bool) -> None:
+    if not ADDRESS.fullmatch(wallet):
+        raise TapeUsageError("WALLET must be a 0x address of 40 hex digits")
+    tape = build(settings, settings.tape_config(), clock=live_clock())
+    try:
+        changed = tape.engine.handle(ChangeFollowList(name, wallet, follow=follow))
+    except UnknownAgentError as error:
+        raise TapeUsageError(str(error)) from None
+    verb = "follows" if follow else "no longer follows"
+    click.echo(f"{name} {verb} {wallet.lower()}" + ("" if changed else " (already)"))
 
 
 @agents.command("halt")

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from adapters.config_health import configuration_health
 from adapters.credentials import venue_mode
 from adapters.settings import Settings
 from adapters.storage import StorageConfigError, storage_from_env
@@ -79,11 +80,20 @@ def _store_checks(environ: Mapping[str, str], report: HealthReport) -> None:
         report.add(Check("store", False, f"postgres {storage.location} unreachable: {first}"))
 
 
-def run_health(environ: Mapping[str, str], **probes: Any) -> HealthReport:
-    """Run every check: the store, then each registered venue's own. ``probes`` (``web3``,
-    ``exchange_factory``) replace network clients in tests; a venue takes the ones it knows."""
+def run_health(
+    environ: Mapping[str, str], *, settings: Settings | None = None, **probes: Any
+) -> HealthReport:
+    """Run every check: the configuration (with ``settings``: ``adapters.config_health``),
+    the store, then each registered venue's own. ``probes`` (``web3``, ``exchange_factory``,
+    ``data_api``) replace network clients in tests; each part takes the ones it knows."""
     report = HealthReport()
     report.say("Tape health")
+    if settings is not None:
+        for item in configuration_health(settings, **probes):
+            if isinstance(item, Check):
+                report.add(item)
+            else:
+                report.say(item)
     _store_checks(environ, report)
     report.say("venues")
     for spec in venue_specs():
@@ -101,7 +111,7 @@ def run_health(environ: Mapping[str, str], **probes: Any) -> HealthReport:
 @pass_settings
 def health(settings: Settings) -> None:
     """Configuration, store, venue reachability, balances and allowances (exit 1 on a failure)."""
-    report = run_health(settings.venue_environ)
+    report = run_health(settings.venue_environ, settings=settings)
     failed = report.failed
     report.say("health: ok" if not failed else f"health: {len(failed)} check(s) failed")
     click.echo("\n".join(report.lines))

@@ -18,18 +18,23 @@ from adapters.storage import StorageConfigError
 from adapters.store_health import is_write_failure
 from adapters.store_lock import StoreBusyError
 from cli.agents_cmd import agents
+from cli.control_cmd import flatten_agent, orders
 from cli.db_cmd import db
 from cli.demo_cmd import demo
+from cli.discover_cmd import discover_command
 from cli.errors import TapeProblem, TapeUsageError
+from cli.follow_cmd import follow
 from cli.health_cmd import health
 from cli.ingest_cmd import ingest
 from cli.monitor_cmd import monitor
 from cli.notify_cmd import notify
 from cli.paper_cmd import paper_venue
 from cli.projections_cmd import project, projections
-from cli.read_cmd import balances, intents, orders, positions, purchases, why
+from cli.read_cmd import balances, intents, positions, purchases, why
+from cli.redeem_cmd import redeem_command
 from cli.replay_cmd import export_day_command, replay
 from cli.report_cmd import report
+from cli.resolutions_cmd import resolutions
 from cli.run_cmd import run
 from cli.scaleout_cmd import ingest_day, worker
 from cli.serve_cmd import serve
@@ -68,8 +73,15 @@ for command in (
     ingest_day,
     db,
     notify,
+    resolutions,
+    follow,
+    redeem_command,
 ):
     cli.add_command(command)
+cli.add_command(discover_command, name="discover")
+
+
+agents.add_command(flatten_agent)
 
 
 def main(argv: list[str] | None = None) -> Any:
@@ -77,6 +89,8 @@ def main(argv: list[str] | None = None) -> Any:
     settings: Settings | None = None
     try:
         settings = Settings.load()
+        for warning in settings.warnings:
+            click.echo(f"tape: warning: {warning}", err=True)
         return cli.main(args=argv, prog_name="tape", standalone_mode=False, obj=settings)
     except click.exceptions.Abort:
         click.echo("tape: aborted", err=True)

@@ -103,7 +103,12 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
     help="POST the intents to tape serve, e.g. http://127.0.0.1:8787/intents "
     f"(bearer token from ${TOKEN_ENV}).",
 )
-@click.option("--agent", default="default", show_default=True, help="Agent of the intents.")
+@click.option(
+    "--agent",
+    default=None,
+    help="Address the intents to this agent; without it they address no agent and go to "
+    "every copy agent following the trader.",
+)
 @click.option(
     "--state",
     "state_dir",
@@ -142,7 +147,7 @@ def monitor(
     follow: str,
     out: Path | None,
     post: str | None,
-    agent: str,
+    agent: str | None,
     state_dir: Path | None,
     interval: float,
     overlap: int,
@@ -155,12 +160,15 @@ def monitor(
     """Follow Polymarket wallets through the public Data API and emit each trade as an intent.
 
     Reads no key. Every trader order (the fills of one transaction, token and side) becomes one
-    tape.intent/1 intent, emitted once across restarts; kill it at any moment.
+    tape.intent/1 intent, emitted once across restarts; kill it at any moment. Without --agent
+    the intents address no agent: every copy agent following the trader decides them. Fills
+    that show up after an order's intent went out become a follow-up intent
+    (copy:<tx>:<token>:<side>:<n>) for the shares not yet copied.
     """
     traders = parse_wallets(follow)
     if (out is None) == (post is None):
         raise TapeUsageError("give exactly one of --out FILE or --post URL")
-    if not agent.strip():
+    if agent is not None and not agent.strip():
         raise TapeUsageError("--agent: must not be empty")
     if post is not None and not post.startswith(("http://", "https://")):
         raise TapeUsageError(f"--post: {post!r} is not an http:// or https:// URL")

@@ -12,10 +12,17 @@ from typing import Any
 
 import click
 
+from adapters.bootstrap import open_app
+from adapters.redeem.candidates import mark_redeemable
+from adapters.settings import Settings
+from cli.context import current_settings, pass_settings
+from cli.discover_cmd import explain_candidate
 from cli.errors import TapeUsageError
 from cli.projections_cmd import catch_up, open_projector, open_upstreams, workers_option
 from cli.render import table, to_json, why_tree
+from engine.signals import ADDRESS_SEPARATOR
 from projections import queries
+from projections.audit import Trail
 from projections.queries import Filters, FoldedReadModels, ReadModels, TrackedReadModels
 from projections.rows import plain
 
@@ -158,6 +165,9 @@ def positions(
         "realised_pnl",
         "marked_pnl",
     ]
+    live = as_of is None and workers is None  # winning shares settled live: tape redeem
+    if live and mark_redeemable(rows, lambda: open_app(current_settings())[0]):
+        columns.append("redeem")
     _print(rows, columns, as_json)
 
 
@@ -277,10 +287,28 @@ def purchases(
 @click.argument("ident")
 @workers_option
 @json_option
-def why(ident: str, workers: int | None, as_json: bool) -> None:
+@pass_settings
+def why(settings: Settings, ident: str, workers: int | None, as_json: bool) -> None:
     """Why an order or intent happened: every check with its values, sizing, book, venue
-    answers and fills. IDENT is an order id, an intent id, or a client or venue order id."""
-    trail = queries.why(tracked_read_models(workers), ident)
-    if trail is None:
+    answers and fills. IDENT is an order id, an intent id, or a client or venue order id;
+    or a wallet `tape discover` scored (its rank or filter, explained)."""
+    models = tracked_read_models(workers)
+    trail = queries.why(models, ident)
+    trails = [trail] if trail is not None else _signal_trails(models, ident)
+    if not trails:
+        if explain_candidate(settings, ident, as_json=as_json):
+            return
         raise TapeUsageError(f"no order or intent with id {ident!r} in the store")
-    click.echo(to_json(trail.to_json()) if as_json else why_tree(trail))
+    if as_json:
+        data = [t.to_json() for t in trails]
+        click.echo(to_json(data[0] if trail is not None else data))
+    else:
+        click.echo("\n\n".join(why_tree(t) for t in trails))
+
+
+def _signal_trails(models: TrackedReadModels, signal_id: str) -> list[Trail]:
+    # A signal (no agent) was decided as one intent per follower, <signal id>@<agent>: each.
+    prefix = signal_id + ADDRESS_SEPARATOR
+    rows = queries.intents(models, Filters())
+    found = [queries.why(models, r["intent_id"]) for r in rows if r["intent_id"].startswith(prefix)]
+    return [t for t in found if t is not None]

@@ -8,7 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from projections.audit import Trail
+from projections.numbers import number, percent, readable
 from projections.rows import event_name, plain
+
+__all__ = ["counts", "money", "number", "percent", "readable", "table", "to_json", "why_tree"]
 
 
 def to_json(data: Any) -> str:
@@ -21,8 +24,8 @@ def _cell(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, list):
-        return ",".join(str(v) for v in value) or "-"
-    return str(value)
+        return ",".join(str(readable(v)) for v in value) or "-"
+    return str(readable(value))
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
@@ -85,6 +88,17 @@ def _event_line(event: Any) -> str:
         "OrderCommitted": lambda e: f"day {e.day}: notional {plain(e.notional)} committed",
         "FillBooked": lambda e: f"risk book: {e.side} {plain(e.size)} @ {plain(e.price)}",
         "CommitmentReleased": lambda e: "risk book: commitment released",
+        "CopyBuffered": lambda e: (
+            f"buffered {plain(e.size)} @ source {plain(e.source_price)} under {e.key} "
+            f"(minimum {plain(e.min_size)})"
+        ),
+        "BufferFlushed": lambda e: (
+            f"carried by order {e.order_id} of intent {e.intent_id}: {plain(e.order_size)} "
+            f"shares with {len(e.intent_ids)} buffered copies, VWAP {plain(e.vwap)}"
+        ),
+        "BufferExpired": lambda e: (
+            f"{e.reason}: {plain(e.size)} shares of {len(e.intent_ids)} copies not placed"
+        ),
     }
     detail = details.get(name)
     return f"{name} {at}" + (f"  {detail(event)}" if detail else "")
@@ -93,15 +107,15 @@ def _event_line(event: Any) -> str:
 def _verdict_lines(event: Any) -> list[str]:
     lines = []
     if event_name(event) == "IntentDenied":
-        lines.append(f"DENIED: {event.reason}: {event.detail}")
+        lines.append(f"DENIED: {event.reason}: {readable(event.detail)}")
     for item in event.checks:
         mark = "ok  " if item["passed"] else "FAIL"
-        values = " ".join(f"{k}={v}" for k, v in item["values"].items())
-        lines.append(f"[{mark}] {item['name']}: {item['detail']}  ({values})")
+        values = " ".join(f"{k}={_value(v)}" for k, v in item["values"].items())
+        lines.append(f"[{mark}] {item['name']}: {readable(item['detail'])}  ({values})")
     if event.sizing:
         sizing = event.sizing
-        values = " ".join(f"{k}={v}" for k, v in sizing["values"].items())
-        lines.append(f"sizing: {sizing['rule']} -> {sizing['size']}  ({values})")
+        values = " ".join(f"{k}={_value(v)}" for k, v in sizing["values"].items())
+        lines.append(f"sizing: {readable(sizing['rule'])} -> {number(sizing['size'])}  ({values})")
     if event.book:
         book = event.book
         lines.append(
@@ -109,6 +123,15 @@ def _verdict_lines(event: Any) -> list[str]:
             f" (tick {book['tick_size']}, min size {book['min_size']})"
         )
     return lines
+
+
+def _value(value: Any) -> str:
+    # A recorded value as shown: numbers without exponents, lists comma-separated.
+    if isinstance(value, list):
+        return ",".join(_value(v) for v in value) or "(none)"
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        return number(value)
+    return str(readable(value))
 
 
 def _branch(lines: list[str], items: list[tuple[str, list[str]]], indent: str) -> None:
@@ -135,7 +158,11 @@ def why_tree(trail: Trail) -> str:
     items: list[tuple[str, list[str]]] = []
     for _, event in trail.events:
         name = event_name(event)
-        children = _verdict_lines(event) if name in ("IntentAccepted", "IntentDenied") else []
+        children = (
+            _verdict_lines(event)
+            if name in ("IntentAccepted", "IntentDenied", "IntentBuffered")
+            else []
+        )
         items.append((_event_line(event), children))
     for order_id, events in trail.orders.items():
         items.append((f"order {order_id}", [_event_line(e) for _, e in events]))

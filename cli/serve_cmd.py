@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
-from functools import partial
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -20,15 +20,28 @@ from adapters.bootstrap import (
     open_ingest_app,
     require_postgres,
 )
+from adapters.resolutions.poller import LockedPolling, ResolutionPoller
+from adapters.resolutions.sources import resolution_sources
 from adapters.settings import TOKEN_ENV, Settings
 from cli.context import claim_store, pass_settings
 from cli.errors import TapeUsageError
 from cli.projections_cmd import open_projector
 from cli.scaleout_cmd import record_only_option
+from engine.agents import Agent
+from engine.commands import SetTradingState
+from engine.config import AgentConfig
+from engine.ids import agent_uuid
+from engine.values import TradingState
 from projections.queries import TrackedReadModels
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from adapters.api.context import ApiContext
+    from adapters.config_file import TapeConfig
+    from adapters.http_guard import Exposure
+    from cli.notify_runner import RunningNotifier
+    from engine.application import TapeApplication
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB
@@ -48,10 +61,16 @@ def _is_loopback(host: str) -> bool:
 
 
 def service_app(
-    settings: Settings, tape: Tape, token: str | None, max_body: int, **intake: Any
+    settings: Settings,
+    tape: Tape,
+    token: str | None,
+    max_body: int,
+    resolve_interval: float | None = None,
+    **intake: Any,
 ) -> FastAPI:
     """The intake with the API and the dashboard mounted, sharing one engine lock (``intake``:
-    the intake's own options: exposure, item cap, store health)."""
+    the intake's own options: exposure, item cap, store health); with ``resolve_interval``,
+    the resolution poller beside them (``adapters/resolutions``)."""
     from adapters.api.app import mount_service  # noqa: PLC0415
     from adapters.http_ingest import create_app  # noqa: PLC0415
 
@@ -59,7 +78,7 @@ def service_app(
     app = create_app(tape.engine, token, max_body=max_body, report=_report, lock=lock, **intake)
     logs = [tape.app]  # the engine's own log: no second connection to close
     projector = open_projector(logs, tape.storage, settings=settings)
-    mount_service(
+    app.state.api = mount_service(
         app,
         tape.engine,
         token=token,
@@ -69,7 +88,123 @@ def service_app(
         venue_environ=settings.venue_environ,
         live=frozenset(tape.live),
     )
+    if resolve_interval is not None:
+        poller = ResolutionPoller(
+            tape.engine, resolution_sources(settings.venue_environ), report=_report
+        )
+        LockedPolling(poller, lock, interval=resolve_interval).start()
     return app
+
+
+def _one_process(
+    settings: Settings,
+    config: TapeConfig,
+    token: str | None,
+    max_body: int,
+    exposure: Exposure,
+    *,
+    resolve_interval: float | None = None,
+) -> tuple[FastAPI, TapeApplication, str]:
+    """The engine (its agents registered, recovered) with the intake, the API and the page."""
+    from adapters.store_health import StoreHealth  # noqa: PLC0415
+
+    claim_store(settings, "tape serve")
+    tape = build(settings, config, clock=live_clock())
+    tape.engine.register_agents(config.agents)
+    _report_kept_rules(tape, config.agents)
+    recovery = tape.engine.recover()
+    if recovery.decided:
+        _report(f"decided {recovery.decided} intent(s) received before the last stop")
+    path = Path(tape.storage.location) if tape.storage.kind == "sqlite" else None
+    app = service_app(
+        settings,
+        tape,
+        token,
+        max_body,
+        resolve_interval,
+        max_items=settings.intake_max_items,
+        exposure=exposure,
+        store=StoreHealth(path),
+    )
+    return app, tape.app, f"store {tape.storage.kind} {tape.storage.location}"
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise TapeUsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    return sock
+
+
+def _notifier(settings: Settings, app: FastAPI) -> RunningNotifier | None:
+    """The notifier beside the engine, when a channel is configured (``[notify]``, Telegram's
+    variables): on threads of its own, following the engine's log; a confirmed ``/halt`` is a
+    command under the API's lock. A channel another ``tape notify`` holds is left to it."""
+    from cli.notify_runner import start_notifier  # noqa: PLC0415
+
+    ctx: ApiContext = app.state.api
+
+    def switch(name: str, state: TradingState, reason: str) -> bool:
+        return ctx.command(lambda e: bool(e.handle(SetTradingState(name, state, reason))))
+
+    running = start_notifier(
+        settings,
+        [ctx.engine.app],
+        settings.storage(),
+        switch=switch,
+        report=lambda line: _report(f"notify: {line}"),
+        busy_channels="skip",
+    )
+    if running is not None:
+        _report(f"notifying {running.names} (the notifier runs beside the engine)")
+    return running
+
+
+def _recording_only(
+    settings: Settings, config: TapeConfig, token: str | None, max_body: int, exposure: Exposure
+) -> tuple[FastAPI, TapeApplication, str]:
+    """With ``--workers``: the intake records into the ingest log and the workers decide; the
+    API and the page answer 503 saying why (ARCHITECTURE.md, "The service")."""
+    from adapters.api.app import mount_workers_refusal  # noqa: PLC0415
+    from adapters.http_ingest import create_app  # noqa: PLC0415
+    from adapters.store_health import StoreHealth  # noqa: PLC0415
+
+    storage = require_postgres(settings)
+    log = ingest_log(open_ingest_app(storage), live_clock())
+    log.configure(list(config.agents))
+    app = create_app(
+        log.recorder,
+        token,
+        max_body=max_body,
+        max_items=settings.intake_max_items,
+        exposure=exposure,
+        report=_report,
+        decide=False,
+        store=StoreHealth(),
+    )
+    mount_workers_refusal(app)
+    return app, log.app, f"ingest log on {storage.location}"
+
+
+def _report_kept_rules(tape: Tape, configs: Sequence[AgentConfig]) -> None:
+    """Say which agents of the file kept the rules a command set over the API (the log is the
+    truth for them: the file seeds only agents it never saw)."""
+    from engine.handlers.admin import file_yields  # noqa: PLC0415
+
+    for config in configs:
+        agent = tape.engine.app.get_or_none(agent_uuid(config.name))
+        if isinstance(agent, Agent) and file_yields(agent):
+            file_rules = config.model_copy(update={"set_by": "api"}).to_record()
+            if file_rules != agent.config_record:
+                _report(
+                    f"agents.{config.name}: kept the rules set over the API, not the file's "
+                    '(PATCH {"set_by": "file"} hands it back to the file)'
+                )
 
 
 def _report_dashboard(host: str, port: int, token: str | None) -> None:
@@ -107,6 +242,13 @@ def _report_dashboard(host: str, port: int, token: str | None) -> None:
     help="Print the dashboard's URL with the token (in the #fragment: never sent or logged).",
 )
 @record_only_option
+@click.option(
+    "--resolutions",
+    "resolve_interval",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Every S seconds, settle the markets held that ended (Gamma, Kalshi): off by default.",
+)
 @pass_settings
 def serve(  # noqa: PLR0917 - click passes each option positionally
     settings: Settings,
@@ -118,6 +260,7 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
     allowed_names: tuple[str, ...],
     open_url: bool,
     workers: int | None,
+    resolve_interval: float | None,
 ) -> None:
     """Serve POST /intents (one intent or a batch, bearer token from $TAPE_API_TOKEN), the
     API under /api/v1, the dashboard at /, GET /health and /openapi.json. An intent is
@@ -135,59 +278,38 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
             raise TapeUsageError(f"--insecure-local serves on {LOOPBACK} only, not on {host}")
         host = LOOPBACK
     # FastAPI and uvicorn load here, so that the other commands start fast.
+    from adapters.api.app import WORKERS_REFUSAL  # noqa: PLC0415
     from adapters.http_guard import Exposure  # noqa: PLC0415
-    from adapters.http_ingest import create_app, serve_app  # noqa: PLC0415
-    from adapters.store_health import StoreHealth  # noqa: PLC0415
+    from adapters.http_ingest import serve_app  # noqa: PLC0415
 
     config = settings.with_config(config_path).tape_config()
-    make_app = partial(
-        create_app,
-        max_body=max_body,
-        max_items=settings.intake_max_items,
-        exposure=Exposure.of(host, allowed_names),
-        report=_report,
-    )
+    exposure = Exposure.of(host, allowed_names)
+    if workers is not None and open_url:
+        raise TapeUsageError("--open: the dashboard is not served with --workers (see README)")
     if workers is not None:
-        storage = require_postgres(settings)
-        log = ingest_log(open_ingest_app(storage), live_clock())
-        log.configure(list(config.agents))
-        engine, app_store, where = log.recorder, log.app, f"ingest log on {storage.location}"
-        app = make_app(engine, token, decide=False, store=StoreHealth())
-        _report(f"recording only: {workers} `tape worker` processes decide")
+        app, app_store, where = _recording_only(settings, config, token, max_body, exposure)
+        _report(f"recording only: {workers} `tape worker` processes decide; {WORKERS_REFUSAL}")
     else:
-        claim_store(settings, "tape serve")
-        tape = build(settings, config, clock=live_clock())
-        tape.engine.register_agents(config.agents)
-        recovery = tape.engine.recover()
-        if recovery.decided:
-            _report(f"decided {recovery.decided} intent(s) received before the last stop")
-        app_store, where = tape.app, f"store {tape.storage.kind} {tape.storage.location}"
-        path = Path(tape.storage.location) if tape.storage.kind == "sqlite" else None
-        app = service_app(
-            settings,
-            tape,
-            token,
-            max_body,
-            max_items=settings.intake_max_items,
-            exposure=Exposure.of(host, allowed_names),
-            store=StoreHealth(path),
+        app, app_store, where = _one_process(
+            settings, config, token, max_body, exposure, resolve_interval=resolve_interval
         )
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # The notifier starts before the socket is bound: a channel it cannot use stops the
+    # command before it says it listens.
+    running = None
     try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        raise TapeUsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    bound = sock.getsockname()[1]
-    auth = "bearer token" if token else "NO AUTH (--insecure-local)"
-    _report(f"listening on http://{host}:{bound} ({auth}; {where})")
-    if open_url:
-        _report_dashboard(host, bound, token)
-    try:
-        serve_app(app, sock)
+        running = _notifier(settings.with_config(config_path), app) if workers is None else None
+        sock = _bind(host, port)
+        bound = sock.getsockname()[1]
+        auth = "bearer token" if token else "NO AUTH (--insecure-local)"
+        _report(f"listening on http://{host}:{bound} ({auth}; {where})")
+        if open_url:
+            _report_dashboard(host, bound, token)
+        try:
+            serve_app(app, sock)
+        finally:
+            sock.close()
     finally:
-        sock.close()
+        if running is not None:
+            _report(f"notifications stopped; {running.stop()}")
         app_store.close()
     _report("stopped")

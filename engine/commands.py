@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 
 from engine.config import AgentConfig
+from engine.discovery.candidates import ScoredCandidate
 from engine.intent import TradeIntent
 from engine.ports import VenueReport
 from engine.settlement import Settlement
@@ -28,10 +29,21 @@ class Command(Generic[R]):
 
 @dataclass(frozen=True)
 class Receipt:
-    """What happened to a submitted intent: taken in, or a redelivery of one already taken."""
+    """What happened to a submitted intent: taken in, or a redelivery of one already taken.
+
+    A signal (an intent without ``agent``) is taken in once per follower of its trader:
+    ``intent_ids`` names those intents (``<signal id>@<agent>``), and its status is
+    ``received`` when any of them is new, ``duplicate`` when all were known, ``unfollowed``
+    when no copy agent follows the trader (recorded as a denied input)."""
 
     intent_id: str
-    status: Literal["received", "duplicate"]
+    status: Literal["received", "duplicate", "unfollowed"]
+    intent_ids: tuple[str, ...] = ()
+
+    @property
+    def to_decide(self) -> tuple[str, ...]:
+        """The intents this receipt took in (or found again), which a runner decides."""
+        return self.intent_ids or (self.intent_id,)
 
 
 @dataclass(frozen=True)
@@ -180,9 +192,12 @@ class SettleMarket(Command[Settlement]):
 
 @dataclass(frozen=True)
 class RegisterAgents(Command[None]):
-    """Register new agents and record changed rules of known ones (``AgentConfigChanged``)."""
+    """Register new agents and record changed rules of known ones (``AgentConfigChanged``).
+    ``by_command``: an owner's command (the API, a replay of what was recorded); False: a
+    configuration file, which leaves rules a command set (``set_by="api"``) alone."""
 
     configs: tuple[AgentConfig, ...]
+    by_command: bool = False
 
 
 @dataclass(frozen=True)
@@ -208,3 +223,88 @@ class CancelAgentOrders(Command[dict[str, int]]):
     """Cancel every open order of an agent (a halt does); answers action -> orders."""
 
     agent: str
+
+
+# -- discovery ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordDiscovery(Command[dict[str, int]]):
+    """Rank a discovery run's candidates and record each (``Candidate.CandidateScored``);
+    answers the ranks of those that passed every filter."""
+
+    run: str
+    candidates: tuple[ScoredCandidate, ...]
+
+
+@dataclass(frozen=True)
+class ChangeFollowList(Command[bool]):
+    """Follow (or stop following) a trader's wallet: the agent's ``follow`` list changes
+    (``AgentConfigChanged``); answers whether it changed."""
+
+    agent: str
+    wallet: str
+    follow: bool = True
+
+
+# -- operator controls: cancel requests, live resolutions -----------------------------------
+
+
+@dataclass(frozen=True)
+class RequestCancel(Command[str]):
+    """Cancel one open order at its venue on an operator's behalf (``tape orders cancel``, a
+    halt or reduce, a flatten), recording the request and the venue's answer beside the order
+    (``Reconciliation.VenueReported``); only ``agent``'s order, when given. Answers what was
+    done."""
+
+    order_id: UUID
+    reason: str
+    agent: str | None = None
+
+
+@dataclass(frozen=True)
+class ResolveMarket(Command[Settlement]):
+    """A resolution seen live (Gamma's closed market, Kalshi's settlement result): recorded
+    once as ``MarketResolution.MarketResolved``, then the market settled as a day file's
+    ``resolution`` record settles it."""
+
+    venue: str
+    market_id: str
+    winning_token_id: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RequestRedemption(Command[UUID]):
+    """Record that a resolved market's winning shares are to be redeemed on chain
+    (``Redemption.RedemptionRequested``, or ``RedemptionRetried`` after a failure); answers the
+    redemption's id."""
+
+    venue: str
+    market_id: str
+    winning_token_id: str
+    holders: tuple[tuple[str, str], ...]  # (agent, size) as text
+    funder: str
+    contract: str
+    index_sets: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RecordRedemptionSigned(Command[None]):
+    """The redemption's transaction, signed, before it is broadcast."""
+
+    redemption_id: UUID
+    tx_hash: str
+    nonce: int
+    raw_tx: str
+
+
+@dataclass(frozen=True)
+class RecordRedemptionOutcome(Command[None]):
+    """What the chain answered: mined (``block_number``) or failed (``reason``)."""
+
+    redemption_id: UUID
+    tx_hash: str
+    confirmed: bool
+    block_number: int = 0
+    reason: str = ""

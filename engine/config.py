@@ -24,6 +24,8 @@ from engine.intent import MAX_INTEGER_DIGITS, decimal_from_text
 from engine.values import OrderType, dec_str
 
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+KEY_SOURCE = re.compile(r"env:[A-Z][A-Z0-9_]{0,63}\*?")
+"""Where an agent's keys are: ``env:`` and an environment variable name, or a prefix and ``*``."""
 
 
 def decimal_from_config(value: Any) -> Decimal:
@@ -65,6 +67,7 @@ Count = Annotated[int, Field(strict=True, ge=0, le=10**9)]
 
 
 DEFAULT_MAX_CLOCK_SKEW_S = 5
+DEFAULT_AGGREGATION_WINDOW_S = 300
 
 
 class Sizing(BaseModel):
@@ -118,6 +121,18 @@ class AgentConfig(BaseModel):
         max_trades_per_day: orders placed per UTC day.
         stop_loss_usdc: realised plus marked loss that halts the agent.
         budget_usdc: cost of open positions plus open orders, after the order.
+        aggregate_small: buffer copies sized below the venue's minimum until they reach it
+            (``engine/aggregation.py``); off by default, and left out of the stored record
+            when off, so logs without it read (and digest) the same.
+        aggregation_window_s: how long a buffer waits for its minimum, in engine time, from
+            its first copy (left out of the stored record at its default).
+        aggregation_round_up_usdc: a bucket short of the minimum by no more than this (at the
+            source price) is rounded up to the minimum and placed at once (0, the default:
+            never; left out of the stored record then).
+        keys: where its venue keys are, by name only (``env:POLYMARKET_*``: the environment
+            variables of that name or prefix); None: its venues' own variables. Never a key.
+        set_by: who set these rules last: ``file`` (``tape.toml``, which may change them at
+            the next start) or ``api`` (a command over the API; the file then leaves them).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -137,6 +152,21 @@ class AgentConfig(BaseModel):
     max_trades_per_day: Count = 50
     stop_loss_usdc: Amount = Decimal(200)
     budget_usdc: Amount = Decimal(1000)
+    aggregate_small: Annotated[bool, Field(strict=True)] = False
+    aggregation_window_s: Count = DEFAULT_AGGREGATION_WINDOW_S
+    aggregation_round_up_usdc: Amount = Decimal(0)
+    keys: str | None = None
+    set_by: Literal["file", "api"] = "file"
+
+    @field_validator("keys")
+    @classmethod
+    def _key_source(cls, value: str | None) -> str | None:
+        # The message never repeats the value: a key pasted here must not be echoed.
+        if value is not None and not KEY_SOURCE.fullmatch(value):
+            raise ValueError(
+                'must name environment variables, not hold a key: "env:NAME" or "env:PREFIX_*"'
+            )
+        return value
 
     @field_validator("follow")
     @classmethod
@@ -155,6 +185,17 @@ class AgentConfig(BaseModel):
         record = self.model_dump(mode="json")
         if record["max_clock_skew_s"] == DEFAULT_MAX_CLOCK_SKEW_S:
             del record["max_clock_skew_s"]
+        if not record["aggregate_small"]:
+            del record["aggregate_small"]
+        if record["aggregation_window_s"] == DEFAULT_AGGREGATION_WINDOW_S:
+            del record["aggregation_window_s"]
+        if Decimal(record["aggregation_round_up_usdc"]) == 0:
+            del record["aggregation_round_up_usdc"]
+        # Left out at their defaults, so logs written before they existed digest the same.
+        if record["keys"] is None:
+            del record["keys"]
+        if record["set_by"] == "file":
+            del record["set_by"]
         return record
 
     @classmethod

@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from engine.aggregation import Buffered, PendingCopies, aggregate, applies, round_up_sell
 from engine.book_walk import slippage_pct, walk_book
 from engine.checks import Check, check, show
 from engine.config import AgentConfig
@@ -50,6 +51,7 @@ class DecisionInput:
     held_from_trader: Decimal
     held_total: Decimal
     observed_trader_holding: Decimal | None
+    pending: PendingCopies | None = None  # the agent aggregates small buys: its bucket
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,9 @@ class Decision:
     sizing: SizingResult | None
     order: OrderSpec | None
     halt_reason: str | None = None
+    buffer: bool = False  # aggregation: the copy waits in the agent's buffer
+    carried: PendingCopies | None = None  # aggregation: the buffered copies the order carries
+    source_price: Decimal | None = None  # the price slippage was checked against
 
     @property
     def accepted(self) -> bool:
@@ -144,10 +149,70 @@ def decide(data: DecisionInput) -> Decision:
         )
     )
     sizing = size_order(data, config, book)
+    return _sized(data, agent, book, checks, sizing)
+
+
+def _sized(
+    data: DecisionInput,
+    agent: AgentView,
+    book: Book,
+    checks: list[Check],
+    sizing: SizingResult,
+) -> Decision:
+    # The minimum size (or, for an agent that aggregates, the buffer), then the order.
+    intent = data.intent
+    if data.pending is not None and applies(data.pending, sizing, book):
+        this = Buffered(intent.intent_id, sizing.size, intent.price)
+        small = aggregate(
+            data.pending,
+            this,
+            book,
+            agent.config.aggregation_window_s,
+            agent.config.aggregation_round_up_usdc,
+        )
+        checks.append(small.check)
+        if small.buffer:
+            return Decision(tuple(checks), sizing, None, buffer=True, carried=small.carried)
+        return _order(
+            data,
+            agent,
+            book,
+            checks,
+            sizing,
+            size=small.size,
+            source_price=small.source_price,
+            carried=small.carried,
+        )
+    config = agent.config
+    if config.aggregate_small and intent.side is Side.SELL and config.aggregation_round_up_usdc:
+        rounded = round_up_sell(
+            sizing.size, book, data.held_from_trader, intent.price, config.aggregation_round_up_usdc
+        )
+        if rounded is not None:
+            checks.append(rounded)
+            return _order(
+                data, agent, book, checks, sizing, size=book.min_size, source_price=intent.price
+            )
     checks.append(min_size_check(intent.side, sizing, book, data.held_total))
     if sizing.size <= 0 or sizing.size < book.min_size:
         return Decision(tuple(checks), sizing, None)
-    walk = walk_book(book, intent.side, sizing.size)
+    return _order(data, agent, book, checks, sizing, size=sizing.size, source_price=intent.price)
+
+
+def _order(
+    data: DecisionInput,
+    agent: AgentView,
+    book: Book,
+    checks: list[Check],
+    sizing: SizingResult,
+    *,
+    size: Decimal,
+    source_price: Decimal,
+    carried: PendingCopies | None = None,
+) -> Decision:
+    # The walk of the book, the slippage against the source price and the limits.
+    intent, config = data.intent, agent.config
+    walk = walk_book(book, intent.side, size)
     if walk.average_price is None or walk.worst_price is None:
         checks.append(
             check(
@@ -157,15 +222,15 @@ def decide(data: DecisionInput) -> Decision:
                 side=intent.side.value,
             )
         )
-        return Decision(tuple(checks), sizing, None)
-    slip = slippage_pct(intent.side, intent.price, walk.average_price)
+        return Decision(tuple(checks), sizing, None, carried=carried)
+    slip = slippage_pct(intent.side, source_price, walk.average_price)
     checks.append(
         check(
             "slippage",
             slip <= config.max_slippage_pct,
-            f"average price {show(walk.average_price)} vs source {show(intent.price)}: "
+            f"average price {show(walk.average_price)} vs source {show(source_price)}: "
             f"{show(slip)}% (limit {show(config.max_slippage_pct)}%)",
-            source_price=intent.price,
+            source_price=source_price,
             average_price=walk.average_price,
             limit_price=walk.worst_price,
             fillable=walk.fillable,
@@ -173,7 +238,14 @@ def decide(data: DecisionInput) -> Decision:
             max_slippage_pct=config.max_slippage_pct,
         )
     )
-    order = OrderSpec(intent.side, config.order_type, walk.worst_price, sizing.size)
+    order = OrderSpec(intent.side, config.order_type, walk.worst_price, size)
     checks.extend(limit_checks(data, agent, order))
     halt = next((c.detail for c in checks if c.name == "stop_loss" and not c.passed), None)
-    return Decision(tuple(checks), sizing, order, halt_reason=halt)
+    return Decision(
+        tuple(checks),
+        sizing,
+        order,
+        halt_reason=halt,
+        carried=carried,
+        source_price=source_price,
+    )

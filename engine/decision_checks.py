@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 
 from engine.checks import Check, check, show
 from engine.config import AgentConfig
-from engine.sizing import SizingResult, size_by_rule, size_copy_sell, size_plain_sell
+from engine.sizing import (
+    SizingResult,
+    size_by_rule,
+    size_copy_sell,
+    size_flatten_sell,
+    size_plain_sell,
+)
 from engine.values import Book, Side, TradingState
 
 if TYPE_CHECKING:
@@ -138,6 +144,8 @@ def size_order(data: DecisionInput, config: AgentConfig, book: Book) -> SizingRe
             observed_trader_holding=data.observed_trader_holding,
             size_step=book.size_step,
         )
+    if intent.source.kind == "flatten":
+        return size_flatten_sell(intent, held=data.held_total, size_step=book.size_step)
     return size_plain_sell(config.sizing, intent, held=data.held_total, size_step=book.size_step)
 
 

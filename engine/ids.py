@@ -82,3 +82,13 @@ def desk_uuid(name: str) -> UUID:
 def resolution_uuid(venue: str, market_id: str) -> UUID:
     """A market's resolution as an ingest log records it."""
     return _tape_uuid(f"resolution/{venue}/{market_id}")
+
+
+def copy_buffer_uuid(agent: str) -> UUID:
+    """An agent's buffer of copies sized below a venue's minimum."""
+    return _tape_uuid(f"copy-buffer/{agent}")
+
+
+def candidate_uuid(wallet: str) -> UUID:
+    """A wallet discovery considered for following."""
+    return _tape_uuid(f"candidate/{wallet.lower()}")

@@ -99,7 +99,7 @@ class IntentSource(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    kind: Literal["copy", "strategy", "manual"]
+    kind: Literal["copy", "strategy", "manual", "flatten"]
     trader: str | None = None
     tx_hash: str | None = None
     trader_position_before: DecimalText | None = None
@@ -140,7 +140,7 @@ class TradeIntent(BaseModel):
 
     schema_: Literal["tape.intent/1"]
     intent_id: str
-    agent: str
+    agent: str | None = None  # None: a copy signal, decided for every agent following its trader
     venue: str
     market_id: str
     token_id: str
@@ -160,6 +160,28 @@ class TradeIntent(BaseModel):
             data["schema_"] = data.pop("schema")
         return data
 
+    @model_validator(mode="after")
+    def _signal_is_a_copy(self) -> TradeIntent:
+        if self.agent is None and self.source.kind != "copy":
+            raise ValueError(
+                "only a copy intent may leave out agent (it goes to every agent following "
+                "source.trader)"
+            )
+        return self
+
+    @property
+    def is_signal(self) -> bool:
+        """Whether the intent addresses a trader's followers rather than one agent."""
+        return self.agent is None
+
+    @property
+    def addressed_agent(self) -> str:
+        """The agent the intent addresses; deciding only ever sees such intents (a signal is
+        routed to its followers at intake), so a signal here is a ValueError."""
+        if self.agent is None:
+            raise ValueError(f"intent {self.intent_id} addresses no agent")
+        return self.agent
+
     @field_validator("side", mode="before")
     @classmethod
     def _side_from_text(cls, value: Any) -> Side:
@@ -169,8 +191,8 @@ class TradeIntent(BaseModel):
 
     @field_validator("intent_id", "agent", "venue", "market_id", "token_id", "outcome")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
             raise ValueError("must not be empty")
         return value
 

@@ -75,6 +75,19 @@ class Intent(TapeAggregate):
             aggregate.status = "ACCEPTED"
             aggregate.order_ids = list(self.order_ids)
 
+    class IntentBuffered(TapeAggregate.Event):
+        """The copy was sized below the venue's minimum and waits in the agent's buffer under
+        ``key`` (``engine/aggregation.py``): its verdict; the order that carries it, or the
+        buffer's expiry, is the agent's ``CopyBuffer``'s event."""
+
+        key: str
+        checks: list[dict[str, Any]]
+        sizing: dict[str, Any]
+        book: dict[str, Any] | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = "BUFFERED"
+
     class IntentDenied(TapeAggregate.Event):
         """Our own gate said no; ``reason`` is the first failed check, ``checks`` all that ran."""
 
@@ -146,6 +159,21 @@ class Intent(TapeAggregate):
             timestamp=at,
         )
 
+    def buffer(
+        self,
+        *,
+        key: str,
+        checks: list[dict[str, Any]],
+        sizing: dict[str, Any],
+        book: dict[str, Any] | None,
+        at: datetime,
+    ) -> None:
+        """Record that the copy waits in the agent's buffer."""
+        self._ensure_undecided()
+        self.trigger_event(
+            self.IntentBuffered, key=key, checks=checks, sizing=sizing, book=book, timestamp=at
+        )
+
     def deny(
         self,
         *,
@@ -172,3 +200,7 @@ class Intent(TapeAggregate):
         if self.decided:
             msg = f"intent {self.intent_id} already has its verdict ({self.status})"
             raise IntentAlreadyDecidedError(msg)
+
+
+VERDICTS = (Intent.IntentAccepted, Intent.IntentDenied, Intent.IntentBuffered)
+"""Every verdict event: each records the book its decision used."""

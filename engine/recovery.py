@@ -24,6 +24,7 @@ _TOPICS = [
         Intent.IntentReceived,
         Intent.IntentAccepted,
         Intent.IntentDenied,
+        Intent.IntentBuffered,
         Intent.IntentRedelivered,
         Feed.InputDenied,
         Order.OrderPlaced,
@@ -66,7 +67,7 @@ class PendingWork:
             self._advance(event.feed, event.line_no)
         elif isinstance(event, Feed.InputDenied):
             self._advance(event.source, event.line_no)
-        elif isinstance(event, (Intent.IntentAccepted, Intent.IntentDenied)):
+        elif isinstance(event, (Intent.IntentAccepted, Intent.IntentDenied, Intent.IntentBuffered)):
             self.undecided.pop(key, None)
         elif isinstance(event, Order.OrderPlaced):
             self.open_orders[key] = event.timestamp

@@ -56,7 +56,10 @@ class TradingEngine:
         market_data: MarketData,
         clock: Clock,
         failure_threshold: int = DEFAULT_FAILURE_THRESHOLD,
+        route_signals: bool = True,
     ) -> None:
+        """``route_signals`` False: take a signal (an intent without agent) in as it came, as
+        an ingest log does for the workers that route it (``engine.signals``)."""
         self.app = app
         self._ctx = EngineContext(
             app=app,
@@ -66,6 +69,7 @@ class TradingEngine:
             clock=clock,
             failure_threshold=failure_threshold,
             routes=ROUTES,
+            route_signals=route_signals,
         )
 
     def handle(self, command: Command[R]) -> R:
@@ -121,6 +125,11 @@ class TradingEngine:
     def tripped(self) -> list[tuple[str, str]]:
         """(agent, last error) of the circuit breakers tripped and not yet taken."""
         return list(self._ctx.breaker_trips)
+
+    def followers(self, trader: str) -> list[str]:
+        """The copy agents following ``trader``, by name: whom its signals go to."""
+        with self._ctx.unit.step():  # what it reads is forgotten with the step
+            return self._ctx.roster.followers(self.app, self._ctx.unit, trader.lower())
 
     def take_breaker_trips(self) -> list[tuple[str, str]]:
         """The circuit breakers tripped since the last call, (agent, last error), oldest first."""

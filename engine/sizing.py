@@ -120,3 +120,14 @@ def size_plain_sell(
         f"{by_rule.rule}, capped at the {show(held)} held",
         {**by_rule.values, "held": show(held)},
     )
+
+
+def size_flatten_sell(intent: TradeIntent, *, held: Decimal, size_step: Decimal) -> SizingResult:
+    """A flatten (``tape agents flatten``): the size the intent asks, which is everything held
+    when it was made, never more than is held now."""
+    size = floor_to(min(intent.size, held), size_step)
+    return SizingResult(
+        size,
+        f"flatten: sell the {show(min(intent.size, held))} held",
+        {"asked": show(intent.size), "held": show(held), "step": show(size_step)},
+    )

@@ -23,6 +23,7 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper, StoredEvent
 
 from engine.agents import Agent
+from engine.copy_buffer import CopyBuffer
 from engine.intents import Intent
 from engine.orders import Order
 from engine.positions import Position
@@ -102,8 +103,23 @@ def find_trail(app: LogSource, ident: str) -> Trail | None:
             trail.intent = event.intent
             step += 1
             trail.events.append((step, event))
-        elif (isinstance(event, Intent.Event) and originator == intent_key) or (
-            isinstance(event, TraderHolding.TraderTradeObserved) and event.intent_id == intent_id
+        elif (
+            (isinstance(event, Intent.Event) and originator == intent_key)
+            or (
+                isinstance(
+                    event,
+                    (
+                        TraderHolding.TraderTradeObserved,
+                        CopyBuffer.CopyBuffered,
+                        CopyBuffer.BufferFlushed,
+                    ),
+                )
+                and event.intent_id == intent_id
+            )
+            or (
+                isinstance(event, (CopyBuffer.BufferFlushed, CopyBuffer.BufferExpired))
+                and intent_id in event.intent_ids
+            )
         ):
             step += 1
             trail.events.append((step, event))

@@ -26,6 +26,7 @@ from typing import Any
 from eventsourcing.utils import get_topic, resolve_topic
 
 from engine.feeds import LEGACY_INPUT_REJECTED_TOPIC, Feed
+from engine.ingest_records import MarketResolution
 from engine.intents import Intent
 from engine.reconciliations import Reconciliation
 from projections.logs import LogSource, notifications
@@ -37,6 +38,7 @@ EXCLUDED_TOPICS = frozenset(
         Reconciliation.VenueReported,
         Feed.FeedOpened,
         Feed.InputDenied,
+        MarketResolution.MarketResolved,  # how a resolution arrived (live); its settling counts
     )
 ) | {LEGACY_INPUT_REJECTED_TOPIC}
 DELIVERY_FIELDS = ("feed", "line_no")

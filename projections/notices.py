@@ -16,12 +16,12 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any, Protocol
 
 from engine.agents import Agent
 from engine.intents import Intent
 from engine.orders import Order
+from projections.numbers import number, readable
 
 KINDS = (
     "fill",
@@ -98,10 +98,11 @@ def _at(event: Any) -> str:
 
 
 def _num(value: Any) -> str:
-    return format(Decimal(str(value)).normalize(), "f") if value is not None else "?"
+    return number(value) if value is not None else "?"
 
 
 def _cut(text: str) -> str:
+    text = readable(text)  # the recorded text's numbers as people write them
     return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
 
 

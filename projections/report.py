@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.ids import intent_uuid
-from engine.intents import Intent
+from engine.intents import VERDICTS, Intent
 from engine.orders import Order
 from engine.positions import Position
 from engine.values import Side
@@ -219,7 +219,7 @@ class _DayFold:
             row = self.after.positions.rows.get(str(event.originator_id))
             if row is not None:
                 agents.add(row["agent"])
-        elif isinstance(event, (Intent.IntentAccepted, Intent.IntentDenied)) and event.book:
+        elif isinstance(event, VERDICTS) and event.book:
             venue, token = event.book["venue"], event.book["token_id"]
             agents = {
                 r["agent"]

@@ -26,12 +26,14 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 
 from adapters.api.app import mount_service
+from adapters.api.probes import VenueProbes
 from adapters.api.reads import BUCKETS, bucketed
 from adapters.http_ingest import create_app
 from adapters.paper.venue import PaperVenues
 from adapters.readstore import open_store
 from adapters.replay.verify import verify
 from adapters.settings import Settings
+from adapters.venues.registry import venue_specs
 from cli.main import cli
 from engine.ports import VenueReport
 from projections.queries import TrackedReadModels
@@ -50,6 +52,8 @@ API_ROUTES = [
     ("POST", f"/api/v1/agents/{AGENT}/activate"),
     ("POST", f"/api/v1/agents/{AGENT}/reduce"),
     ("POST", f"/api/v1/agents/{AGENT}/halt"),
+    ("POST", f"/api/v1/agents/{AGENT}/follow"),
+    ("POST", f"/api/v1/agents/{AGENT}/unfollow"),
     ("GET", "/api/v1/positions"),
     ("GET", "/api/v1/orders"),
     ("GET", "/api/v1/intents"),
@@ -81,6 +85,8 @@ def rig_app(rig: EngineRig, token: str | None = TOKEN) -> FastAPI:
         read_models=models,
         logs=[rig.app],
         venue_environ={"POLYMARKET_PRIVATE_KEY": "0x" + "ab" * 32},
+        # Probed without the key: a probe with it would reach Polymarket (no network in tests).
+        probes=VenueProbes(venue_specs(), {}),
     )
     return app
 
@@ -426,3 +432,21 @@ def test_a_bucketed_series_is_the_pnl_as_it_stood_at_each_bucket_end(
     for end, value in out:
         assert int(end.timestamp()) % BUCKETS[bucket] == 0
         assert value == [v for t, v in points if t <= end][-1]
+
+
+def test_following_a_wallet_over_the_api_is_a_recorded_change(
+    engine_rig: EngineRig, client: TestClient
+) -> None:
+    client.post("/api/v1/agents", json=an_agent_config(follow=[]).to_record())
+    wallet = "0x" + "cd" * 20
+    answer = client.post(f"/api/v1/agents/{AGENT}/follow", json={"wallet": wallet})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["changed"] is True
+    assert answer.json()["limits"]["follow"] == [wallet]
+    again = client.post(f"/api/v1/agents/{AGENT}/follow", json={"wallet": wallet.upper()[2:]})
+    assert again.status_code == 422
+    gone = client.post(f"/api/v1/agents/{AGENT}/unfollow", json={"wallet": wallet})
+    assert gone.json()["limits"]["follow"] == []
+    assert client.post("/api/v1/agents/nobody/follow", json={"wallet": wallet}).status_code == 404
+    names = [type(e).__name__ for e in engine_rig.events()]
+    assert names.count("AgentConfigChanged") == 2

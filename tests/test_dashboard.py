@@ -77,6 +77,8 @@ def test_the_page_shows_the_sample_days_agents_positions_and_chart(page: object)
     expect(tab.locator("#pnl-chart canvas")).to_be_visible()  # type: ignore[attr-defined]
     expect(tab.locator("#pnl-chart")).to_have_attribute("data-series", "3")  # type: ignore[attr-defined]
     expect(tab.locator("#venues tbody")).to_contain_text("polymarket")  # type: ignore[attr-defined]
+    keys = tab.locator('#agents tr[data-agent="tiered"] [data-role="keys"]')  # type: ignore[attr-defined]
+    expect(keys).to_have_text("no key (paper)")  # names only: the demo sets no key
     expect(tab.locator("#errors tbody")).to_contain_text("InputDenied")  # type: ignore[attr-defined]
     assert "token" not in tab.url  # type: ignore[attr-defined]
 

@@ -14,6 +14,9 @@ from pathlib import Path
 from adapters.notify.outbox import pending
 from adapters.readstore import SqliteProjectionStore
 from adapters.sample_day.day import iter_day
+from adapters.settings import Settings
+from cli.notify_runner import start_notifier
+from cli.projections_cmd import open_upstreams
 from tests.fake_notify import fake_servers
 from tests.projection_rig import run_sqlite_day
 from tests.test_notify import CHAT, TOKEN
@@ -23,19 +26,24 @@ from tests.waiting import wait_until
 INTENTS = 150
 
 
-def decisions_per_second(folder: Path) -> float:
-    started = time.perf_counter()
-    run = run_sqlite_day(folder, iter_day(5, intents=INTENTS))
-    elapsed = time.perf_counter() - started
-    run.app.close()
-    return INTENTS / elapsed
+def decisions_per_second(folder: Path, runs: int = 3) -> float:
+    """The best of ``runs`` days (one after the other into the store in ``folder``): the best,
+    not the mean, as other work on a shared machine only ever slows a run down."""
+    best = 0.0
+    for run_no in range(runs):
+        started = time.perf_counter()
+        run = run_sqlite_day(folder, iter_day(5 + run_no, intents=INTENTS))
+        elapsed = time.perf_counter() - started
+        run.app.close()
+        best = max(best, INTENTS / elapsed)
+    return best
 
 
 def test_stuck_channels_leave_decisions_per_second_unchanged(tmp_path: Path) -> None:
     alone = decisions_per_second(tmp_path / "alone")
     home = tmp_path / "home"
     with fake_servers(TOKEN, CHAT) as (telegram, hook):
-        hook.behaviour.hang_s = 3.0  # past the webhook's timeout, every time
+        hook.behaviour.hang_s = 120.0  # far past the webhook's timeout and the test, every time
         telegram.behaviour.fail_next, telegram.behaviour.retry_after = 10**6, 1  # always 429
         config = tmp_path / "tape.toml"
         config.write_text(
@@ -75,11 +83,54 @@ def test_stuck_channels_leave_decisions_per_second_unchanged(tmp_path: Path) -> 
             wait_until(lambda: len(pending(store, "webhook1", 10_000)) > 10, timeout=60)
             assert telegram.texts == []
             assert hook.event_ids == []
+            # ...and the webhook's deliverer has a request in flight, which will time out: it
+            # reports that before the process stops (SIGTERM earlier could land before any send).
+            wait_until(lambda: hook.got.arrived >= 1, timeout=60)
             store.close()
         finally:
             proc.send_signal(signal.SIGTERM)
             out, err = proc.communicate(timeout=60)
         assert TOKEN not in out.decode() + err.decode()
-        assert "timed out" in err.decode()
+        assert "timed out" in err.decode(), (out.decode(), err.decode())
     # ...and the engine decided as fast as alone (2 shared cores: a wide margin for noise).
+    assert beside >= 0.5 * alone, (beside, alone)
+
+
+def test_stuck_channels_in_the_engines_own_process_leave_decisions_per_second_unchanged(
+    tmp_path: Path,
+) -> None:
+    """As ``tape serve`` runs it: ``start_notifier`` on threads of the engine's process."""
+    alone = decisions_per_second(tmp_path / "alone")
+    home = tmp_path / "home"
+    home.mkdir()
+    with fake_servers(TOKEN, CHAT) as (telegram, hook):
+        hook.behaviour.hang_s = 120.0
+        telegram.behaviour.fail_next, telegram.behaviour.retry_after = 10**6, 1
+        config = tmp_path / "tape.toml"
+        config.write_text(
+            TOML.format(url=hook.url).replace("timeout_s = 5", "timeout_s = 0.5"),
+            encoding="utf-8",
+        )
+        settings = Settings.load(
+            {
+                "TAPE_HOME": str(home),
+                "TAPE_CONFIG": str(config),
+                "TAPE_TELEGRAM_BOT_TOKEN": TOKEN,
+                "TAPE_TELEGRAM_CHAT_ID": CHAT,
+                "TELEGRAM_API_URL": telegram.url,
+            }
+        )
+        apps, storage = open_upstreams(None, settings)
+        running = start_notifier(settings, apps, storage, from_start=True, poll_s=0.05)
+        assert running is not None
+        try:
+            beside = decisions_per_second(home)
+            store = SqliteProjectionStore(home / "projections.db")
+            wait_until(lambda: len(pending(store, "webhook1", 10_000)) > 10, timeout=60)
+            assert telegram.texts == []
+            assert hook.event_ids == []
+            store.close()
+        finally:
+            running.stop(timeout_s=5)
+            apps[0].close()
     assert beside >= 0.5 * alone, (beside, alone)

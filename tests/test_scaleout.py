@@ -240,6 +240,9 @@ def test_ingest_and_serve_with_workers_only_record_and_the_workers_decide(
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
         answer = requests.post(f"{url}/intents", json=by_http, timeout=30)
+        refused = requests.get(f"{url}/api/v1/agents", timeout=30)
+        assert refused.status_code == 503
+        assert "without --workers" in refused.json()["error"]
     finally:
         server.terminate()
         server.wait(timeout=30)

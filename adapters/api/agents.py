@@ -4,15 +4,17 @@ and the brief's paths as aliases. Every write is an engine command (``RegisterAg
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 from fastapi import APIRouter, Body
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
+from adapters.agent_keys import agent_keys, key_source_problem
 from adapters.api.context import ApiContext
 from adapters.api.errors import ApiError
+from adapters.control.cancels import cancel_for_state
 from engine import commands as c
 from engine.agents import Agent
 from engine.config import AgentConfig
@@ -25,6 +27,7 @@ from projections.queries import Filters
 from projections.rows import plain as _plain
 
 CREDENTIAL_WORDS = ("key", "secret", "passphrase", "password", "mnemonic", "seed")
+KEY_SOURCE_FIELD = "keys"  # names where the keys are (checked: names only), never a key
 RECENT_DECISIONS = 10
 SWITCHES = {
     "activate": (TradingState.ACTIVE, "activated over the API"),
@@ -47,6 +50,12 @@ class StateChange(BaseModel):
     reason: str | None = None
 
 
+class WalletRef(BaseModel):
+    """A trader's wallet to follow or stop following."""
+
+    wallet: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+
+
 class AgentRef(BaseModel):
     """The brief's alias bodies: which agent, and why."""
 
@@ -57,23 +66,29 @@ class AgentRef(BaseModel):
 def agent_config(data: dict[str, Any]) -> AgentConfig:
     """An agent's rules from JSON (the ``tape.toml`` fields and ``name``); 422 with the
     fields named when they do not make an agent. A field that would carry a credential is
-    refused by name: keys stay in the environment or a keystore."""
+    refused by name: keys stay in the environment or a keystore, and ``keys`` only names them.
+    Rules set here are the API's (``set_by="api"``) unless the body hands them to the file."""
     for field_name in data:
         lowered = str(field_name).lower()
-        if any(word in lowered for word in CREDENTIAL_WORDS):
+        if lowered != KEY_SOURCE_FIELD and any(word in lowered for word in CREDENTIAL_WORDS):
             raise ApiError(
                 422,
                 f"{field_name}: credentials are never accepted through the API; set them "
                 "in the environment (or a keystore) of the process that serves",
             )
     try:
-        return AgentConfig.model_validate(data)
+        config = AgentConfig.model_validate({"set_by": "api", **data})
     except ValidationError as error:
         raise ApiError(422, describe_validation_error(error)) from None
+    problem = key_source_problem(config)
+    if problem is not None:
+        raise ApiError(422, problem)
+    return config
 
 
-def summary(agent: Agent) -> dict[str, Any]:
-    """One agent as the list shows it: rules, state, risk book."""
+def summary(agent: Agent, environ: Mapping[str, str]) -> dict[str, Any]:
+    """One agent as the list shows it: rules, state, risk book, and where its keys are (the
+    variables' names and whether each is set, never a value)."""
     config = agent.config
     return _json(
         {
@@ -88,6 +103,8 @@ def summary(agent: Agent) -> dict[str, Any]:
             "deployed": agent.deployed(),
             "realised_pnl": agent.realised_pnl,
             "consecutive_failures": agent.consecutive_failures,
+            "set_by": config.set_by,
+            "keys": agent_keys(config, environ),
         }
     )
 
@@ -103,6 +120,9 @@ def router(ctx: ApiContext) -> APIRouter:
     """The agent routes under ``/api/v1`` and the brief's aliases under ``/api/agent``."""
     api = APIRouter()
 
+    def summary_of(agent: Agent) -> dict[str, Any]:
+        return summary(agent, ctx.venue_environ)
+
     def find(name: str) -> Agent:
         agent = ctx.agent(agent_uuid(name))
         if agent is None:
@@ -113,8 +133,8 @@ def router(ctx: ApiContext) -> APIRouter:
         config = agent_config(data)
         if ctx.agent(agent_uuid(config.name)) is not None:
             raise ApiError(409, f"an agent named {config.name!r} exists: PATCH it to change it")
-        ctx.command(lambda e: e.handle(c.RegisterAgents((config,))))
-        return summary(find(config.name))
+        ctx.command(lambda e: e.handle(c.RegisterAgents((config,), by_command=True)))
+        return summary_of(find(config.name))
 
     def switch(name: str, action: str, reason: str | None) -> dict[str, Any]:
         state, default_reason = SWITCHES[action]
@@ -122,11 +142,11 @@ def router(ctx: ApiContext) -> APIRouter:
 
         def run(engine: TradingEngine) -> tuple[bool, dict[str, int]]:
             changed = engine.handle(c.SetTradingState(name, state, reason or default_reason))
-            halted = state is TradingState.HALTED
-            return changed, engine.handle(c.CancelAgentOrders(name)) if halted else {}
+            # halt: every resting order; reduce: the resting buys (adapters/control/cancels.py)
+            return changed, cancel_for_state(engine, name, state, from_log=False)
 
         changed, canceled = ctx.command(run)
-        return {**summary(find(name)), "changed": changed, "canceled": canceled}
+        return {**summary_of(find(name)), "changed": changed, "canceled": canceled}
 
     def status(name: str) -> dict[str, Any]:
         agent = find(name)
@@ -135,7 +155,7 @@ def router(ctx: ApiContext) -> APIRouter:
         decisions = ctx.read(lambda m: queries.intents(m, filters))[-RECENT_DECISIONS:]
         balances = ctx.read(lambda m: queries.balances(m, filters))
         return {
-            **summary(agent),
+            **summary_of(agent),
             "marked_pnl": _json(_pnl_by_agent(balances).get(name, Decimal(0))),
             "positions": _json(positions),
             "last_decisions": _json(decisions),
@@ -146,7 +166,7 @@ def router(ctx: ApiContext) -> APIRouter:
         """Every agent: name, strategy, venues, state, limits, PnL (realised and marked)."""
         pnl = _pnl_by_agent(ctx.read(lambda m: queries.balances(m, Filters())))
         return [
-            {**summary(agent), "marked_pnl": _json(pnl.get(agent.name, Decimal(0)))}
+            {**summary_of(agent), "marked_pnl": _json(pnl.get(agent.name, Decimal(0)))}
             for agent in ctx.agents()
         ]
 
@@ -167,9 +187,9 @@ def router(ctx: ApiContext) -> APIRouter:
         agent = find(name)
         if "name" in data and data["name"] != name:
             raise ApiError(422, "name: an agent cannot be renamed")
-        config = agent_config({**agent.config.to_record(), **data, "name": name})
-        ctx.command(lambda e: e.handle(c.RegisterAgents((config,))))
-        return summary(find(name))
+        config = agent_config({**agent.config.to_record(), "set_by": "api", **data, "name": name})
+        ctx.command(lambda e: e.handle(c.RegisterAgents((config,), by_command=True)))
+        return summary_of(find(name))
 
     for action in SWITCHES:
         api.add_api_route(
@@ -202,7 +222,7 @@ def router(ctx: ApiContext) -> APIRouter:
         """Alias of ``GET /api/v1/agents/{name}``."""
         return status(agent_id)
 
-    return api
+    return _follow_routes(api, ctx, find)
 
 
 def _switch_route(
@@ -214,3 +234,25 @@ def _switch_route(
     route.__doc__ = f"{action.capitalize()} an agent; answers its state and whether it changed."
     route.__name__ = f"{action}_agent"
     return route
+
+
+def _follow_routes(api: APIRouter, ctx: ApiContext, find: Callable[[str], Agent]) -> APIRouter:
+    # Following a trader over the API: the same engine command as `tape agents follow`.
+    @api.post("/api/v1/agents/{name}/follow", tags=["agents"])
+    def follow_wallet(name: str, ref: WalletRef) -> dict[str, Any]:
+        """Add a wallet to the agent's follow list (``ChangeFollowList`` ->
+        ``AgentConfigChanged``); answers the agent and whether the list changed."""
+        find(name)
+        changed = ctx.command(lambda e: e.handle(c.ChangeFollowList(name, ref.wallet)))
+        return {**summary(find(name), ctx.venue_environ), "changed": changed}
+
+    @api.post("/api/v1/agents/{name}/unfollow", tags=["agents"])
+    def unfollow_wallet(name: str, ref: WalletRef) -> dict[str, Any]:
+        """Take a wallet from the agent's follow list (a recorded change)."""
+        find(name)
+        changed = ctx.command(
+            lambda e: e.handle(c.ChangeFollowList(name, ref.wallet, follow=False))
+        )
+        return {**summary(find(name), ctx.venue_environ), "changed": changed}
+
+    return api

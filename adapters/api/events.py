@@ -17,6 +17,7 @@ from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from adapters.api.context import ApiContext
+from adapters.notify.outbox import GIVEN_UP, given_up
 from projections.logs import LogSource, notifications
 from projections.rows import plain as _plain
 
@@ -126,12 +127,16 @@ def router(ctx: ApiContext) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["live"])
     log = ctx.engine.app
     recent = RecentErrors(log)
+    ctx.read(lambda m: m.projector.store.setup([GIVEN_UP], []))
 
     @api.get("/errors")
     def errors() -> list[dict[str, Any]]:
         """The last errors: venue rejections, orders we denied, uncertain submissions, venue
-        failures, breaker trips and unreadable inputs (newest first)."""
-        return recent.latest()
+        failures, breaker trips, unreadable inputs, and notices a channel gave up
+        (``NoticeGivenUp``), newest first."""
+        notices = ctx.read(lambda m: given_up(m.projector.store))
+        found = recent.latest() + notices
+        return sorted(found, key=lambda e: str(e.get("at") or ""), reverse=True)[:RECENT]
 
     @api.get(
         "/events",

@@ -1,5 +1,6 @@
-"""``GET /api/v1/health``: the store, each venue's mode, connectivity and which of its keys are
-set (present or not, never a value), and how far the read models are behind the log."""
+"""``GET /api/v1/health``: the store, each venue's mode, connectivity (probed by its own health
+check in the background, ``adapters/api/probes.py``) and which of its keys are set (present or
+not, never a value), and how far the read models are behind the log."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from adapters.api.context import ApiContext
+from adapters.api.probes import VenueProbes
 from adapters.venues.registry import venue_specs
 from adapters.venues.spec import VenueSpec
 
@@ -30,14 +32,14 @@ def venue_health(
     }
 
 
-def router(ctx: ApiContext, live: frozenset[str]) -> APIRouter:
-    """The health route under ``/api/v1``."""
+def router(ctx: ApiContext, live: frozenset[str], probes: VenueProbes) -> APIRouter:
+    """The health route under ``/api/v1``; ``probes``: the venues' cached connectivity."""
     api = APIRouter(prefix="/api/v1", tags=["health"])
 
     @api.get("/health")
     def health() -> dict[str, Any]:
-        """The store, the venues (mode, keys present, open orders and consecutive failures of
-        the agents trading there), the read models' lag."""
+        """The store, the venues (mode, keys present, connectivity as last probed, and the
+        agents trading there with consecutive failures), the read models' lag."""
         last = int(ctx.engine.app.recorder.max_notification_id() or 0)
         statuses = ctx.read(lambda m: m.projector.status())
         behind = max((s.behind for s in statuses), default=0)
@@ -48,7 +50,10 @@ def router(ctx: ApiContext, live: frozenset[str]) -> APIRouter:
             failing = [
                 a.name for a in agents if a.consecutive_failures and spec.name in a.config.venues
             ]
-            row["connected"] = not failing
+            probe = probes.result(spec.name)
+            row["connected"] = probe["connected"]
+            row["probed_at"] = probe["probed_at"]
+            row["probe"] = probe["detail"]
             row["agents_with_failures"] = failing
             venues.append(row)
         return {

@@ -4,9 +4,11 @@ A :class:`Deliverer` sends a channel's pending notices one at a time and moves t
 position after each (``adapters/notify/outbox.py``). A transient failure (timeout, 5xx, flood
 control) stops the round: the caller waits a backoff that doubles with each failure and tries
 the same notice again, so order is kept; after ``retries`` failures in a row that notice is
-given up with a line on stderr and the next one goes. A permanent refusal (a 4xx) gives it up at
-once. Each channel has its own thread, store connection and position, so a slow channel delays
-no other, and the engine never waits on any: it only appends to the log.
+given up with a line on stderr and a row of ``notify_given_up`` (written with the channel's
+position, so it is recorded once; the API's ``/errors`` shows it), and the next one goes. A
+permanent refusal (a 4xx) gives it up at once. Each channel has its own thread, store
+connection and position, so a slow channel delays no other, and the engine never waits on any:
+it only appends to the log.
 
 One process per channel: :class:`ChannelLock` is a PostgreSQL advisory lock (several machines)
 or a ``flock`` beside the SQLite store.
@@ -17,8 +19,11 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from adapters.notify.channels import (
     Channel,
@@ -47,6 +52,7 @@ class Deliverer:
         backoff_s: float = 0.5,
         max_backoff_s: float = 60.0,
         report: Report = lambda _: None,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.channel = channel
@@ -55,6 +61,7 @@ class Deliverer:
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
         self.report = report
+        self.wall = wall
         self.failures = 0
         self.sent = 0
         self.given_up = 0
@@ -74,26 +81,39 @@ class Deliverer:
             for row in rows:
                 notice = Notice.from_json(row["notice"])
                 outgoing = Outgoing(notice, bool(row["silent"]), self.link(notice.why_id))
+                gave_up: str | None = None
                 try:
                     self.channel.send(outgoing)
                 except PermanentChannelError as error:
-                    self.given_up += 1
-                    self.report(f"{self.channel.name}: gave up notice {notice.event_id}: {error}")
+                    gave_up = str(error)
                 except TransientChannelError as error:
                     self.failures += 1
                     if self.failures <= self.retries:
                         self.report(f"{self.channel.name}: {error}; trying again")
                         return count
-                    self.given_up += 1
-                    self.report(
-                        f"{self.channel.name}: gave up notice {notice.event_id} after "
-                        f"{self.failures} failures: {error}"
-                    )
+                    gave_up = f"{self.failures} failures in a row, the last: {error}"
                 else:
                     self.sent += 1
                     count += 1
                 self.failures = 0
-                mark_sent(self.store, self.channel.name, int(row["seq"]))
+                record = None
+                if gave_up is not None:
+                    self.given_up += 1
+                    self.report(f"{self.channel.name}: gave up notice {notice.event_id}: {gave_up}")
+                    record = self._given_up(notice, int(row["seq"]), gave_up)
+                mark_sent(self.store, self.channel.name, int(row["seq"]), record)
+
+    def _given_up(self, notice: Notice, seq: int, reason: str) -> dict[str, Any]:
+        at = datetime.fromtimestamp(self.wall(), UTC).isoformat()
+        return {
+            "event": "NoticeGivenUp",
+            "at": at,
+            "channel": self.channel.name,
+            "seq": seq,
+            "kind": notice.kind,
+            "event_id": notice.event_id,
+            "reason": reason,
+        }
 
     def run(self, stop: threading.Event, poll_s: float = 0.5) -> None:
         """Deliver until ``stop`` is set, backing off after failures."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from projections.logs import LogSource, as_sources
@@ -32,6 +32,8 @@ OUTBOX = "notify_outbox"
 NAME = "notify"
 SEQ_KEY = "notify-seq"  # position: the last sequence number given to a notice
 DAY_KEY = "notify-day"  # position: the ordinal of the latest day an event was stamped with
+SUMMED_KEY = "notify-summed"  # position: the ordinal of the latest day whose summary is written
+GIVEN_UP = "notify_given_up"  # notices a channel gave up, one row each (channel:seq)
 OPEN_GROUP = "denials:open"
 READY = "READY"
 NEEDS = ("orders", "intents", "balances")
@@ -98,7 +100,7 @@ class Notifier:
         self.wall = wall
         self.keys = {u.name: tracking_key(NAME, u.name) for u in self.upstreams}
         self._turn = 0
-        store.setup([OUTBOX], [*self.keys.values(), SEQ_KEY, DAY_KEY])
+        store.setup([OUTBOX], [*self.keys.values(), SEQ_KEY, DAY_KEY, SUMMED_KEY])
 
     def start_at_end(self) -> bool:
         """On a notifier that has read nothing yet: skip the log's history (tell only what
@@ -167,6 +169,21 @@ class Notifier:
             state.finish()
             return True
 
+    def close_day(self) -> bool:
+        """Write the summary of the log's latest day once the clock (``wall``) has passed its
+        end, without waiting for the next day's first event; returns whether it did. Called
+        when the notifier is caught up. The summary is written once either way: the day it
+        summed is a position of its own (``notify-summed``)."""
+        today = datetime.fromtimestamp(self.wall(), UTC).date().toordinal()
+        with self.store.write() as txn:
+            state = _PageState(txn, self)
+            if not state.day or state.day >= today or state.summed >= state.day:
+                return False
+            state.close_group()
+            state.summary(date.fromordinal(state.day))
+            state.finish()
+            return True
+
     def enqueue(self, notice: Notice) -> int:
         """Put one notice in the outbox directly (``tape notify test``); its sequence number."""
         with self.store.write() as txn:
@@ -183,9 +200,10 @@ class _PageState:
         self.txn = txn
         self.notifier = notifier
         self.lookup = _RowLookup(txn)
-        self.tracking = txn.tracking([*notifier.keys.values(), SEQ_KEY, DAY_KEY])
+        self.tracking = txn.tracking([*notifier.keys.values(), SEQ_KEY, DAY_KEY, SUMMED_KEY])
         self.seq = self.tracking[SEQ_KEY].position
         self.day = self.tracking[DAY_KEY].position
+        self.summed = self.tracking[SUMMED_KEY].position
         stored = txn.get(OUTBOX, OPEN_GROUP)
         opened = json.loads(stored) if stored else None
         self.group = DenialGroup.from_json(opened["group"]) if opened else None
@@ -196,7 +214,8 @@ class _PageState:
         day = event.timestamp.date().toordinal()
         if self.day and day > self.day:
             self.close_group()
-            self._summary(date.fromordinal(self.day))
+            if self.summed < self.day:  # not already written when the clock passed its end
+                self.summary(date.fromordinal(self.day))
         self.day = max(self.day, day)
         at = event.timestamp.isoformat()
         if self.group is not None and not self.group.takes(at, self.notifier.window):
@@ -214,7 +233,8 @@ class _PageState:
             return
         self.ready(notice)
 
-    def _summary(self, day: date) -> None:
+    def summary(self, day: date) -> None:
+        self.summed = max(self.summed, day.toordinal())
         if self.notifier.summary is None or self.notifier.levels("daily_summary") == "off":
             return
         notice = self.notifier.summary(day)
@@ -240,6 +260,7 @@ class _PageState:
     def finish(self) -> None:
         self.txn.set_tracking(SEQ_KEY, Tracking(self.seq, 1))
         self.txn.set_tracking(DAY_KEY, Tracking(self.day, 1))
+        self.txn.set_tracking(SUMMED_KEY, Tracking(self.summed, 1))
         if self.group_changed:
             if self.group is None:
                 self.txn.delete(OUTBOX, OPEN_GROUP)
@@ -257,15 +278,29 @@ def pending(store: ProjectionStore, channel: str, limit: int = 100) -> list[dict
     return [json.loads(data) for _, data in rows[:limit]]
 
 
-def mark_sent(store: ProjectionStore, channel: str, seq: int) -> None:
-    """Record that a channel delivered every notice up to ``seq``."""
+def mark_sent(
+    store: ProjectionStore, channel: str, seq: int, given_up: dict[str, Any] | None = None
+) -> None:
+    """Record that a channel is done with every notice up to ``seq``; ``given_up``: the one at
+    ``seq`` was given up, and why (a row of ``notify_given_up``, in the same transaction)."""
     with store.write() as txn:
         txn.set_tracking(sent_key(channel), Tracking(seq, 1))
+        if given_up is not None:
+            index = Index(grp=channel, status="GIVEN_UP", at=str(given_up["at"]), seq=seq)
+            txn.upsert(GIVEN_UP, f"{channel}:{seq_text(seq)}", index, json.dumps(given_up))
+
+
+def given_up(store: ProjectionStore, limit: int = 50) -> list[dict[str, Any]]:
+    """The notices channels gave up, newest first (at most ``limit``)."""
+    with store.read() as txn:
+        rows = txn.select(GIVEN_UP, Query(status="GIVEN_UP"))
+    found = [json.loads(data) for _, data in rows]
+    return sorted(found, key=lambda r: str(r["at"]), reverse=True)[:limit]
 
 
 def start_channel_at(store: ProjectionStore, channel: str) -> None:
     """Create a channel's position row (at 0) if missing."""
-    store.setup([OUTBOX], [sent_key(channel)])
+    store.setup([OUTBOX, GIVEN_UP], [sent_key(channel)])
 
 
 def last_seq(store: ProjectionStore) -> int:

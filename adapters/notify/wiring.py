@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from adapters.notify.channels import Channel, WebhookChannel
@@ -34,10 +35,15 @@ def build_channels(settings: Settings, config: NotifyConfig) -> list[Channel]:
 
 
 def build_notifier(
-    logs: Sequence[LogSource], projector: Projector, config: NotifyConfig, *, batch: int = 500
+    logs: Sequence[LogSource],
+    projector: Projector,
+    config: NotifyConfig,
+    *,
+    batch: int = 500,
+    wall: Callable[[], float] = time.time,
 ) -> Notifier:
     """The notifier over the logs, in the projector's store, with the day summaries of
-    ``tape report``."""
+    ``tape report``; ``wall``: the clock that ends quiet denial groups and days."""
 
     def summary(day: date) -> Notice | None:
         return daily_summary(report(list(logs), day))
@@ -50,4 +56,5 @@ def build_notifier(
         denial_window_s=config.denial_window_s,
         summary=summary,
         batch_size=batch,
+        wall=wall,
     )

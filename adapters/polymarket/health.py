@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from adapters.polymarket import KEY_VARIABLES
 from adapters.venues.spec import Check, HealthLine
@@ -29,10 +29,13 @@ def polymarket_health(
     *,
     web3: Web3 | None = None,
     exchange_factory: Callable[[PolymarketConfig], ExchangeClient] | None = None,
+    **_probes: Any,  # other parts' probes (the Data API's)
 ) -> Iterator[HealthLine]:
     """Polymarket's lines; ``web3`` and ``exchange_factory`` replace the real ones in tests."""
     if not any(environ.get(name) for name in KEY_VARIABLES):
         yield f"  polymarket: no key ({' or '.join(KEY_VARIABLES)}): trading on paper"
+        clob = environ.get("POLYMARKET_CLOB_URL", "").strip() or "https://clob.polymarket.com"
+        yield f"    paper orders fill against Polymarket's live public books at {clob}"
         return
     from adapters.polymarket.config import PolymarketConfigError, config_from_env  # noqa: PLC0415
 

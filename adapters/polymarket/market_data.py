@@ -50,8 +50,10 @@ class GammaClient:
         limiter: RateLimiter | None = None,
         backoff: Backoff | None = None,
         transport: httpx.BaseTransport | None = None,
+        family: str = "gamma",
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.family = family  # the rate-limit family and the name in errors
         self.limiter = limiter or RateLimiter()
         self.backoff = backoff or Backoff()
         self.http = httpx.Client(timeout=timeout_s, transport=transport)
@@ -59,9 +61,9 @@ class GammaClient:
     def get(self, path: str, params: dict[str, str]) -> Any:
         """GET a Gamma path; JSON back, or an Exchange* error."""
         delays = self.backoff.delays()
-        what = f"GET gamma {path}"
+        what = f"GET {self.family} {path}"
         while True:
-            self.limiter.acquire("gamma")
+            self.limiter.acquire(self.family)
             try:
                 response = self.http.get(self.base_url + path, params=params)
             except httpx.HTTPError:

@@ -1,4 +1,5 @@
-"""Polymarket's venue spec: CLOB V2 orders on Polygon, keys from the mapping handed in."""
+"""Polymarket's venue spec: CLOB V2 orders on Polygon, keys from the mapping handed in; without
+a key, paper orders fill against Polymarket's live public books (``public_books``)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,20 @@ from collections.abc import Mapping
 from adapters.polymarket import KEY_VARIABLES, polymarket_from_env
 from adapters.polymarket.health import polymarket_health
 from adapters.venues.spec import Credential, InstrumentRules, LiveVenue, VenueSpec
+from engine.ports import MarketData
 
 
 def build(environ: Mapping[str, str]) -> LiveVenue | None:
     """The live venue and market data, or None without a key (config errors raise)."""
     built = polymarket_from_env(environ)
     return None if built is None else LiveVenue(*built)
+
+
+def public_books(environ: Mapping[str, str]) -> MarketData | None:
+    """Polymarket's public books (Gamma and the CLOB's /book, no key needed)."""
+    from adapters.polymarket.public_books import public_market_data  # noqa: PLC0415
+
+    return public_market_data(environ)
 
 
 SPEC = VenueSpec(
@@ -38,4 +47,5 @@ SPEC = VenueSpec(
     ),
     build=build,
     health=polymarket_health,
+    public_books=public_books,
 )

@@ -22,7 +22,7 @@ keeps that text exactly (``Decimal``, never a Python float). Then:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from typing import Any
@@ -70,9 +70,11 @@ class Fill:
     price: Decimal
 
 
-def intent_id_of(tx_hash: str, asset: str, side: str) -> str:
-    """The id of the intent copying one order of a trader."""
-    return f"copy:{tx_hash}:{asset}:{side}"
+def intent_id_of(tx_hash: str, asset: str, side: str, part: int = 0) -> str:
+    """The id of the intent copying one order of a trader: ``copy:<tx>:<token>:<side>``, and
+    ``...:<n>`` for the n-th part of it whose fills showed up after the first was emitted."""
+    base = f"copy:{tx_hash}:{asset}:{side}"
+    return base if part == 0 else f"{base}:{part}"
 
 
 @dataclass(frozen=True)
@@ -88,11 +90,24 @@ class Trade:
     size: Decimal
     price: Decimal
     fills: int
+    notional: Decimal | None = None  # the exact sum of price x size over the fills
+    part: int = 0  # 0: the order as first seen; n: the n-th late part of it
 
     @property
     def intent_id(self) -> str:
-        """``copy:<tx_hash>:<asset>:<side>``."""
-        return intent_id_of(self.tx_hash, self.asset, self.side)
+        """``copy:<tx_hash>:<asset>:<side>`` (``:<n>`` for a late part)."""
+        return intent_id_of(self.tx_hash, self.asset, self.side, self.part)
+
+    def late_part(self, copied: Decimal, copied_notional: Decimal | None, part: int) -> Trade:
+        """What of this order was not yet copied (``copied`` shares were, worth
+        ``copied_notional``), as its ``part``-th follow-up: the late fills' size at their
+        volume-weighted price (the whole order's price when the copied notional is unknown)."""
+        size = self.size - copied
+        price = self.price
+        if copied_notional is not None and self.notional is not None:
+            late = _WIDE.divide(self.notional - copied_notional, size)
+            price = late.quantize(PRICE_QUANTUM, ROUND_HALF_EVEN)
+        return replace(self, size=size, price=price, notional=None, part=part)
 
     @property
     def sort_key(self) -> tuple[int, str, str, str]:
@@ -155,24 +170,27 @@ def fold(fills: Iterable[Fill]) -> list[Trade]:
                 size=size,
                 price=price,
                 fills=len(members),
+                notional=sum((_WIDE.multiply(f.price, f.size) for f in members), Decimal(0)),
             )
         )
     return sorted(trades, key=lambda t: t.sort_key)
 
 
 def to_intent(
-    trade: Trade, *, agent: str, trader: str, position_before: Decimal | None
+    trade: Trade, *, agent: str | None, trader: str, position_before: Decimal | None
 ) -> TradeIntent:
     """The ``tape.intent/1`` intent for a folded trade; IntentFormatError if it is not valid
-    (for example a zero size or a price of 0 or 1)."""
+    (for example a zero size or a price of 0 or 1). ``agent`` None: a signal, for every copy
+    agent following the trader."""
     source: dict[str, Any] = {"kind": "copy", "trader": trader.lower(), "tx_hash": trade.tx_hash}
     if position_before is not None:
         source["trader_position_before"] = dec_str(position_before)
+    addressed = {"agent": agent} if agent is not None else {}
     return parse_intent(
         {
             "schema": INTENT_SCHEMA,
             "intent_id": trade.intent_id,
-            "agent": agent,
+            **addressed,
             "venue": VENUE,
             "market_id": trade.condition_id,
             "token_id": trade.asset,

@@ -18,9 +18,12 @@ A restart first delivers whatever is pending (step 5), then polls.
 The overlap window covers the Data API's lag (a trade shows up about a minute after it
 happened): each poll asks again for the last ``overlap`` seconds before the newest trade seen,
 so a late row is still found, and the handled ids make sure it is emitted once. The rows of
-one transaction are taken to show up together (they are one block's logs); a fill of an order
-that shows up after the order's intent was emitted is reported, not copied (the intent id is
-taken).
+one transaction do not always show up together: fills of an order that show up after the
+order's intent was emitted become a follow-up intent for the shares not yet copied
+(``copy:<tx>:<token>:<side>:<n>``, the n-th late part, at the late fills' volume-weighted
+price), so nothing of a trade is lost. The state records per order how many shares were copied
+and in how many parts, written ahead with the intents, so a part is never emitted twice across
+restarts.
 
 ``trader_position_before``: the holdings seeded from ``/positions`` stand for the moment of the
 seed, so a trade at or before it is already in them: it leaves them as they are and its intent
@@ -41,7 +44,7 @@ from typing import Any
 from adapters.polymarket_data.client import DataApiClient, DataApiError, MonitorStopped
 from adapters.polymarket_data.folding import RowError, Trade, fold, parse_fill, to_intent
 from adapters.polymarket_data.sinks import IntentSink
-from adapters.polymarket_data.state import MonitorState, StateStore, TraderState
+from adapters.polymarket_data.state import Handled, MonitorState, StateStore, TraderState
 from engine.intent import IntentFormatError
 
 DEFAULT_OVERLAP_S = 300
@@ -53,7 +56,7 @@ class MonitorSettings:
     """Who to follow and how."""
 
     traders: tuple[str, ...]
-    agent: str = "default"
+    agent: str | None = None  # None: signals, for every copy agent following the trader
     overlap_s: int = DEFAULT_OVERLAP_S
     since: int | None = None  # the floor of a wallet's first poll; default: its seed less overlap
 
@@ -146,18 +149,21 @@ class Monitor:
             newest = trades[-1].timestamp
             record.watermark = newest if record.watermark is None else max(record.watermark, newest)
         intents: list[dict[str, Any]] = []
-        for trade in trades:
-            seen = record.handled.get(trade.intent_id)
-            if seen is not None:
-                if trade.size > seen[1]:
-                    self.report(
-                        f"{trader}: {trade.size - seen[1]} more shares of {trade.intent_id} "
-                        "showed up after its intent was emitted; they are not copied"
-                    )
-                    record.handled[trade.intent_id] = (seen[0], trade.size)
-                continue
+        for whole in trades:
+            seen = record.handled.get(whole.intent_id)
+            if seen is not None and whole.size <= seen.size:
+                continue  # nothing new of this order
+            trade = whole
+            if seen is not None:  # fills that showed up after its intent went out
+                trade = whole.late_part(seen.size, seen.notional, seen.parts + 1)
+                record.handled[whole.intent_id] = Handled(
+                    seen.time, whole.size, seen.parts + 1, whole.notional
+                )
+            else:
+                record.handled[whole.intent_id] = Handled(
+                    whole.timestamp, whole.size, 0, whole.notional
+                )
             before = self._move_holdings(record, trade)
-            record.handled[trade.intent_id] = (trade.timestamp, trade.size)
             try:
                 intent = to_intent(
                     trade, agent=self.settings.agent, trader=trader, position_before=before

@@ -28,14 +28,39 @@ class StateError(RuntimeError):
     """The state folder cannot be used (unreadable state, or another monitor holds it)."""
 
 
+@dataclass(frozen=True)
+class Handled:
+    """What the monitor emitted of one trader order: when it traded, how many shares were
+    copied so far, in how many late parts, and what they were worth (price x size)."""
+
+    time: int
+    size: Decimal
+    parts: int = 0
+    notional: Decimal | None = None
+
+    def to_json(self) -> list[Any]:
+        """``[time, size, parts, notional]`` (notional null when unknown)."""
+        notional = None if self.notional is None else dec_str(self.notional)
+        return [self.time, dec_str(self.size), self.parts, notional]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> Handled:
+        """Read it back; a state written before late parts holds ``[time, size]``."""
+        time, size, *rest = data
+        parts = int(rest[0]) if rest else 0
+        notional = Decimal(rest[1]) if len(rest) > 1 and rest[1] is not None else None
+        return cls(int(time), Decimal(size), parts, notional)
+
+
 @dataclass
 class TraderState:
     """What the monitor knows of one followed wallet.
 
     ``floor``: no trade older than this (unix seconds) is emitted. ``seeded_at``: when the
     holdings were read from ``/positions``; trades at or before it are already in them.
-    ``watermark``: the newest trade time seen. ``handled``: intent id -> (trade time, size), for
-    every trade emitted (or skipped as unusable) that the next poll window can still return.
+    ``watermark``: the newest trade time seen. ``handled``: intent id -> ``Handled`` (trade time,
+    shares copied, late parts emitted, their worth), for every trade emitted (or skipped as
+    unusable) that the next poll window can still return.
     ``holdings``: the running record of the trader's holding per token.
     """
 
@@ -43,7 +68,7 @@ class TraderState:
     seeded_at: int
     watermark: int | None = None
     holdings: dict[str, Decimal] = field(default_factory=dict)
-    handled: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
+    handled: dict[str, Handled] = field(default_factory=dict)
 
     def window_start(self, overlap_s: int) -> int:
         """The oldest trade time the next poll asks for: the watermark less the overlap."""
@@ -54,7 +79,7 @@ class TraderState:
     def prune(self, overlap_s: int) -> None:
         """Forget handled ids the next window cannot return (older than it by a whole overlap)."""
         keep_from = self.window_start(overlap_s) - overlap_s
-        self.handled = {k: v for k, v in self.handled.items() if v[0] >= keep_from}
+        self.handled = {k: v for k, v in self.handled.items() if v.time >= keep_from}
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object persisted for it."""
@@ -63,7 +88,7 @@ class TraderState:
             "seeded_at": self.seeded_at,
             "watermark": self.watermark,
             "holdings": {k: dec_str(v) for k, v in sorted(self.holdings.items())},
-            "handled": {k: [t, dec_str(s)] for k, (t, s) in sorted(self.handled.items())},
+            "handled": {k: v.to_json() for k, v in sorted(self.handled.items())},
         }
 
     @classmethod
@@ -74,7 +99,7 @@ class TraderState:
             seeded_at=int(data["seeded_at"]),
             watermark=None if data.get("watermark") is None else int(data["watermark"]),
             holdings={k: Decimal(v) for k, v in data.get("holdings", {}).items()},
-            handled={k: (int(t), Decimal(s)) for k, (t, s) in data.get("handled", {}).items()},
+            handled={k: Handled.from_json(v) for k, v in data.get("handled", {}).items()},
         )
 
 

@@ -21,7 +21,7 @@ from adapters.replay.log import stored_events
 from engine.agents import Agent
 from engine.application import TapeApplication
 from engine.intent import format_utc
-from engine.intents import Intent
+from engine.intents import VERDICTS, Intent
 from engine.positions import Position
 
 
@@ -29,7 +29,7 @@ def _books_of_verdicts(app: TapeApplication) -> dict[UUID, dict[str, Any]]:
     books = {}
     for stored in stored_events(app):
         event = stored.event
-        if isinstance(event, (Intent.IntentAccepted, Intent.IntentDenied)) and event.book:
+        if isinstance(event, VERDICTS) and event.book:
             books[stored.originator_id] = event.book
     return books
 

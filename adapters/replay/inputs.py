@@ -48,7 +48,7 @@ def owners_of(app: TapeApplication) -> dict[UUID, str]:
     for stored in stored_events(app):
         event = stored.event
         if isinstance(event, Intent.IntentReceived):
-            owners[stored.originator_id] = str(event.intent["agent"])
+            owners[stored.originator_id] = str(event.intent.get("agent"))
         elif isinstance(event, Agent.AgentRegistered):
             owners[stored.originator_id] = event.name
         elif stored.version == 1 and hasattr(event, "agent"):

@@ -28,13 +28,17 @@ from adapters.replay.outcome import Divergence, VerifyResult
 from adapters.replay.produced import Produced
 from engine.agents import Agent
 from engine.application import TapeApplication
+from engine.commands import RecordDiscovery, RegisterAgents, ResolveMarket
 from engine.config import AgentConfig
+from engine.discovery.candidates import Candidate, candidate_of
 from engine.feeds import Feed
+from engine.ingest_records import MarketResolution
 from engine.intent import TradeIntent, parse_intent, redelivery_stand_in
 from engine.intents import Intent
 from engine.orders import Order
 from engine.ports import VenueReport
 from engine.positions import Position
+from engine.redemptions import Redemption, redemption_command
 from engine.values import Book, TradingState
 from projections.digest import DigestBuilder, decision_digest
 
@@ -166,6 +170,7 @@ class Replayer:
             Intent.IntentRedelivered: self._redeliver,
             Intent.IntentAccepted: self._decide,
             Intent.IntentDenied: self._decide,
+            Intent.IntentBuffered: self._decide,
             Feed.FeedOpened: self._reject_input,
             Feed.InputDenied: self._reject_input,
             Agent.AgentRegistered: self._register,
@@ -181,7 +186,34 @@ class Replayer:
             Order.OrderSubmissionUncertain: self._uncertain,
             Order.OrderExpired: self._expire,
             Position.PositionSettled: self._settle,
+            Candidate.CandidateObserved: self._discovery,
+            Candidate.CandidateScored: self._discovery,
+            MarketResolution.MarketResolved: self._resolve,
+            Redemption.RedemptionRequested: self._redemption,
+            Redemption.RedemptionRetried: self._redemption,
+            Redemption.RedemptionSigned: self._redemption,
+            Redemption.RedemptionConfirmed: self._redemption,
+            Redemption.RedemptionFailed: self._redemption,
         }
+
+    def _discovery(self, stored: StoredEvent, recorded: Lookahead) -> None:
+        # A discovery run is one command: its candidates are the recorded Candidate events
+        # that follow, up to the first event of another run or aggregate type.
+        run: str | None = None
+        scored = []
+        offset = 0
+        while (ahead := recorded.peek(offset)) is not None and isinstance(
+            ahead.event, Candidate.Event
+        ):
+            event = ahead.event
+            if isinstance(event, Candidate.CandidateScored):
+                if run is not None and event.run != run:
+                    break
+                run = event.run
+                scored.append(candidate_of(event))
+            offset += 1
+        if run is not None:
+            self.engine.handle(RecordDiscovery(run, tuple(scored)))
 
     def _receive(self, stored: StoredEvent, _: Lookahead) -> None:
         event = stored.event
@@ -223,7 +255,8 @@ class Replayer:
         return None
 
     def _register(self, stored: StoredEvent, _: Lookahead) -> None:
-        self.engine.register_agents([AgentConfig.from_record(stored.event.config)])
+        config = AgentConfig.from_record(stored.event.config)  # as recorded, whoever set it
+        self.engine.handle(RegisterAgents((config,), by_command=True))
 
     def _switch(self, stored: StoredEvent, _: Lookahead) -> None:
         agent: Agent = self.engine.unit.get(stored.originator_id)
@@ -252,6 +285,18 @@ class Replayer:
             winning_token_id=event.winning_token_id,
             at=event.timestamp,
         )
+
+    def _resolve(self, stored: StoredEvent, _: Lookahead) -> None:
+        event = stored.event  # a resolution seen live: recorded, then settled (one step)
+        self.engine.handle(
+            ResolveMarket(event.venue, event.market_id, event.winning_token_id, event.timestamp)
+        )
+
+    def _redemption(self, stored: StoredEvent, _: Lookahead) -> None:
+        """A redemption's step, as the command that recorded it (the chain's answers are
+        inputs, like a venue's)."""
+        self.engine.commit()  # a retry reads the first request from the store: commit it first
+        self.engine.handle(redemption_command(self.app, stored.originator_id, stored.event))
 
     def _redeliver(self, stored: StoredEvent, _: Lookahead) -> None:
         event = stored.event

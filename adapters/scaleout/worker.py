@@ -25,7 +25,7 @@ from adapters.scaleout.partitions import partition_reader
 from engine.application import TapeApplication, TapeWorkerApplication
 from engine.ids import desk_uuid
 from engine.ingest_records import DESK, Desk, MarketResolution
-from engine.intent import parse_intent, redelivery_stand_in
+from engine.intent import TradeIntent, parse_intent, redelivery_stand_in
 from engine.intents import Intent
 from engine.partition import INGEST_APP_NAME, Partition
 from engine.service import TradingEngine
@@ -178,7 +178,7 @@ class Worker:
             return self._configure(event, tracking)
         if isinstance(event, Intent.IntentReceived):
             intent = parse_intent(event.intent)
-            if not self.partition.owns(intent.agent):
+            if not self._mine(intent):
                 return False
             self._check_lease()
             self.clock.set(event.timestamp, event.line_no or None)
@@ -215,13 +215,20 @@ class Worker:
         # may still be in a deferred (uncommitted) step, and another partition's is nowhere.
         original: Intent = self.ingest.repository.get(event.originator_id)
         intent = parse_intent(original.intent)
-        if not self.partition.owns(intent.agent):
+        if not self._mine(intent):
             return False
         intent = redelivery_stand_in(intent, same_payload=event.same_payload)
         self._check_lease()
         self.clock.set(event.timestamp, event.line_no or None)
         self.engine.submit(intent, feed=event.feed, line_no=event.line_no, tracking=tracking)
         return True
+
+    def _mine(self, intent: TradeIntent) -> bool:
+        # An intent of one of this partition's agents, or a signal one of them follows (the
+        # engine routes it to each of them, ``engine.signals``).
+        if intent.agent is not None:
+            return self.partition.owns(intent.agent)
+        return bool(self.engine.followers(intent.source.trader or ""))
 
     def _check_lease(self) -> None:
         if not self.still_leased():

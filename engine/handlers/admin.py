@@ -9,13 +9,19 @@ from engine.ids import agent_uuid
 
 
 def register_agents(ctx: EngineContext, command: RegisterAgents) -> None:
-    """``AgentRegistered`` for new agents, ``AgentConfigChanged`` for changed rules."""
+    """``AgentRegistered`` for new agents, ``AgentConfigChanged`` for changed rules. Rules a
+    command set over the API (``set_by="api"``) are the log's: a configuration file (a command
+    not ``by_command``) seeds only agents it never saw and leaves those alone."""
     at = ctx.clock.now()
     changed = []
     for config in sorted(command.configs, key=lambda c: c.name):
         agent = ctx.unit.get_or_none(agent_uuid(config.name))
         if agent is None:
-            changed.append(Agent.register(config=config, at=at))
+            agent = Agent.register(config=config, at=at)
+            ctx.roster.note(agent.id)
+            changed.append(agent)
+        elif not command.by_command and file_yields(agent):
+            continue
         elif agent.change_config(config=config, at=at):
             changed.append(agent)
     if changed:
@@ -31,3 +37,8 @@ def set_trading_state(ctx: EngineContext, command: SetTradingState) -> bool:
         ctx.unit.add(agent)
         return True
     return False
+
+
+def file_yields(agent: Agent) -> bool:
+    """Whether a configuration file must leave this agent's rules alone: a command set them."""
+    return bool(agent.config_record.get("set_by") == "api")

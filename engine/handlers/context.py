@@ -16,6 +16,7 @@ from engine.application import TapeApplication
 from engine.commands import Command
 from engine.orders import Order
 from engine.ports import Clock, MarketData, VenuePort
+from engine.signals import Roster
 from engine.unit_of_work import UnitOfWork
 
 R = TypeVar("R")
@@ -45,6 +46,8 @@ class EngineContext:
     routes: Mapping[type[Any], Route]
     open_orders: set[UUID] = field(default_factory=set)
     breaker_trips: list[tuple[str, str]] = field(default_factory=list)  # (agent, last error)
+    roster: Roster = field(default_factory=Roster)  # the agents a signal may go to
+    route_signals: bool = True  # False: an ingest log, which records a signal as it came
 
     def handle(self, command: Command[R]) -> R:
         """Run the command's handler (as a step, when its route says so)."""

@@ -13,9 +13,16 @@ from uuid import UUID
 from engine.agents import Agent
 from engine.checks import check
 from engine.commands import DecideIntent, DecidePending
+from engine.copy_buffer import CopyBuffer
 from engine.decision import AgentView, Decision, DecisionInput, OrderSpec, decide
+from engine.handlers import buffering
 from engine.handlers.context import EngineContext
-from engine.ids import agent_uuid, intent_uuid, position_uuid, trader_holding_uuid
+from engine.ids import (
+    agent_uuid,
+    intent_uuid,
+    position_uuid,
+    trader_holding_uuid,
+)
 from engine.intent import TradeIntent, parse_intent
 from engine.intents import Intent
 from engine.orders import Order
@@ -32,18 +39,21 @@ def decide_intent(ctx: EngineContext, command: DecideIntent) -> list[UUID]:
     ``IntentDenied``, halting the agent on a stop loss); answers the orders written ahead."""
     intent = command.intent
     record: Intent | None = ctx.unit.get_or_none(intent_uuid(intent.intent_id))
-    if record is None or record.decided:
-        return []
+    if record is None or record.decided or intent.agent is None:
+        return []  # a signal is never decided itself: each follower's intent is
     now = ctx.after(record.modified_on)
-    agent: Agent | None = ctx.unit.refresh(agent_uuid(intent.agent))
+    agent: Agent | None = ctx.unit.refresh(agent_uuid(intent.addressed_agent))
     position: Position | None = ctx.unit.find(
-        position_uuid(intent.agent, intent.venue, intent.token_id)
+        position_uuid(intent.addressed_agent, intent.venue, intent.token_id)
     )
     holding = _trader_holding(ctx, intent)
-    book = ctx.market_data.book(intent.venue, intent.token_id, at=now, account=intent.agent)
-    gathered = _Gathered(record, agent, position, holding, book, now)
+    book = ctx.market_data.book(
+        intent.venue, intent.token_id, at=now, account=intent.addressed_agent
+    )
+    buffer = buffering.copy_buffer(ctx, agent, intent)
+    gathered = _Gathered(record, agent, position, holding, book, now, buffer)
     try:
-        with ctx.unit.savepoint(record, agent, holding):
+        with ctx.unit.savepoint(record, agent, holding, buffer):
             return _verdict(ctx, intent, gathered)
     except Exception as error:  # whatever deciding raises is a verdict, never a stop
         _deny_internal_error(ctx, gathered, error)
@@ -59,12 +69,15 @@ class _Gathered:
     holding: TraderHolding | None
     book: Book | None
     now: datetime
+    buffer: CopyBuffer | None = None
 
 
 def _verdict(ctx: EngineContext, intent: TradeIntent, gathered: _Gathered) -> list[UUID]:
     # The decision and what it writes; anything in here that raises is an ``internal_error``.
     record, agent, book, now = gathered.record, gathered.agent, gathered.book, gathered.now
     position, holding = gathered.position, gathered.holding
+    to_save: list[Any] = [record]
+    pending = buffering.sweep(agent, gathered.buffer, intent, now, to_save)
     decision = decide(
         DecisionInput(
             intent=intent,
@@ -74,13 +87,13 @@ def _verdict(ctx: EngineContext, intent: TradeIntent, gathered: _Gathered) -> li
             held_from_trader=_sellable(agent, position, intent, intent.source.trader),
             held_total=_sellable(agent, position, intent, None),
             observed_trader_holding=holding.holding if holding is not None else None,
+            pending=pending,
         )
     )
-    to_save: list[Any] = [record]
     if _observes_trader(decision, intent):
         if holding is None:
             holding = TraderHolding.first_seen(
-                agent=intent.agent,
+                agent=intent.addressed_agent,
                 venue=intent.venue,
                 trader=intent.source.trader or "",
                 token_id=intent.token_id,
@@ -97,8 +110,13 @@ def _verdict(ctx: EngineContext, intent: TradeIntent, gathered: _Gathered) -> li
     if decision.accepted and decision.order is not None and agent is not None:
         order = _place(record, agent, intent, decision=decision, book=book, now=now)
         to_save += [order, agent]
+        buffering.flush(gathered.buffer, intent, decision, order, now, to_save)
         ctx.unit.add(*to_save)
         return [order.id]
+    if decision.buffer and agent is not None:
+        buffering.buffer_copy(record, gathered.buffer, intent, decision, book, now, to_save)
+        ctx.unit.add(*to_save)
+        return []
     failed = decision.failed
     record.deny(
         reason=failed.name if failed else "no_order",
@@ -166,7 +184,7 @@ def _place(
     order = Order.place(
         intent_id=intent.intent_id,
         leg=0,
-        agent=intent.agent,
+        agent=intent.addressed_agent,
         venue=intent.venue,
         market_id=intent.market_id,
         token_id=intent.token_id,
@@ -228,7 +246,9 @@ def _trader_holding(ctx: EngineContext, intent: TradeIntent) -> TraderHolding | 
     if intent.source.kind != "copy" or intent.source.trader is None:
         return None
     holding: TraderHolding | None = ctx.unit.find(
-        trader_holding_uuid(intent.agent, intent.venue, intent.source.trader, intent.token_id)
+        trader_holding_uuid(
+            intent.addressed_agent, intent.venue, intent.source.trader, intent.token_id
+        )
     )
     return holding
 

@@ -10,6 +10,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 
 from engine.agents import Agent
+from engine.copy_buffer import CopyBuffer
 from engine.intents import Intent
 from engine.orders import Order
 from engine.positions import Position
@@ -71,9 +72,24 @@ class AuditView:
         elif isinstance(event, (Position.Event, Agent.Event)):
             order_id = getattr(event, "order_id", None)
             intent_id = self._linked(order_id, "order") if order_id else None
+        elif isinstance(event, (CopyBuffer.BufferFlushed, CopyBuffer.BufferExpired)):
+            # one event, in the trail of every intent whose copy it carried or gave up
+            carriers = [event.intent_id] if isinstance(event, CopyBuffer.BufferFlushed) else []
+            for carried in [*event.intent_ids, *carriers]:
+                key = f"{stored.originator_id}:{stored.originator_version}:{carried}"
+                self._keep(key, carried, None, stored)
+            return
+        elif isinstance(event, CopyBuffer.CopyBuffered):
+            intent_id = event.intent_id
         if intent_id is None:
             return
-        self.events[f"{stored.originator_id}:{stored.originator_version}"] = {
+        self._keep(
+            f"{stored.originator_id}:{stored.originator_version}", intent_id, order_id, stored
+        )
+
+    def _keep(self, key: str, intent_id: str, order_id: str | None, stored: StoredEvent) -> None:
+        # One row of a trail: the event as stored, at the trail's next step.
+        self.events[key] = {
             "intent_id": intent_id,
             "order_id": order_id,
             "step": self._step(intent_id),

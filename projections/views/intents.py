@@ -24,7 +24,7 @@ class IntentsView:
             intent = event.intent
             self.rows[aggregate_key(event)] = {
                 "intent_id": event.intent_id,
-                "agent": intent["agent"],
+                "agent": intent.get("agent"),  # a signal (ingest logs only) has none
                 "venue": intent["venue"],
                 "market_id": intent["market_id"],
                 "token_id": intent["token_id"],
@@ -53,6 +53,8 @@ class IntentsView:
         if isinstance(event, Intent.IntentAccepted):
             row["verdict"], row["order_ids"] = "ACCEPTED", list(event.order_ids)
             row["decided_at"] = event.timestamp
+        elif isinstance(event, Intent.IntentBuffered):
+            row["verdict"], row["decided_at"] = "BUFFERED", event.timestamp
         elif isinstance(event, Intent.IntentDenied):
             row["verdict"], row["reason"], row["detail"] = "DENIED", event.reason, event.detail
             row["decided_at"] = event.timestamp

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from engine.intents import Intent
+from engine.intents import VERDICTS
 from engine.values import Book
 from projections.readstore import Index
 from projections.rows import Rows, aggregate_key, new_rows, pair_key
@@ -28,7 +28,7 @@ class MarksView:
 
     def apply(self, event: Any) -> None:
         """Fold one event in."""
-        if isinstance(event, (Intent.IntentAccepted, Intent.IntentDenied)) and event.book:
+        if isinstance(event, VERDICTS) and event.book:
             book = Book.from_record(event.book)
             key = pair_key(book.venue, book.token_id)
             found = self.rows.get(key)

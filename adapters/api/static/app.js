@@ -61,6 +61,41 @@ function fmt(n) {
   return Math.abs(n) >= 1000 ? n.toFixed(0) : Number(n.toFixed(4)).toString();
 }
 
+// Recorded texts with their numbers as people write them, as projections/numbers.py does for
+// the command line: exponents spelled out (2E+1 -> 20), percentages to two decimals.
+function plainNumber(text) {
+  const [mantissa, exponent] = text.toLowerCase().split("e");
+  const negative = mantissa.startsWith("-");
+  const [whole, fraction = ""] = (negative ? mantissa.slice(1) : mantissa).split(".");
+  let digits = whole + fraction;
+  let point = whole.length + Number(exponent);
+  if (point <= 0) { digits = "0".repeat(1 - point) + digits; point = 1; }
+  if (point > digits.length) digits += "0".repeat(point - digits.length);
+  let out = digits.slice(0, point).replace(/^0+(?=\d)/, "");
+  const rest = digits.slice(point).replace(/0+$/, "");
+  if (rest) out += "." + rest;
+  return (negative && /[1-9]/.test(out) ? "-" : "") + out;
+}
+
+function readable(text) {
+  if (typeof text !== "string") return text;
+  return text
+    .replace(/(?<![\w.])-?\d+(?:\.\d+)?[eE][+-]\d+(?![\w.])/g, (m) => plainNumber(m))
+    .replace(/(?<![\w.])(-?\d+(?:\.\d+)?)\s?%/g, (_, n) => percentText(n));
+}
+
+function percentText(text) {
+  // two decimals, half up, on the digits themselves (no binary float in between)
+  const negative = text.startsWith("-");
+  const [whole, fraction = ""] = (negative ? text.slice(1) : text).split(".");
+  const padded = fraction.padEnd(3, "0");
+  let kept = BigInt(whole + padded.slice(0, 2));
+  if (padded[2] >= "5") kept += 1n;
+  const digits = kept.toString().padStart(3, "0");
+  const shown = digits.slice(0, -2) + "." + digits.slice(-2);
+  return (negative && kept !== 0n ? "-" : "") + shown + "%";
+}
+
 function short(text, keep) {
   text = String(text || "");
   return text.length > keep ? text.slice(0, keep - 1) + "…" : text;
@@ -83,6 +118,14 @@ function whyLink(ident) {
 
 // -- panels ---------------------------------------------------------------------------------
 
+function agentKeys(keys) {
+  // Names only: which of the variables the agent names are set, never a value.
+  const set = Object.entries(keys.variables).filter(([, on]) => on).map(([name]) => name);
+  const title = keys.source + ": " + (set.join(", ") || "none set");
+  const ready = keys.venues_with_key.length ? "key for " + keys.venues_with_key.join(", ") : "no key (paper)";
+  return el("td", { class: keys.venues_with_key.length ? "" : "muted", title: title, "data-role": "keys" }, ready);
+}
+
 async function loadAgents() {
   const agents = await api("/agents");
   fill("agents", agents, (a) => el("tr", { "data-agent": a.name },
@@ -91,6 +134,7 @@ async function loadAgents() {
     el("td", { class: "muted" }, short(a.reason, 40)),
     el("td", {}, a.strategy),
     el("td", {}, a.venues.join(", ")),
+    agentKeys(a.keys),
     num(a.trades_today), num(a.deployed), num(a.realised_pnl, true), num(a.marked_pnl, true),
     el("td", {},
       el("button", { "data-action": "activate", onclick: () => switchAgent(a.name, "activate") }, "activate"), " ",
@@ -120,9 +164,17 @@ async function loadDenials() {
   const rows = (await api("/intents?denied=true&limit=50")).reverse();
   fill("denials", rows, (i) => el("tr", { class: "denial" },
     el("td", {}, time(i.received_at)), el("td", {}, i.agent), el("td", {}, i.side),
-    el("td", {}, el("b", {}, i.reason)), el("td", { title: i.detail || "" }, short(i.detail, 48)),
+    el("td", {}, el("b", {}, i.reason)), el("td", { title: readable(i.detail) || "" }, short(readable(i.detail), 48)),
     el("td", {}, whyLink(i.intent_id)),
   ), "no denials");
+}
+
+function connectivity(v) {
+  // Probed by the venue's own health check (cached server-side); null: nothing to reach.
+  const failing = v.agents_with_failures.length ? "; failing: " + v.agents_with_failures.join(", ") : "";
+  if (v.connected === null) return el("td", { class: "muted", title: v.probe }, "n/a" + failing);
+  return el("td", { class: v.connected && !failing ? "pos" : "neg", title: v.probe + (v.probed_at ? " (" + v.probed_at + ")" : "") },
+    (v.connected ? "yes" : "no: " + short(v.probe, 40)) + failing);
 }
 
 async function loadHealth() {
@@ -130,7 +182,7 @@ async function loadHealth() {
   fill("venues", health.venues, (v) => {
     const present = Object.entries(v.keys_present).filter(([, on]) => on).map(([name]) => name);
     return el("tr", {}, el("td", {}, v.venue), el("td", {}, v.mode),
-      el("td", { class: v.connected ? "pos" : "neg" }, v.connected ? "yes" : "failing: " + v.agents_with_failures.join(", ")),
+      connectivity(v),
       el("td", { class: present.length ? "" : "muted" }, present.join(", ") || "none"));
   });
   fill("errors", errors.slice(0, 20), (e) => el("tr", {},
@@ -212,10 +264,10 @@ async function showWhy(ident) {
     const steps = [...trail.events, ...Object.values(trail.orders || {}).flat()];
     for (const step of steps) {
       const item = el("div", { class: "why-step" }, el("h3", {}, step.step + ". " + step.event + " ", el("small", { class: "muted" }, time(step.timestamp))));
-      if (step.reason) item.append(el("p", {}, el("b", {}, step.reason), ": " + (step.detail || "")));
+      if (step.reason) item.append(el("p", {}, el("b", {}, step.reason), ": " + (readable(step.detail) || "")));
       if (step.checks) {
         item.append(el("ul", {}, ...step.checks.map((c) => el("li", { class: c.passed ? "" : "check-fail" },
-          (c.passed ? "✓ " : "✗ ") + c.name + ": " + c.detail))));
+          (c.passed ? "✓ " : "✗ ") + c.name + ": " + readable(c.detail)))));
       }
       parts.push(item);
     }
