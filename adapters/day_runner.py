@@ -10,8 +10,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from adapters.clock import ManualClock
-from adapters.dayfile import BadLine, BookRecord, DayRecord, IntentRecord, ResolutionRecord
+from adapters.dayfile import (
+    BadLine,
+    BookRecord,
+    DayRecord,
+    IntentRecord,
+    ResolutionRecord,
+    TradeRecord,
+)
 from engine.service import TradingEngine
+from engine.strategies.base import BookSeen
 from engine.values import Book
 
 RECONCILE_EVERY = 200
@@ -22,6 +30,8 @@ class RunStats:
     """What a run read and did."""
 
     books: int = 0
+    trades: int = 0
+    strategy_intents: int = 0
     intents: int = 0
     duplicates: int = 0
     resolutions: int = 0
@@ -77,6 +87,8 @@ class DayRunner:
             self._last_line = record.line_no
             if isinstance(record, BookRecord):
                 self._book(record, stats)
+                if record.line_no > resume_after:
+                    self._observe(record, stats)
                 continue
             if record.line_no <= resume_after:
                 stats.skipped += 1
@@ -94,6 +106,20 @@ class DayRunner:
         stats.books += 1
         self.books(record.book)
         self.engine.poll_venue(record.book.venue)
+
+    def _observe(self, record: BookRecord | TradeRecord, stats: RunStats) -> None:
+        # The strategies see the book after the paper venue has it, so an intent a book
+        # gives is decided on that very book.
+        event = BookSeen(record.at, record.book) if isinstance(record, BookRecord) else record.trade
+        self.clock.set(record.at, record.line_no)
+        receipts = self.engine.feed_market(event, feed=self.feed, line_no=record.line_no)
+        stats.strategy_intents += len(receipts)
+        for receipt in receipts:
+            stats.receipts[receipt.status] += 1
+        if receipts and (self.books is None or event.venue in self.live):
+            self.engine.poll_venue(event.venue)
+        if receipts:
+            self._report_breakers()
 
     def _handle(self, record: DayRecord | BadLine, stats: RunStats) -> None:
         if isinstance(record, BadLine):
@@ -120,6 +146,9 @@ class DayRunner:
             if self.books is None or record.intent.venue in self.live:
                 self.engine.poll_venue(record.intent.venue)
             self._report_breakers()
+        elif isinstance(record, TradeRecord):
+            stats.trades += 1
+            self._observe(record, stats)
         elif isinstance(record, ResolutionRecord):
             stats.resolutions += 1
             self.engine.settle(

@@ -23,7 +23,8 @@ from engine.intent import (
     parse_intent,
     parse_utc,
 )
-from engine.values import Book, Level
+from engine.strategies.base import TradeSeen
+from engine.values import Book, Level, Side
 
 
 class _Strict(BaseModel):
@@ -106,6 +107,46 @@ class BookLine(_Strict):
         )
 
 
+class TradeLine(_Strict):
+    """A ``trade`` record: a trade printed on the venue (price, size and, when known, the
+    taker's side); strategies read it, the paper venue does not."""
+
+    type: Literal["trade"]
+    at: UtcTime
+    venue: str
+    token_id: str
+    market_id: str = ""
+    price: DecimalText
+    size: DecimalText
+    side: Literal["BUY", "SELL"] | None = None
+
+    @field_validator("price")
+    @classmethod
+    def _price_is_probability(cls, value: Decimal) -> Decimal:
+        if not Decimal(0) < value < Decimal(1):
+            raise ValueError("must be between 0 and 1 (exclusive)")
+        return value
+
+    @field_validator("size")
+    @classmethod
+    def _size_positive(cls, value: Decimal) -> Decimal:
+        if value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
+
+    def to_event(self) -> TradeSeen:
+        """The strategies' market event."""
+        return TradeSeen(
+            at=self.at,
+            venue=self.venue,
+            token_id=self.token_id,
+            price=self.price,
+            size=self.size,
+            side=Side(self.side) if self.side is not None else None,
+            market_id=self.market_id,
+        )
+
+
 class ResolutionLine(_Strict):
     """A ``resolution`` record: the market settled; the winning token pays 1, the others 0."""
 
@@ -135,6 +176,15 @@ class IntentRecord:
 
 
 @dataclass(frozen=True)
+class TradeRecord:
+    """A trade was printed."""
+
+    line_no: int
+    at: datetime
+    trade: TradeSeen
+
+
+@dataclass(frozen=True)
 class ResolutionRecord:
     """A market resolved."""
 
@@ -158,7 +208,7 @@ class BadLine:
         return f"{source}:{self.line_no}: skipped: {self.reason}"
 
 
-DayRecord = BookRecord | IntentRecord | ResolutionRecord
+DayRecord = BookRecord | IntentRecord | TradeRecord | ResolutionRecord
 
 
 def line_digest(line: str) -> str:
@@ -189,7 +239,9 @@ def parse_day_line(line_no: int, line: str) -> DayRecord | BadLine:
     parser = _RECORD_PARSERS.get(kind) if isinstance(kind, str) else None
     if parser is None:
         return BadLine(
-            line_no, f"unknown record type {kind!r} (book, intent or resolution)", line_digest(line)
+            line_no,
+            f"unknown record type {kind!r} (book, trade, intent or resolution)",
+            line_digest(line),
         )
     try:
         return parser(line_no, data)
@@ -204,6 +256,11 @@ def parse_day_line(line_no: int, line: str) -> DayRecord | BadLine:
 def _book_record(line_no: int, data: dict[str, Any]) -> BookRecord:
     parsed = BookLine.model_validate(data)
     return BookRecord(line_no, parsed.at, parsed.to_book(data["at"]))
+
+
+def _trade_record(line_no: int, data: dict[str, Any]) -> TradeRecord:
+    parsed = TradeLine.model_validate(data)
+    return TradeRecord(line_no, parsed.at, parsed.to_event())
 
 
 def _resolution_record(line_no: int, data: dict[str, Any]) -> ResolutionRecord:
@@ -228,6 +285,7 @@ def _intent_record(line_no: int, data: dict[str, Any]) -> IntentRecord:
 _RECORD_PARSERS: dict[str, Callable[[int, dict[str, Any]], DayRecord]] = {
     "book": _book_record,
     "intent": _intent_record,
+    "trade": _trade_record,
     "resolution": _resolution_record,
 }
 

@@ -73,6 +73,12 @@ INTENT_SCHEMA: dict[str, Any] = {
                 "tx_hash": {"type": "string", "pattern": "^0x[0-9a-fA-F]+$"},
                 "trader_position_before": _DECIMAL,
                 "strategy": {"type": "string"},
+                "reason": {"type": "string", "maxLength": 500},
+                "features": {
+                    "type": "object",
+                    "maxProperties": 64,
+                    "additionalProperties": {"type": "string", "maxLength": 100},
+                },
             },
         },
     },

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from adapters.config_file import CONFIG_ENV, DEFAULT_CONFIG, ConfigError, TapeConfig, load_config
 from adapters.day_order import DEFAULT_MAX_GAP
 from adapters.env_names import AliasConflictError, unknown_variable_warnings, with_aliases
+from adapters.polymarket.config import DEFAULT_GAMMA_URL, DEFAULT_RPC_URL
 from adapters.polymarket_data.client import DATA_URL_ENV, DEFAULT_DATA_URL
 from adapters.storage import Storage, storage_at
 from engine.secrets import Secret
@@ -39,6 +40,8 @@ MAX_ITEMS_ENV = "TAPE_INTAKE_MAX_ITEMS"
 DEFAULT_MAX_ITEMS = 500
 MAX_TIME_GAP_ENV = "TAPE_MAX_TIME_GAP_S"
 DEFAULT_HOME = Path(".tape")
+RPC_URL_ENV = "POLYGON_RPC_URL"
+GAMMA_URL_ENV = "POLYMARKET_GAMMA_URL"
 
 
 class SettingsError(ValueError):
@@ -47,9 +50,12 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class DataApiSettings:
-    """What ``tape monitor`` takes from the environment: where the Data API is."""
+    """What ``tape monitor`` takes from the environment: where the Data API is, and for its
+    chain source the Polygon node and Gamma (token -> market)."""
 
     data_url: str  # the Polymarket Data API
+    rpc_url: str = DEFAULT_RPC_URL  # POLYGON_RPC_URL: the Polygon JSON-RPC node
+    gamma_url: str = DEFAULT_GAMMA_URL  # POLYMARKET_GAMMA_URL
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,11 @@ class Settings:
             workers=_count(env, WORKERS_ENV),
             intake_max_items=_count(env, MAX_ITEMS_ENV) or DEFAULT_MAX_ITEMS,
             projection_batch=_count(env, BATCH_ENV),
-            monitor=DataApiSettings(data_url=_url(env, DATA_URL_ENV) or DEFAULT_DATA_URL),
+            monitor=DataApiSettings(
+                data_url=_url(env, DATA_URL_ENV) or DEFAULT_DATA_URL,
+                rpc_url=_url(env, RPC_URL_ENV) or DEFAULT_RPC_URL,
+                gamma_url=_url(env, GAMMA_URL_ENV) or DEFAULT_GAMMA_URL,
+            ),
             config_path=_config_path(env, config_path),
             config_from_variable=config_path is None and bool(_text(env, CONFIG_ENV)),
             debug=bool(env.get(DEBUG_ENV)),

@@ -48,6 +48,9 @@ class Options:
     render_only: bool = False
     scaleout_workers: tuple[int, ...] = SCALEOUT_WORKERS
     spread_copies: int = SPREAD_COPIES
+    signal_trades: int = 30  # the signal latency figure (bench/signal_latency); 0: skipped
+    signal_data_lag: float = 60.0
+    signal_block: float = 2.0
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Options:
@@ -106,6 +109,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         action="store_true",
         help="measure nothing: write results.md again from results.json (and bench/notes.md)",
     )
+    parser.add_argument("--signal-trades", type=int, default=30, help="signal latency: trades")
+    parser.add_argument("--signal-data-lag", type=float, default=60.0, help="Data API lag, s")
+    parser.add_argument("--signal-block", type=float, default=2.0, help="block time, s")
     args = parser.parse_args(argv)
     sizes = _names(args.sizes) if args.sizes else DEFAULT_SIZES
     if args.large and LARGE_SIZE not in sizes:
@@ -136,6 +142,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         render_only=args.render_only,
         scaleout_workers=tuple(n for n in scaleout if n > 0),
         spread_copies=args.spread_copies,
+        signal_trades=args.signal_trades,
+        signal_data_lag=args.signal_data_lag,
+        signal_block=args.signal_block,
     )
 
 

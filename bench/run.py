@@ -38,6 +38,7 @@ from bench.phases.workloads import measure_single, measure_workload
 from bench.postgres import postgres_version
 from bench.report.render import render_markdown
 from bench.report.targets import evaluate_targets
+from bench.signal_latency import measure_signal, signal_params
 from bench.workload import Workload, write_workload
 
 
@@ -84,6 +85,8 @@ def run(options: Options) -> dict[str, Any]:
     results["scaleout"] = scaleout_if_possible(bench, days, postgres)
     if options.what_if:
         results["what_if"] = measure_what_if(bench, smallest, days[smallest], home)
+    if options.signal_trades > 0:
+        results["signal"] = measure_signal(bench, **signal_params(options))
     if options.profile:
         size = options.profile_size
         day = days.get(size) or write_workload(Workload.named(size), work / "days")[0]

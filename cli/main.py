@@ -26,6 +26,7 @@ from cli.errors import TapeProblem, TapeUsageError
 from cli.follow_cmd import follow
 from cli.health_cmd import health
 from cli.ingest_cmd import ingest
+from cli.market_data_cmd import market_data
 from cli.monitor_cmd import monitor
 from cli.notify_cmd import notify
 from cli.paper_cmd import paper_venue
@@ -76,6 +77,7 @@ for command in (
     resolutions,
     follow,
     redeem_command,
+    market_data,
 ):
     cli.add_command(command)
 cli.add_command(discover_command, name="discover")

@@ -14,6 +14,11 @@ from types import FrameType
 
 import click
 
+from adapters.polymarket_chain.source import (
+    DEFAULT_CHAIN_INTERVAL_S,
+    DEFAULT_CONFIRMATIONS,
+    DEFAULT_MAX_RANGE,
+)
 from adapters.polymarket_data import (
     Backoff,
     DataApiClient,
@@ -31,6 +36,7 @@ from adapters.settings import TOKEN_ENV, Settings
 from adapters.stopping import StopSignal
 from cli.context import pass_settings
 from cli.errors import TapeUsageError
+from cli.monitor_sources import SOURCES, ChainOptions, chain_source, run_sources
 from engine.intent import parse_utc
 
 _WALLET = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -56,6 +62,13 @@ def parse_wallets(text: str) -> tuple[str, ...]:
     return tuple(wallets)
 
 
+def _addresses(values: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        if not _WALLET.match(value):
+            raise TapeUsageError(f"--exchange: {value!r} is not a 0x address")
+    return tuple(values)
+
+
 def parse_since(text: str | None) -> int | None:
     """``--since``: unix seconds, or an RFC 3339 UTC time."""
     if text is None:
@@ -68,6 +81,21 @@ def parse_since(text: str | None) -> int | None:
         raise TapeUsageError(
             f"--since: {text!r} is neither unix seconds nor an RFC 3339 UTC time"
         ) from None
+
+
+def _sink(
+    settings: Settings, out: Path | None, post: str | None, stop: StopSignal, backoff: Backoff
+) -> IntentSink:
+    if out is not None:
+        return FileSink(out)
+    assert post is not None  # noqa: S101 - checked by the caller
+    return HttpSink(
+        post,
+        token=settings.api_token.reveal() if settings.api_token is not None else None,
+        stop=stop,
+        backoff=backoff,
+        report=_report,
+    )
 
 
 @contextlib.contextmanager
@@ -137,6 +165,36 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
     "default: the start less the overlap.",
 )
 @click.option("--once", is_flag=True, help="Poll once and exit (tests, cron).")
+@click.option(
+    "--source",
+    type=click.Choice(SOURCES),
+    default="data-api",
+    show_default=True,
+    help="Where trades are seen: the Data API, the exchanges' logs on Polygon "
+    "(POLYGON_RPC_URL), or both (each trade emitted once).",
+)
+@click.option(
+    "--confirmations",
+    type=click.IntRange(min=0),
+    default=DEFAULT_CONFIRMATIONS,
+    show_default=True,
+    help="Chain source: blocks on top of a fill before it is copied (reorg safety).",
+)
+@click.option(
+    "--from-block",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Chain source, first start: the first block read (default: the next safe block).",
+)
+@click.option(
+    "--chain-interval",
+    type=click.FloatRange(min=0.0),
+    default=DEFAULT_CHAIN_INTERVAL_S,
+    show_default=True,
+    help="Chain source: seconds between polls of the node.",
+)
+@click.option("--exchange", "exchanges", multiple=True, hidden=True)
+@click.option("--max-range", type=click.IntRange(min=1), default=DEFAULT_MAX_RANGE, hidden=True)
 @click.option("--backoff-base", type=float, default=0.5, hidden=True)
 @click.option("--backoff-cap", type=float, default=30.0, hidden=True)
 @click.option("--page-limit", type=click.IntRange(1, 500), default=500, hidden=True)
@@ -153,11 +211,18 @@ def monitor(
     overlap: int,
     since: str | None,
     once: bool,
+    source: str,
+    confirmations: int,
+    from_block: int | None,
+    chain_interval: float,
+    exchanges: tuple[str, ...],
+    max_range: int,
     backoff_base: float,
     backoff_cap: float,
     page_limit: int,
 ) -> None:
-    """Follow Polymarket wallets through the public Data API and emit each trade as an intent.
+    """Follow Polymarket wallets through the public Data API, or the exchanges' logs on Polygon
+    (--source chain, both), and emit each trade as an intent.
 
     Reads no key. Every trader order (the fills of one transaction, token and side) becomes one
     tape.intent/1 intent, emitted once across restarts; kill it at any moment. Without --agent
@@ -174,18 +239,7 @@ def monitor(
         raise TapeUsageError(f"--post: {post!r} is not an http:// or https:// URL")
     stop = StopSignal()
     backoff = Backoff(base=backoff_base, cap=backoff_cap)
-    sink: IntentSink
-    if out is not None:
-        sink = FileSink(out)
-    else:
-        assert post is not None  # noqa: S101 - checked above
-        sink = HttpSink(
-            post,
-            token=settings.api_token.reveal() if settings.api_token is not None else None,
-            stop=stop,
-            backoff=backoff,
-            report=_report,
-        )
+    sink = _sink(settings, out, post, stop, backoff)
     store = StateStore(state_dir or settings.home / "monitor")
     try:
         store.lock()
@@ -211,13 +265,27 @@ def monitor(
             )
         except StateError as error:
             raise TapeUsageError(str(error)) from None
+        chain = None
+        if source != "data-api":
+            options = ChainOptions(
+                confirmations, from_block, chain_interval, _addresses(exchanges), max_range
+            )
+            chain = chain_source(settings, watcher, options, _report)
+        seen_at = {"data-api": client.base_url, "chain": "the Polygon node", "both": "both"}
         _report(
-            f"following {len(traders)} wallet(s) at {client.base_url} -> {sink.describe()} "
+            f"following {len(traders)} wallet(s) at {seen_at[source]} -> {sink.describe()} "
             f"(state {store.folder})"
         )
         try:
             with _stop_on_signals(stop):
-                stats = watcher.run(interval=interval, once=once)
+                stats = run_sources(
+                    source,
+                    watcher,
+                    chain,
+                    interval=interval,
+                    chain_interval=chain_interval,
+                    once=once,
+                )
         except SinkError as error:
             _report(f"cannot deliver: {error}")
             sys.exit(1)

@@ -144,6 +144,17 @@ def _branch(lines: list[str], items: list[tuple[str, list[str]]], indent: str) -
             lines.append(f"{child_indent}{'`-' if c_last else '|-'} {child}")
 
 
+def _strategy_lines(source: dict[str, Any]) -> str:
+    # A strategy's intent says why: its reason and the feature values that led to it.
+    if source.get("kind") != "strategy" or not (source.get("reason") or source.get("features")):
+        return ""
+    text = f"\n   strategy {source.get('strategy')}: {source.get('reason') or ''}"
+    features = source.get("features") or {}
+    if features:
+        text += "\n   features " + " ".join(f"{k}={v}" for k, v in sorted(features.items()))
+    return text
+
+
 def why_tree(trail: Trail) -> str:
     """The trail as a readable tree."""
     intent = trail.intent or {}
@@ -155,6 +166,7 @@ def why_tree(trail: Trail) -> str:
         f"{intent.get('price')} of token {intent.get('token_id')} ({intent.get('outcome')}),"
         f" market {intent.get('market_id')}, created {intent.get('created_at')}"
     )
+    head += _strategy_lines(source)
     items: list[tuple[str, list[str]]] = []
     for _, event in trail.events:
         name = event_name(event)

@@ -37,6 +37,12 @@ def render_report(report: DayReport) -> str:
             ["agent", "realised", "marked", "day_pnl", "fills", "volume", "fees", "slippage"],
         ),
         "",
+        "PnL per strategy (USDC; the agents of each strategy summed; copy agents under copy)",
+        table(
+            report.strategies,
+            ["strategy", "agents", "realised", "marked", "day_pnl", "fills", "volume", "fees"],
+        ),
+        "",
         "PnL per source trader (by the lots each copied trade bought)",
         table(report.traders, ["agent", "trader", "realised", "marked", "day_pnl"]),
         "",

@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
@@ -31,6 +32,7 @@ from adapters.settings import Settings
 from cli.context import claim_store, pass_settings
 from cli.errors import TapeUsageError
 from cli.render import counts, money
+from cli.scaleout_cmd import refuse_strategy_agents
 from cli.scaleout_run import run_with_workers
 from engine.service import Recovery
 from engine.values import Book
@@ -128,6 +130,14 @@ def run_day(
     return DayRun(stats, recovery)
 
 
+def _strategy_line(intents: list[dict[str, Any]]) -> list[str]:
+    # Only when strategies gave intents: a copy day's summary is what it always was.
+    by_agent = Counter(row["agent"] for row in intents if row["source_kind"] == "strategy")
+    if not by_agent:
+        return []
+    return [f"  strategies {sum(by_agent.values())} intents given: {counts(by_agent.items())}"]
+
+
 def summary(tape: Tape, run: DayRun, source: str) -> str:
     """What happened, read back from the log."""
     stats = run.stats
@@ -155,12 +165,14 @@ def summary(tape: Tape, run: DayRun, source: str) -> str:
         )
     if stats.stopped_at is not None:
         lines.append(f"  stopped    after line {stats.stopped_at}; run again to resume")
+    trades = f"{stats.trades} trades, " if stats.trades else ""
     lines += [
-        f"  records    {stats.books} books, {stats.intents} intents "
+        f"  records    {stats.books} books, {trades}{stats.intents} intents "
         f"({stats.duplicates} redelivered), {stats.resolutions} resolutions, "
         f"{stats.bad_lines} bad lines skipped",
         f"  intents    {len(intents)} received, {verdicts['ACCEPTED']} accepted, "
         f"{verdicts['DENIED']} denied",
+        *_strategy_line(intents),
         f"  denied     {counts(denied.items())}",
         f"  orders     {len(orders)}: {counts(statuses.items())}",
         f"  fills      {fills}, volume {money(volume)} USDC, fees {money(fees)} USDC",
@@ -217,6 +229,7 @@ def run(  # noqa: PLR0917 - click passes each option positionally
     """Run a tape.day/1 file through the engine (paper venue unless configured). After a crash,
     running it again finishes what was in flight and resumes after the last record taken in."""
     if workers is not None:
+        refuse_strategy_agents(settings.with_config(config_path).tape_config())
         click.echo(
             run_with_workers(
                 settings,

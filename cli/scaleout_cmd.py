@@ -191,10 +191,22 @@ def ingest_day(settings: Settings, day: Path, config_path: Path | None) -> None:
     click.echo(ingest_summary(day, stats))
 
 
+def refuse_strategy_agents(config: TapeConfig) -> None:
+    """The workers run no strategies (the ingest log records intents, not market data): a
+    configuration with strategy agents is refused rather than quietly not traded."""
+    strategic = [agent.name for agent in config.agents if agent.strategy != "copy"]
+    if strategic:
+        raise TapeUsageError(
+            f"strategy agents ({', '.join(strategic)}) run in one process: "
+            "`tape run --day` without --workers"
+        )
+
+
 def record_day(
     storage: Storage, day: Path, config: TapeConfig, *, max_gap: timedelta = DEFAULT_MAX_GAP
 ) -> IngestStats:
     """A day into the ingest log."""
+    refuse_strategy_agents(config)
     if not day.is_file():
         raise TapeUsageError(f"{day}: no such file")
     clock = ManualClock.epoch()

@@ -66,11 +66,14 @@ def service_app(
     token: str | None,
     max_body: int,
     resolve_interval: float | None = None,
+    *,
+    strategies: tuple[Sequence[AgentConfig], float] | None = None,
     **intake: Any,
 ) -> FastAPI:
     """The intake with the API and the dashboard mounted, sharing one engine lock (``intake``:
     the intake's own options: exposure, item cap, store health); with ``resolve_interval``,
-    the resolution poller beside them (``adapters/resolutions``)."""
+    the resolution poller beside them (``adapters/resolutions``); with ``strategies`` (the
+    agents, seconds between polls), the strategies' live market data too, under that lock."""
     from adapters.api.app import mount_service  # noqa: PLC0415
     from adapters.http_ingest import create_app  # noqa: PLC0415
 
@@ -93,7 +96,31 @@ def service_app(
             tape.engine, resolution_sources(settings.venue_environ), report=_report
         )
         LockedPolling(poller, lock, interval=resolve_interval).start()
+    if strategies is not None:
+        _start_strategies(app, tape, lock, strategies)
     return app
+
+
+def _start_strategies(
+    app: FastAPI, tape: Tape, lock: threading.Lock, strategies: tuple[Sequence[AgentConfig], float]
+) -> None:
+    # The strategies' live market data on a thread, under the service's engine lock; stopped
+    # when the service shuts down, before the store is closed.
+    from adapters.market_data_runner import (  # noqa: PLC0415
+        MarketDataRunner,
+        start_in_thread,
+        strategy_instruments,
+    )
+
+    agents, every = strategies
+    instruments = strategy_instruments(agents)
+    if not instruments:
+        raise TapeUsageError("--strategies: no strategy agent names a market in tape.toml")
+    runner = MarketDataRunner(tape.engine, instruments, lock=lock, report=_report)
+    _report(f"strategies: polling {len(instruments)} books every {every:g}s")
+    running = start_in_thread(runner, every)
+    app.state.strategies = running  # closed again, harmlessly, on every way out of serve
+    app.router.on_shutdown.append(running.close)
 
 
 def _one_process(
@@ -103,9 +130,11 @@ def _one_process(
     max_body: int,
     exposure: Exposure,
     *,
+    strategies_every: float | None = None,
     resolve_interval: float | None = None,
 ) -> tuple[FastAPI, TapeApplication, str]:
-    """The engine (its agents registered, recovered) with the intake, the API and the page."""
+    """The engine (its agents registered, recovered) with the intake, the API and the page
+    (and the resolution poller, the strategies' live market data, when asked)."""
     from adapters.store_health import StoreHealth  # noqa: PLC0415
 
     claim_store(settings, "tape serve")
@@ -122,6 +151,7 @@ def _one_process(
         token,
         max_body,
         resolve_interval,
+        strategies=(config.agents, strategies_every) if strategies_every else None,
         max_items=settings.intake_max_items,
         exposure=exposure,
         store=StoreHealth(path),
@@ -135,6 +165,9 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        # Listening from here on: the URL printed next takes connections at once (they wait in
+        # the backlog until the server accepts them), rather than being refused until it starts.
+        sock.listen(2048)
     except OSError as error:
         sock.close()
         raise TapeUsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
@@ -241,6 +274,14 @@ def _report_dashboard(host: str, port: int, token: str | None) -> None:
     is_flag=True,
     help="Print the dashboard's URL with the token (in the #fragment: never sent or logged).",
 )
+@click.option(
+    "--strategies",
+    "strategies_every",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Also run the strategy agents live: poll the books they name every this many "
+    "seconds (as `tape market-data` does, under the service's engine lock).",
+)
 @record_only_option
 @click.option(
     "--resolutions",
@@ -259,6 +300,7 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
     max_body: int,
     allowed_names: tuple[str, ...],
     open_url: bool,
+    strategies_every: float | None,
     workers: int | None,
     resolve_interval: float | None,
 ) -> None:
@@ -287,11 +329,19 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
     if workers is not None and open_url:
         raise TapeUsageError("--open: the dashboard is not served with --workers (see README)")
     if workers is not None:
+        if strategies_every is not None:
+            raise TapeUsageError("--strategies runs in the engine's process: not with --workers")
         app, app_store, where = _recording_only(settings, config, token, max_body, exposure)
         _report(f"recording only: {workers} `tape worker` processes decide; {WORKERS_REFUSAL}")
     else:
         app, app_store, where = _one_process(
-            settings, config, token, max_body, exposure, resolve_interval=resolve_interval
+            settings,
+            config,
+            token,
+            max_body,
+            exposure,
+            resolve_interval=resolve_interval,
+            strategies_every=strategies_every,
         )
     # The notifier starts before the socket is bound: a channel it cannot use stops the
     # command before it says it listens.
@@ -311,5 +361,7 @@ def serve(  # noqa: PLR0917 - click passes each option positionally
     finally:
         if running is not None:
             _report(f"notifications stopped; {running.stop()}")
+        if getattr(app.state, "strategies", None) is not None:
+            app.state.strategies.close()
         app_store.close()
     _report("stopped")

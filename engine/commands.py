@@ -18,6 +18,7 @@ from engine.discovery.candidates import ScoredCandidate
 from engine.intent import TradeIntent
 from engine.ports import VenueReport
 from engine.settlement import Settlement
+from engine.strategies.base import MarketEvent
 from engine.values import TradingState
 
 R = TypeVar("R")
@@ -308,3 +309,28 @@ class RecordRedemptionOutcome(Command[None]):
     confirmed: bool
     block_number: int = 0
     reason: str = ""
+
+
+# -- strategies -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObserveMarket(Command[list[TradeIntent]]):
+    """Give a market event (a book or a trade) to the strategy of every agent it concerns
+    (``agents``: of those only, a replay of one agent): one ``StrategyRun.MarketObserved``
+    each, with the strategy's new state and intents; answers the intents, not yet taken in."""
+
+    event: MarketEvent
+    feed: str
+    line_no: int = 0
+    agents: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class FeedMarket(Command[list[Receipt]]):
+    """``ObserveMarket`` as one step, then each intent the strategies gave is submitted
+    (taken in and decided as its own step, then its orders sent), as a copy would be."""
+
+    event: MarketEvent
+    feed: str
+    line_no: int = 0

@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -104,7 +105,8 @@ class AgentConfig(BaseModel):
 
     Attributes:
         name: the agent's name, which intents address.
-        strategy: copy, arbitrage, momentum or mean_reversion.
+        strategy: ``copy``, or a strategy of the registry (``engine/strategies/registry.py``:
+            ``mean_reversion``, ``momentum``, ...).
         venues: the venues it may trade on.
         follow: trader allowlist (copy); an empty list follows nobody.
         markets: market allowlist; empty allows every market.
@@ -121,6 +123,8 @@ class AgentConfig(BaseModel):
         max_trades_per_day: orders placed per UTC day.
         stop_loss_usdc: realised plus marked loss that halts the agent.
         budget_usdc: cost of open positions plus open orders, after the order.
+        params: the strategy's parameters, validated by its ``params_model`` and stored in
+            their normal form (empty for ``copy``; left out of the stored record then).
         aggregate_small: buffer copies sized below the venue's minimum until they reach it
             (``engine/aggregation.py``); off by default, and left out of the stored record
             when off, so logs without it read (and digest) the same.
@@ -138,7 +142,7 @@ class AgentConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
-    strategy: Literal["copy", "arbitrage", "momentum", "mean_reversion"] = "copy"
+    strategy: str = "copy"
     venues: tuple[str, ...] = ("polymarket",)
     follow: tuple[str, ...] = ()
     markets: tuple[str, ...] = ()
@@ -157,6 +161,7 @@ class AgentConfig(BaseModel):
     aggregation_round_up_usdc: Amount = Decimal(0)
     keys: str | None = None
     set_by: Literal["file", "api"] = "file"
+    params: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("keys")
     @classmethod
@@ -167,6 +172,29 @@ class AgentConfig(BaseModel):
                 'must name environment variables, not hold a key: "env:NAME" or "env:PREFIX_*"'
             )
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gather_strategy_keys(cls, data: Any) -> Any:
+        # A strategy's parameters may be written in ``params = {...}`` or, for the keys the
+        # strategy names (``top_level_keys``), directly in the agent's table.
+        from engine.strategies.registry import gather_params  # noqa: PLC0415 (a cycle)
+
+        return gather_params(data, fields=frozenset(cls.model_fields))
+
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, value: str) -> str:
+        from engine.strategies.registry import check_strategy_name  # noqa: PLC0415 (a cycle)
+
+        return check_strategy_name(value)
+
+    @field_validator("params")
+    @classmethod
+    def _strategy_params(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        from engine.strategies.registry import normalised_params  # noqa: PLC0415 (a cycle)
+
+        return normalised_params(info.data.get("strategy", "copy"), value)
 
     @field_validator("follow")
     @classmethod
@@ -196,6 +224,8 @@ class AgentConfig(BaseModel):
             del record["keys"]
         if record["set_by"] == "file":
             del record["set_by"]
+        if not record["params"]:
+            del record["params"]  # a copy agent's record is what it was before strategies
         return record
 
     @classmethod

@@ -16,6 +16,7 @@ from engine.sizing import (
     size_copy_sell,
     size_flatten_sell,
     size_plain_sell,
+    size_strategy,
 )
 from engine.values import Book, Side, TradingState
 
@@ -77,7 +78,11 @@ def source_checks(data: DecisionInput, config: AgentConfig) -> list[Check]:
             trader=trader,
             followed=list(config.follow),
         )
-    allowed = not config.markets or intent.market_id in config.markets
+    allowed = (
+        not config.markets
+        or intent.market_id in config.markets
+        or intent.token_id in config.markets  # a strategy agent lists tokens
+    )
     market_check = check(
         "market_allowlist",
         allowed,
@@ -133,8 +138,12 @@ def clock_skew_check(data: DecisionInput, config: AgentConfig, ahead: Decimal) -
 
 
 def size_order(data: DecisionInput, config: AgentConfig, book: Book) -> SizingResult:
-    """The order size by the agent's sizing rule (sells: proportional to the source)."""
+    """The order size by the agent's sizing rule (sells: proportional to the source); a
+    strategy agent's own intents are sized by the strategy's ``size`` (sells: capped at what
+    is held)."""
     intent = data.intent
+    if intent.source.kind == "strategy" and config.strategy != "copy":
+        return size_strategy(intent, held=data.held_total, size_step=book.size_step)
     if intent.side is Side.BUY:
         return size_by_rule(config.sizing, intent, book.size_step)
     if intent.source.kind == "copy":

@@ -92,3 +92,8 @@ def copy_buffer_uuid(agent: str) -> UUID:
 def candidate_uuid(wallet: str) -> UUID:
     """A wallet discovery considered for following."""
     return _tape_uuid(f"candidate/{wallet.lower()}")
+
+
+def strategy_run_uuid(agent: str) -> UUID:
+    """What an agent's strategy has seen, its state and the intents it gave."""
+    return _tape_uuid(f"strategy/{agent}")

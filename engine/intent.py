@@ -29,6 +29,11 @@ MAX_FRACTION_DIGITS = 12
 """Bounds of a decimal on the wire: up to a trillion, to a trillionth. Within them every product
 and quotient the engine forms (notional, size from USDC, grid rounding) stays inside the
 28-digit decimal context, so no input can make arithmetic raise."""
+MAX_REASON_CHARS = 500
+MAX_FEATURES = 64
+MAX_FEATURE_CHARS = 100
+"""Bounds of a strategy intent's ``source.reason`` and ``source.features`` (the values that
+led to it, as text)."""
 _RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|\+00:00)$")
 
 
@@ -95,7 +100,8 @@ UtcTime = Annotated[
 
 
 class IntentSource(BaseModel):
-    """Who produced the intent: a copied trader, a strategy, or a person."""
+    """Who produced the intent: a copied trader, a strategy, or a person. A strategy's intent
+    names the strategy and carries its reason and the feature values that led to it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -104,6 +110,26 @@ class IntentSource(BaseModel):
     tx_hash: str | None = None
     trader_position_before: DecimalText | None = None
     strategy: str | None = None
+    reason: str | None = None
+    features: dict[str, str] | None = None
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_bounded(cls, value: str | None) -> str | None:
+        if value is not None and len(value) > MAX_REASON_CHARS:
+            raise ValueError(f"must be at most {MAX_REASON_CHARS} characters")
+        return value
+
+    @field_validator("features")
+    @classmethod
+    def _features_bounded(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is None:
+            return None
+        if len(value) > MAX_FEATURES:
+            raise ValueError(f"must have at most {MAX_FEATURES} entries")
+        if any(len(k) > MAX_FEATURE_CHARS or len(v) > MAX_FEATURE_CHARS for k, v in value.items()):
+            raise ValueError(f"names and values must be at most {MAX_FEATURE_CHARS} characters")
+        return value
 
     @field_validator("trader")
     @classmethod
@@ -219,6 +245,8 @@ class TradeIntent(BaseModel):
         data = self.model_dump(mode="json", exclude_none=True)
         data["schema"] = data.pop("schema_")
         source = data["source"]
+        if "features" in source:
+            source["features"] = dict(sorted(source["features"].items()))
         data["source"] = {k: source[k] for k in sorted(source)}
         return {k: data[k] for k in sorted(data)}
 

@@ -1,5 +1,6 @@
-"""What a restart must finish: intents received without a verdict, orders not yet terminal, and
-how far each input feed was read. Found by one pass over the log, filtered by topic."""
+"""What a restart must finish: intents received without a verdict, intents a strategy gave that
+were never taken in, orders not yet terminal, and how far each input feed was read. Found by
+one pass over the log, filtered by topic."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from eventsourcing.utils import get_topic
 
 from engine.application import TapeApplication
 from engine.feeds import LEGACY_INPUT_REJECTED_TOPIC, Feed
+from engine.ids import intent_uuid
 from engine.intents import Intent
 from engine.orders import Order
+from engine.strategies.run import StrategyRun
 
 PAGE = 1000
 
@@ -34,6 +37,7 @@ _TOPICS = [
         Order.OrderDenied,
         Order.OrderCanceled,
         Order.OrderExpired,
+        StrategyRun.MarketObserved,
     )
 ] + [LEGACY_INPUT_REJECTED_TOPIC]
 
@@ -49,6 +53,9 @@ class PendingWork:
     received: dict[UUID, tuple[datetime, int]] = field(default_factory=dict)  # -> (at, line)
     open_orders: dict[UUID, Any] = field(default_factory=dict)  # order id -> placed time
     feed_positions: dict[str, int] = field(default_factory=dict)  # feed -> last line taken in
+    # intents a strategy gave that were never taken in: intent aggregate id -> (wire, feed,
+    # line, when the market event that gave them was observed)
+    unreceived: dict[UUID, tuple[dict[str, Any], str, int, datetime]] = field(default_factory=dict)
     _order_sizes: dict[UUID, Decimal] = field(default_factory=dict)
     _filled: dict[UUID, Decimal] = field(default_factory=dict)
 
@@ -61,8 +68,18 @@ class PendingWork:
         key = event.originator_id
         if isinstance(event, Intent.IntentReceived):
             self.undecided[key] = event.intent_id
+            self.unreceived.pop(key, None)
             self.received[key] = (event.timestamp, event.line_no)
             self._advance(event.feed, event.line_no)
+        elif isinstance(event, StrategyRun.MarketObserved):
+            self._advance(event.feed, event.line_no)
+            for intent in event.intents:
+                self.unreceived[intent_uuid(intent["intent_id"])] = (
+                    intent,
+                    event.feed,
+                    event.line_no,
+                    event.timestamp,
+                )
         elif isinstance(event, Intent.IntentRedelivered):
             self._advance(event.feed, event.line_no)
         elif isinstance(event, Feed.InputDenied):

@@ -35,6 +35,7 @@ from engine.handlers.venue_reports import UnknownOrderError
 from engine.intent import TradeIntent
 from engine.ports import Clock, MarketData, VenuePort, VenueReport
 from engine.settlement import Settlement
+from engine.strategies.base import MarketEvent
 from engine.unit_of_work import UnitOfWork
 from engine.values import TradingState
 
@@ -236,3 +237,20 @@ class TradingEngine:
     def apply_report(self, report: VenueReport) -> None:
         """Record what the venue says of an order: acceptance or rejection, fills, closure."""
         self.handle(c.ApplyVenueReport(report))
+
+    def feed_market(self, event: MarketEvent, *, feed: str, line_no: int = 0) -> list[Receipt]:
+        """Give a book or trade to the strategies it concerns, then submit their intents
+        (see ``engine.handlers.strategies``)."""
+        return self.handle(c.FeedMarket(event, feed, line_no))
+
+    def observe_market(
+        self,
+        event: MarketEvent,
+        *,
+        feed: str,
+        line_no: int = 0,
+        agents: frozenset[str] | None = None,
+    ) -> list[TradeIntent]:
+        """Give a book or trade to the strategies it concerns and record what they did;
+        their intents are answered, not taken in (replay takes them in as recorded)."""
+        return self.handle(c.ObserveMarket(event, feed, line_no, agents))

@@ -131,3 +131,18 @@ def size_flatten_sell(intent: TradeIntent, *, held: Decimal, size_step: Decimal)
         f"flatten: sell the {show(min(intent.size, held))} held",
         {"asked": show(intent.size), "held": show(held), "step": show(size_step)},
     )
+
+
+def size_strategy(intent: TradeIntent, *, held: Decimal, size_step: Decimal) -> SizingResult:
+    """A strategy agent's own intent: the strategy's ``size`` (the intent's), on the size grid;
+    a sell never more than held. The firewall's limits then apply to it as to any order."""
+    raw = intent.size if intent.side.value == "BUY" else min(intent.size, held)
+    size = floor_to(raw, size_step)
+    values = {"strategy_size": show(intent.size), "raw": show(raw), "step": show(size_step)}
+    if intent.side.value == "BUY":
+        return SizingResult(size, f"the strategy's size {show(intent.size)}", values)
+    return SizingResult(
+        size,
+        f"the strategy's size {show(intent.size)}, capped at the {show(held)} held",
+        {**values, "held": show(held)},
+    )

@@ -11,9 +11,10 @@ one process or in N workers. Memory grows with the number of aggregates, not of 
 
 Left out are what depends on how the inputs were delivered rather than on what was decided:
 reconciliation records (when Tape asked a venue, which depends on restarts), feed records of
-unreadable lines, and the feed name and line number of a received intent (so a day exported
-from the log and run again gives the same digest). The state is the library's JSON encoding,
-the same bytes on SQLite and PostgreSQL, so one day gives one digest anywhere.
+unreadable lines, and the feed name and line number of a received intent or of a market event
+a strategy saw (so a day exported from the log and run again gives the same digest). The state
+is the library's JSON encoding, the same bytes on SQLite and PostgreSQL, so one day gives one
+digest anywhere.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from engine.feeds import LEGACY_INPUT_REJECTED_TOPIC, Feed
 from engine.ingest_records import MarketResolution
 from engine.intents import Intent
 from engine.reconciliations import Reconciliation
+from engine.strategies.run import StrategyRun
 from projections.logs import LogSource, notifications
 
 EXCLUDED_TOPICS = frozenset(
@@ -43,7 +45,8 @@ EXCLUDED_TOPICS = frozenset(
 ) | {LEGACY_INPUT_REJECTED_TOPIC}
 DELIVERY_FIELDS = ("feed", "line_no")
 DELIVERY_TOPICS = frozenset(
-    get_topic(cls) for cls in (Intent.IntentReceived, Intent.IntentRedelivered)
+    get_topic(cls)
+    for cls in (Intent.IntentReceived, Intent.IntentRedelivered, StrategyRun.MarketObserved)
 )
 GENESIS = b"tape.digest/2"
 

@@ -1,5 +1,5 @@
-"""The day report: PnL per agent and per copied trader, denials by reason, slippage paid, and the
-cumulative PnL through the day, all folded from the log.
+"""The day report: PnL per agent, per strategy and per copied trader, denials by reason, slippage
+paid, and the cumulative PnL through the day, all folded from the log.
 
 A day is a UTC calendar day. Its PnL is the change of realised plus marked PnL between the day's
 start and its end (holdings marked at the latest recorded book, as ``tape positions`` does), so
@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from engine.agents import Agent
 from engine.ids import intent_uuid
 from engine.intents import VERDICTS, Intent
 from engine.orders import Order
@@ -106,6 +107,7 @@ class DayReport:
     traders: list[dict[str, Any]] = field(default_factory=list)
     denials: list[dict[str, Any]] = field(default_factory=list)
     curve: dict[str, list[tuple[datetime, Decimal]]] = field(default_factory=dict)
+    strategies: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def total_pnl(self) -> Decimal:
@@ -129,6 +131,7 @@ class DayReport:
             "agents": self.agents,
             "traders": self.traders,
             "denials": self.denials,
+            "strategies": self.strategies,
             "curve": {
                 agent: [{"at": at, "pnl": pnl} for at, pnl in points]
                 for agent, points in self.curve.items()
@@ -164,8 +167,16 @@ class _DayFold:
         self.denials: Counter[tuple[str, str]] = Counter()
         self.curve: dict[str, list[tuple[datetime, Decimal]]] = {}
         self.baseline: dict[str, Decimal] | None = None
+        self.strategy_of: dict[str, str] = {}  # agent -> its strategy (its latest rules)
+        self._agent_names: dict[Any, str] = {}
 
     def apply(self, event: Any) -> None:
+        if isinstance(event, Agent.AgentRegistered):
+            self._agent_names[event.originator_id] = event.name
+        if isinstance(event, (Agent.AgentRegistered, Agent.AgentConfigChanged)):
+            name = self._agent_names.get(event.originator_id)
+            if name is not None:
+                self.strategy_of[name] = str(event.config.get("strategy", "copy"))
         stamp = event.timestamp
         if stamp < self.start:
             self.before.apply(event)
@@ -284,4 +295,25 @@ def day_report(logs: LogSource | Sequence[LogSource], day: date | None = None) -
         {"reason": reason, "count": per.total(), "agents": dict(sorted(per.items()))}
         for reason, per in ranked
     ]
-    return DayReport(day, start, end, fold.events, agents, traders, denials, fold.curve)
+    strategies = strategy_totals(agents, fold.strategy_of)
+    return DayReport(day, start, end, fold.events, agents, traders, denials, fold.curve, strategies)
+
+
+def strategy_totals(
+    agents: list[dict[str, Any]], strategy_of: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The agents' rows summed per strategy (``copy`` for copy agents), by strategy name."""
+    sums: dict[str, dict[str, Any]] = {}
+    keys = ("realised", "marked", "day_pnl", "fills", "volume", "fees")
+    for row in agents:
+        strategy = strategy_of.get(row["agent"], "copy")
+        total = sums.setdefault(
+            strategy, {"strategy": strategy, "agents": [], **{k: Decimal(0) for k in keys}}
+        )
+        total["agents"].append(row["agent"])
+        for key in keys:
+            total[key] += row[key]
+    return [
+        {**sums[name], "agents": ", ".join(sums[name]["agents"]), "fills": int(sums[name]["fills"])}
+        for name in sorted(sums)
+    ]

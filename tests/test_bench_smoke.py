@@ -42,6 +42,9 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path
             "--latency-intents=12",
             "--latency-rate=40",
             "--latency-warmup=2",
+            "--signal-trades=2",  # the signal latency figure: tests/test_bench_signal.py
+            "--signal-data-lag=0.3",
+            "--signal-block=0.2",
             f"--out={root / 'out'}",
             f"--work={root / 'work'}",
         ]

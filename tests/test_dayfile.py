@@ -122,11 +122,11 @@ def test_day_line_when_not_an_object_then_reported(value: str) -> None:
     assert bad(value).reason == "a record must be a JSON object"
 
 
-@pytest.mark.parametrize("kind", ["trade", None, 3])
+@pytest.mark.parametrize("kind", ["candle", None, 3])
 def test_day_line_when_type_unknown_then_reported(kind: Any) -> None:
     line = bad(text({**a_book_line(), "type": kind}))
 
-    assert line.reason == f"unknown record type {kind!r} (book, intent or resolution)"
+    assert line.reason == f"unknown record type {kind!r} (book, trade, intent or resolution)"
 
 
 def test_day_line_when_intent_has_an_unknown_field_then_reported_naming_it() -> None:

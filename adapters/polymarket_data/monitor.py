@@ -38,14 +38,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from adapters.polymarket_data.client import DataApiClient, DataApiError, MonitorStopped
-from adapters.polymarket_data.folding import RowError, Trade, fold, parse_fill, to_intent
+from adapters.polymarket_data.emitter import Emitter
+from adapters.polymarket_data.folding import RowError, Trade, fold, parse_fill
 from adapters.polymarket_data.sinks import IntentSink
-from adapters.polymarket_data.state import Handled, MonitorState, StateStore, TraderState
-from engine.intent import IntentFormatError
+from adapters.polymarket_data.state import MonitorState, StateStore, TraderState
 
 DEFAULT_OVERLAP_S = 300
 DEFAULT_INTERVAL_S = 5.0
@@ -83,16 +82,32 @@ class Monitor:
         report: Callable[[str], None],
         stop: threading.Event | None = None,
         clock: Callable[[], float] = time.time,
+        emitter: Emitter | None = None,
     ) -> None:
         self.client = client
         self.store = store
-        self.sink = sink
         self.settings = settings
         self.report = report
         self.stop = stop or client.stop
         self.clock = clock
-        self.state: MonitorState = store.load()
+        self.emitter = emitter or Emitter(
+            store, sink, agent=settings.agent, overlap_s=settings.overlap_s, report=report
+        )
         self._said: set[str] = set()
+
+    @property
+    def sink(self) -> IntentSink:
+        """Where the intents go (the emitter's)."""
+        return self.emitter.sink
+
+    @sink.setter
+    def sink(self, sink: IntentSink) -> None:
+        self.emitter.sink = sink
+
+    @property
+    def state(self) -> MonitorState:
+        """The persisted state (shared with any other source on the same emitter)."""
+        return self.emitter.state
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -112,13 +127,7 @@ class Monitor:
 
     def flush_pending(self) -> int:
         """Deliver the intents a previous run wrote ahead but may not have delivered."""
-        pending = list(self.state.pending)
-        if not pending:
-            return 0
-        self.state.output = self.sink.deliver(pending, self.state.output)
-        self.state.pending = []
-        self.store.save(self.state)
-        return len(pending)
+        return self.emitter.flush_pending()
 
     def poll_once(self) -> CycleStats:
         """Poll every trader once; an unreachable one is reported and the others go on."""
@@ -140,49 +149,20 @@ class Monitor:
 
     def poll_trader(self, trader: str) -> tuple[int, int]:
         """Read, fold, record and deliver one trader's new trades; (emitted, skipped)."""
-        known = self.state.traders.get(trader)
-        record = _copy(known) if known is not None else self._seed(trader)
-        overlap = self.settings.overlap_s
-        rows = self.client.trade_rows(trader, record.window_start(overlap))
+        known = self.emitter.record(trader)
+        record = known if known is not None else self.seed(trader)
+        rows = self.client.trade_rows(trader, record.window_start(self.settings.overlap_s))
         trades, skipped = self._trades(trader, rows)
-        if trades:
-            newest = trades[-1].timestamp
-            record.watermark = newest if record.watermark is None else max(record.watermark, newest)
-        intents: list[dict[str, Any]] = []
-        for whole in trades:
-            seen = record.handled.get(whole.intent_id)
-            if seen is not None and whole.size <= seen.size:
-                continue  # nothing new of this order
-            trade = whole
-            if seen is not None:  # fills that showed up after its intent went out
-                trade = whole.late_part(seen.size, seen.notional, seen.parts + 1)
-                record.handled[whole.intent_id] = Handled(
-                    seen.time, whole.size, seen.parts + 1, whole.notional
-                )
-            else:
-                record.handled[whole.intent_id] = Handled(
-                    whole.timestamp, whole.size, 0, whole.notional
-                )
-            before = self._move_holdings(record, trade)
-            try:
-                intent = to_intent(
-                    trade, agent=self.settings.agent, trader=trader, position_before=before
-                )
-            except IntentFormatError as error:
-                skipped += 1
-                self.report(f"{trader}: skipped trade {trade.intent_id}: {error}")
-                continue
-            intents.append(intent.to_wire())
-        record.prune(overlap)
-        if known is not None and not _changed(known, record):
-            return 0, skipped
-        self.state.traders[trader] = record
-        self.state.pending = [*self.state.pending, *intents]
-        self.store.save(self.state)  # write-ahead: the intents are pending
-        self.flush_pending()
-        return len(intents), skipped
+        with self.emitter.lock:
+            intents, unusable, changed = self.emitter.apply(
+                trader, trades, seed=record, watermark=True
+            )
+            if changed:
+                self.emitter.commit(intents)  # write-ahead: the intents are pending
+        return len(intents), skipped + unusable
 
-    def _seed(self, trader: str) -> TraderState:
+    def seed(self, trader: str) -> TraderState:
+        """A new wallet's record: its holdings from ``/positions``, its first window."""
         holdings = self.client.holdings(trader)
         now = int(self.clock())
         since = self.settings.since
@@ -205,30 +185,3 @@ class Monitor:
             if fill is not None:
                 fills.append(fill)
         return fold(fills), skipped
-
-    @staticmethod
-    def _move_holdings(record: TraderState, trade: Trade) -> Decimal | None:
-        """The holding before the trade (None when the seed already holds it); moves it."""
-        if trade.timestamp <= record.seeded_at:
-            return None
-        before = record.holdings.get(trade.asset, Decimal(0))
-        after = max(before + trade.signed_size(), Decimal(0))
-        if after:
-            record.holdings[trade.asset] = after
-        else:
-            record.holdings.pop(trade.asset, None)  # nothing held: nothing to remember
-        return before
-
-
-def _copy(record: TraderState) -> TraderState:
-    return TraderState(
-        floor=record.floor,
-        seeded_at=record.seeded_at,
-        watermark=record.watermark,
-        holdings=dict(record.holdings),
-        handled=dict(record.handled),
-    )
-
-
-def _changed(old: TraderState, new: TraderState) -> bool:
-    return old.to_json() != new.to_json()

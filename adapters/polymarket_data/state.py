@@ -110,15 +110,19 @@ class MonitorState:
     traders: dict[str, TraderState] = field(default_factory=dict)
     pending: list[dict[str, Any]] = field(default_factory=list)
     output: dict[str, Any] = field(default_factory=dict)
+    chain: dict[str, Any] = field(default_factory=dict)  # the chain source's position
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document persisted."""
-        return {
+        document = {
             "schema": STATE_SCHEMA,
             "traders": {k: v.to_json() for k, v in sorted(self.traders.items())},
             "pending": self.pending,
             "output": self.output,
         }
+        if self.chain:
+            document["chain"] = self.chain
+        return document
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> MonitorState:
@@ -129,6 +133,7 @@ class MonitorState:
             traders={k: TraderState.from_json(v) for k, v in data.get("traders", {}).items()},
             pending=list(data.get("pending", [])),
             output=dict(data.get("output", {})),
+            chain=dict(data.get("chain", {})),
         )
 
 

@@ -1,9 +1,10 @@
 """``tape replay --verify``: re-run a store's recorded inputs through a fresh engine and
 compare every event it produces with the recorded one, byte for byte.
 
-Inputs are what came from outside: intents as received (and redelivered), unreadable lines,
-agents and their rules, the operator's switches, the books each decision used (recorded in its
-verdict), the venues' answers (acceptance, rejection, fills, provisional fills confirmed or
+Inputs are what came from outside: intents as received (and redelivered), the market events
+strategies saw (given to the strategies again; what they make of them is compared), unreadable
+lines, agents and their rules, the operator's switches, the books each decision used (recorded
+in its verdict), the venues' answers (acceptance, rejection, fills, provisional fills confirmed or
 voided, cancels, expiries, calls without an answer) and market resolutions, each at its
 recorded time. Everything else is the engine's to produce: verdicts, orders, positions, the
 risk book, halts. The first event that differs, or that the engine does not produce, is the
@@ -33,12 +34,14 @@ from engine.config import AgentConfig
 from engine.discovery.candidates import Candidate, candidate_of
 from engine.feeds import Feed
 from engine.ingest_records import MarketResolution
-from engine.intent import TradeIntent, parse_intent, redelivery_stand_in
+from engine.intent import TradeIntent, parse_intent, parse_utc, redelivery_stand_in
 from engine.intents import Intent
 from engine.orders import Order
 from engine.ports import VenueReport
 from engine.positions import Position
 from engine.redemptions import Redemption, redemption_command
+from engine.strategies.base import market_event_from_record
+from engine.strategies.run import StrategyRun
 from engine.values import Book, TradingState
 from projections.digest import DigestBuilder, decision_digest
 
@@ -194,6 +197,8 @@ class Replayer:
             Redemption.RedemptionSigned: self._redemption,
             Redemption.RedemptionConfirmed: self._redemption,
             Redemption.RedemptionFailed: self._redemption,
+            StrategyRun.Started: self._observe,
+            StrategyRun.MarketObserved: self._observe,
         }
 
     def _discovery(self, stored: StoredEvent, recorded: Lookahead) -> None:
@@ -297,6 +302,25 @@ class Replayer:
         inputs, like a venue's)."""
         self.engine.commit()  # a retry reads the first request from the store: commit it first
         self.engine.handle(redemption_command(self.app, stored.originator_id, stored.event))
+
+    def _observe(self, stored: StoredEvent, recorded: Lookahead) -> str | None:
+        # A market event a strategy saw is an input: given again, the strategies of every
+        # agent it concerns record what they make of it (their intents are taken in as
+        # recorded, by ``_receive``).
+        observed = stored.event
+        if isinstance(observed, StrategyRun.Started):
+            following = recorded.peek(1)
+            observed = following.event if following is not None else None
+        if not isinstance(observed, StrategyRun.MarketObserved):
+            return "a strategy run was started without a market event"
+        event = market_event_from_record(observed.market, parse_utc(observed.at), observed.at)
+        self.engine.observe_market(
+            event,
+            feed=observed.feed,
+            line_no=observed.line_no,
+            agents=frozenset({self.agent}) if self.agent is not None else None,
+        )
+        return None
 
     def _redeliver(self, stored: StoredEvent, _: Lookahead) -> None:
         event = stored.event

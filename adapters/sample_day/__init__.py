@@ -15,5 +15,8 @@ cheap.
 - :mod:`~adapters.sample_day.script`: the scripted steps that make every denial show;
 - :mod:`~adapters.sample_day.markets`: the markets and their books as they move;
 - :mod:`~adapters.sample_day.trading`: the traders' trades, ordinary and scripted, as intents;
-- :mod:`~adapters.sample_day.day`: the whole day, as lines or written to a file.
+- :mod:`~adapters.sample_day.day`: the whole day, as lines or written to a file;
+- :mod:`~adapters.sample_day.strategy_day`: the sample *strategy* day (``tape demo
+  --strategies``): a Polymarket market and its Kalshi twin, with spikes, a trend and
+  arbitrages, and the strategy agents' ``tape.toml``.
 """

@@ -14,7 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from adapters.clock import ManualClock
-from adapters.dayfile import BadLine, BookRecord, DayRecord, IntentRecord, ResolutionRecord
+from adapters.dayfile import (
+    BadLine,
+    BookRecord,
+    DayRecord,
+    IntentRecord,
+    ResolutionRecord,
+    TradeRecord,
+)
 from engine.application import TapeApplication
 from engine.config import AgentConfig
 from engine.ids import desk_uuid, resolution_uuid
@@ -131,8 +138,8 @@ class DayIngest:
                 stats.stopped_at = last_line
                 break
             last_line = record.line_no
-            if isinstance(record, BookRecord):
-                self.clock.set(record.at)
+            if isinstance(record, (BookRecord, TradeRecord)):
+                self.clock.set(record.at)  # workers run no strategies (see ARCHITECTURE.md)
                 continue
             if record.line_no <= resume_after:
                 stats.skipped += 1

@@ -13,6 +13,7 @@ from bench.report.memory import memory_section
 from bench.report.profiles import profile_section
 from bench.report.scaleout import scaleout_section
 from bench.report.what_if import what_if_section
+from bench.signal_latency.report import signal_section
 
 
 def _header(results: dict[str, Any]) -> list[str]:
@@ -54,6 +55,7 @@ def render_markdown(results: dict[str, Any], analysis: str = "") -> str:
         *comparison_section(results),
         *scaleout_section(results),
         *latency_section(results),
+        *signal_section(results),
         *memory_section(results),
         *baselines_section(results),
         *what_if_section(results),

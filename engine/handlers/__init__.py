@@ -19,6 +19,7 @@ from engine.handlers import (
     recovery,
     redeeming,
     settlement,
+    strategies,
     venue_reports,
 )
 from engine.handlers.context import Route
@@ -50,4 +51,6 @@ ROUTES: dict[type[Any], Route] = {
     c.RequestRedemption: Route(redeeming.request),
     c.RecordRedemptionSigned: Route(redeeming.signed),
     c.RecordRedemptionOutcome: Route(redeeming.outcome),
+    c.ObserveMarket: Route(strategies.observe_market),
+    c.FeedMarket: Route(strategies.feed_market, step=False),
 }

@@ -15,6 +15,7 @@ def register_agents(ctx: EngineContext, command: RegisterAgents) -> None:
     at = ctx.clock.now()
     changed = []
     for config in sorted(command.configs, key=lambda c: c.name):
+        ctx.strategy_roster.note(config)
         agent = ctx.unit.get_or_none(agent_uuid(config.name))
         if agent is None:
             agent = Agent.register(config=config, at=at)

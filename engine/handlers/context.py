@@ -17,6 +17,7 @@ from engine.commands import Command
 from engine.orders import Order
 from engine.ports import Clock, MarketData, VenuePort
 from engine.signals import Roster
+from engine.strategies.roster import StrategyRoster
 from engine.unit_of_work import UnitOfWork
 
 R = TypeVar("R")
@@ -48,6 +49,7 @@ class EngineContext:
     breaker_trips: list[tuple[str, str]] = field(default_factory=list)  # (agent, last error)
     roster: Roster = field(default_factory=Roster)  # the agents a signal may go to
     route_signals: bool = True  # False: an ingest log, which records a signal as it came
+    strategy_roster: StrategyRoster = field(default_factory=StrategyRoster)  # with a strategy
 
     def handle(self, command: Command[R]) -> R:
         """Run the command's handler (as a step, when its route says so)."""

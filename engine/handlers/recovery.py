@@ -1,13 +1,15 @@
 """Recovery at start-up: reconcile every order the log shows not terminal (oldest first), then
-decide the intents received without a verdict and send their orders."""
+submit the intents a strategy gave that were never taken in, decide the intents received
+without a verdict, and send their orders."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from engine.commands import DecidePending, ExecuteOrder, Recover, Recovery
+from engine.commands import DecidePending, ExecuteOrder, Recover, Recovery, SubmitIntent
 from engine.handlers.context import EngineContext
 from engine.handlers.reconciliation import reconcile_one
+from engine.intent import parse_intent
 from engine.ports import InputClock
 from engine.recovery import find_pending_work
 
@@ -20,6 +22,13 @@ def recover(ctx: EngineContext, _: Recover) -> Recovery:
     oldest_first = sorted(work.open_orders, key=lambda o: (work.open_orders[o], o))
     actions = Counter(reconcile_one(ctx, order_id) for order_id in oldest_first)
     decided = 0
+    for intent, feed, line_no, at in work.unreceived.values():
+        # a strategy's intent whose step was lost after its market event's was committed,
+        # taken in at the market event's time and line, as it would have been
+        if isinstance(ctx.clock, InputClock):
+            ctx.clock.set(at, line_no)
+        ctx.handle(SubmitIntent(parse_intent(intent), feed=feed, line_no=line_no))
+        decided += 1
     for key, intent_id in work.undecided.items():
         at, line = work.received[key]
         if line and isinstance(ctx.clock, InputClock):
