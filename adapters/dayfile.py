@@ -278,7 +278,8 @@ def _intent_record(line_no: int, data: dict[str, Any]) -> IntentRecord:
         at = parse_utc(data["at"])
     except ValueError as error:
         raise IntentFormatError(f"at: {error}") from None
-    return IntentRecord(line_no, at, parse_intent(data["intent"]))
+    # the whole line was decoded by loads_bounded, which checked its bounds
+    return IntentRecord(line_no, at, parse_intent(data["intent"], bounds_checked=True))
 
 
 _RECORD_PARSERS: dict[str, Callable[[int, dict[str, Any]], DayRecord]] = {
@@ -295,7 +296,7 @@ def parse_intent_line(line_no: int, line: str) -> IntentRecord | BadLine:
     if isinstance(data, BadLine):
         return data
     try:
-        intent = parse_intent(data)
+        intent = parse_intent(data, bounds_checked=True)  # decoded by loads_bounded
     except IntentFormatError as error:
         return BadLine(line_no, str(error), line_digest(line))
     return IntentRecord(line_no, intent.created_at, intent)

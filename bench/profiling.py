@@ -35,6 +35,10 @@ WATCHED: dict[str, tuple[Match, ...]] = {
     "event encode (JSON + transcodings)": (("to_stored_event", "eventsourcing/persistence.py"),),
     "runtime-checkable Protocol isinstance": (("__instancecheck__", "typing.py"),),
     "replay digest (decision_digest)": (("decision_digest", "projections/digest.py"),),
+    "replay digest folded as the log is read": (("add", "projections/digest.py"),),
+    "replay: produced events encoded as steps end": (
+        ("_collected", "adapters/replay/produced.py"),
+    ),
     "projections: folds of the events (apply)": (("apply", "projections/views/base.py"),),
     "projections: row JSON encode/decode": (
         ("encode_row", "projections/rows.py"),

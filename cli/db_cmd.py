@@ -10,6 +10,7 @@ from psycopg import sql
 
 from adapters.bootstrap import open_named_app, require_postgres
 from adapters.scaleout.lease import connection_kwargs, holder_pid, partition_key
+from adapters.scaleout.partitions import index_partitions
 from adapters.scaleout.tables import existing_tables
 from adapters.settings import Settings
 from adapters.storage import Storage
@@ -32,9 +33,11 @@ def db() -> None:
 def db_init(settings: Settings, workers: int | None) -> None:
     """Create the tables of the ingest log, of each worker and of the projections."""
     storage = require_postgres(settings)
-    names = [INGEST_APP_NAME, *worker_app_names(worker_count(workers, settings))]
+    count = worker_count(workers, settings)
+    names = [INGEST_APP_NAME, *worker_app_names(count)]
     for name in names:
         open_named_app(name, storage, create=True)
+    index_partitions(storage.env, count)  # each worker reads only its partition's intents
     click.echo(f"tables ready on {storage.location}: {', '.join(names)}")
 
 

@@ -33,8 +33,25 @@ def loads_bounded(text: str | bytes) -> Any:
         raise InputBoundsError(f"nested deeper than {MAX_DEPTH} levels") from None
     except UnicodeDecodeError:
         raise InputBoundsError("not valid UTF-8") from None
-    check_bounds(data)
+    if not _bounded_by_text(text):
+        check_bounds(data)
     return data
+
+
+def _bounded_by_text(text: str | bytes) -> bool:
+    """Whether the text alone shows that what it decodes to is within bounds, so the walk of
+    :func:`check_bounds` cannot fail: no string in it can be longer than the whole text, none
+    nests deeper than its brackets count, and a lone surrogate needs a ``\\u`` escape or a
+    surrogate in the text itself (which does not encode). Most lines pass; the rest are walked."""
+    if isinstance(text, bytes) or len(text) > MAX_STRING_CHARS or "\\u" in text:
+        return False
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_bounds(data: Any) -> None:

@@ -37,9 +37,26 @@ led to it, as text)."""
 _RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|\+00:00)$")
 
 
+_DECIMALS: dict[str, Decimal] = {}
+"""Decimal strings already read and their values (a day repeats its prices and sizes in every
+book: the checks below ran once for each); emptied when it reaches :data:`DECIMALS_KEPT`."""
+DECIMALS_KEPT = 4096
+
+
 def decimal_from_text(value: Any) -> Decimal:
     """Parse a plain decimal string (``"120.5"``); floats, exponents, spaces and other types
     are refused: floats lose precision, and the wire format has one way to write a number."""
+    known = _DECIMALS.get(value) if type(value) is str else None
+    if known is not None:
+        return known
+    parsed = _decimal_from_text(value)
+    if len(_DECIMALS) >= DECIMALS_KEPT:
+        _DECIMALS.clear()
+    _DECIMALS[value] = parsed
+    return parsed
+
+
+def _decimal_from_text(value: Any) -> Decimal:
     if not isinstance(value, str):
         raise ValueError('must be a decimal string such as "0.52"')  # noqa: TRY004
     if not _DECIMAL.fullmatch(value):
@@ -341,12 +358,14 @@ def describe_validation_error(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def parse_intent(data: Any) -> TradeIntent:
-    """Validate a decoded JSON object as a TradeIntent, or raise IntentFormatError."""
+def parse_intent(data: Any, *, bounds_checked: bool = False) -> TradeIntent:
+    """Validate a decoded JSON object as a TradeIntent, or raise IntentFormatError.
+    ``bounds_checked``: the caller decoded it with ``loads_bounded``, which checked it."""
     if not isinstance(data, dict):
         raise IntentFormatError("an intent must be a JSON object")
     try:
-        check_bounds(data)  # whichever way it came: a lone surrogate cannot even be stored
+        if not bounds_checked:
+            check_bounds(data)  # whichever way it came: a lone surrogate cannot even be stored
     except InputBoundsError as error:
         raise IntentFormatError(str(error)) from None
     try:

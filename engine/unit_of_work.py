@@ -23,7 +23,7 @@ the stored truth again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 from uuid import UUID
@@ -53,6 +53,12 @@ class UnitOfWork:
         self._tracking: Tracking | None = None
         self._pending = ProcessingEvent[UUID]()  # ended steps not yet committed
         self._absent: set[UUID] = set()
+        self.sole_writer = False
+        """Set when no other process writes this store (a replay's scratch store): the cached
+        agent is then current, and :meth:`refresh` does not ask the store for newer events."""
+        self.on_collect: Callable[[list[Any]], None] | None = None
+        """Told each step's events when they are collected, in the order they will be stored
+        (a replay compares them as they come, instead of reading them back from its store)."""
 
     @contextmanager
     def step(self, tracking: Tracking | None = None) -> Iterator[UnitOfWork]:
@@ -151,7 +157,7 @@ class UnitOfWork:
         """The aggregate with any events another process stored since it was cached (``tape
         agents halt`` writes agents from its own process), or None if it does not exist."""
         aggregate = self.get_or_none(aggregate_id)
-        if aggregate is None or aggregate_id in self._changed:
+        if aggregate is None or aggregate_id in self._changed or self.sole_writer:
             return aggregate
         if aggregate_id in self._pending.aggregates:
             return aggregate  # ahead of the store: a change from elsewhere conflicts at commit
@@ -201,8 +207,11 @@ class UnitOfWork:
         # which cost more than the rest of it on Python 3.11.)
         pending = self._pending
         for aggregate in self._changed.values():
-            pending.events.extend(aggregate.collect_events())
+            events = aggregate.collect_events()
+            pending.events.extend(events)
             pending.aggregates[aggregate.id] = aggregate
+            if self.on_collect is not None:
+                self.on_collect(events)
         if self._tracking is not None:
             self._pending.tracking = self._tracking  # the latest position stands for all
             self._tracking = None

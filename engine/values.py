@@ -31,8 +31,26 @@ class TradingState(StrEnum):
     HALTED = "HALTED"
 
 
+_TEXTS: dict[Decimal, str] = {}
+"""Texts of Decimals already rendered: equal Decimals (``1.50`` and ``1.5``) have one text, so
+the value is the key; a day renders the same prices and sizes into thousands of events."""
+TEXTS_KEPT = 4096
+
+
 def dec_str(value: Decimal) -> str:
     """Canonical text of a Decimal: no exponent, no trailing zeros (``1.50`` -> ``1.5``)."""
+    if type(value) is Decimal and value.is_finite():
+        text = _TEXTS.get(value)
+        if text is None:
+            text = _dec_str(value)
+            if len(_TEXTS) >= TEXTS_KEPT:
+                _TEXTS.clear()
+            _TEXTS[value] = text
+        return text
+    return _dec_str(value)
+
+
+def _dec_str(value: Decimal) -> str:
     if value == 0:
         return "0"
     text = format(value, "f")  # exact: normalize() would round to the context's 28 digits

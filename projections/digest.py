@@ -96,35 +96,52 @@ def link(previous: bytes, topic: str, originator_id: str, version: int, state: b
     return hasher.digest()
 
 
+class DigestBuilder:
+    """The digest built one stored event at a time (what :func:`decision_digest` does over
+    whole logs), for a reader already walking a log, such as replay: it need not read it
+    again."""
+
+    def __init__(self) -> None:
+        self._start = hashlib.sha256(GENESIS).digest()
+        self._chains: dict[str, tuple[bytes, int, int]] = {}  # aggregate -> chain, count, last
+
+    def add(self, app: LogSource, item: Any) -> None:
+        """Take one notification of ``app``'s log (its aggregate's events in version order)."""
+        if item.topic in EXCLUDED_TOPICS:
+            return
+        originator = str(item.originator_id)
+        chain, count, last = self._chains.get(originator, (self._start, 0, 0))
+        version = item.originator_version
+        if version <= last:
+            raise DigestOrderError(
+                f"aggregate {originator}: version {version} read after version {last} "
+                "(is it in two logs?)"
+            )
+        chain = link(chain, item.topic, originator, version, canonical_state(app, item))
+        self._chains[originator] = (chain, count + 1, version)
+
+    def digest(self) -> Digest:
+        """The digest of everything taken so far."""
+        hasher = hashlib.sha256(GENESIS)
+        total = 0
+        for originator in sorted(self._chains):
+            chain, count, _ = self._chains[originator]
+            name = originator.encode()
+            hasher.update(len(name).to_bytes(4, "big"))
+            hasher.update(name)
+            hasher.update(count.to_bytes(8, "big"))
+            hasher.update(chain)
+            total += count
+        return Digest(hasher.hexdigest(), total)
+
+
 def decision_digest(*apps: LogSource) -> Digest:
     """The digest of everything the applications decided and recorded (the union of their
     logs; the same whatever order they are given in)."""
     if not apps:
         raise ValueError("a digest is of at least one log")
-    start = hashlib.sha256(GENESIS).digest()
-    chains: dict[str, tuple[bytes, int, int]] = {}  # aggregate -> chain, events, last version
+    builder = DigestBuilder()
     for app in apps:
         for item in notifications(app):
-            if item.topic in EXCLUDED_TOPICS:
-                continue
-            originator = str(item.originator_id)
-            chain, count, last = chains.get(originator, (start, 0, 0))
-            version = item.originator_version
-            if version <= last:
-                raise DigestOrderError(
-                    f"aggregate {originator}: version {version} read after version {last} "
-                    "(is it in two logs?)"
-                )
-            chain = link(chain, item.topic, originator, version, canonical_state(app, item))
-            chains[originator] = (chain, count + 1, version)
-    hasher = hashlib.sha256(GENESIS)
-    total = 0
-    for originator in sorted(chains):
-        chain, count, _ = chains[originator]
-        name = originator.encode()
-        hasher.update(len(name).to_bytes(4, "big"))
-        hasher.update(name)
-        hasher.update(count.to_bytes(8, "big"))
-        hasher.update(chain)
-        total += count
-    return Digest(hasher.hexdigest(), total)
+            builder.add(app, item)
+    return builder.digest()

@@ -25,7 +25,7 @@ from bench.run import run
 from bench.workload import Workload, copy_of, spread_agents, write_workload
 from tests.postgres import postgres_url
 
-TAPE_FIGURES = ("intake_sqlite", "replay", "rebuild", "recovery")
+TAPE_FIGURES = ("intake_sqlite", "replay", "backtest", "rebuild", "recovery")
 BASELINES = ("naive_sqlite", "batched_sqlite", "raw_insert", "raw_read", "library_read")
 
 
@@ -73,6 +73,10 @@ def test_the_figures_measure_the_same_log(tiny: tuple[dict[str, Any], Path]) -> 
     assert figures["library_read"]["rows"] == events
     assert figures["replay"]["events"] == figures["rebuild"]["read"] == events
     assert figures["replay"]["ok"]
+    # the backtest leaves the live run's log, and replay re-checks it to the same digest
+    assert figures["backtest"]["events"] == events
+    assert figures["backtest"]["digest"] == figures["intake_sqlite"]["digest"]
+    assert figures["replay"]["digest"] == figures["intake_sqlite"]["digest"]
     assert figures["recovery"]["events"] == events
     for name in ("naive_sqlite", "batched_sqlite"):
         assert figures[name]["complete"]
@@ -93,10 +97,12 @@ def test_latency_and_commit_samples_are_taken(tiny: tuple[dict[str, Any], Path])
 def test_targets_are_evaluated(tiny: tuple[dict[str, Any], Path]) -> None:
     results, _ = tiny
     targets = {t["id"]: t for t in results["targets"]}
-    assert set(targets) == {"intake", "replay", "latency", "memory"}
-    for ident in ("intake", "replay", "latency"):
+    assert set(targets) == {"intake", "replay", "backtest", "latency", "scale", "memory"}
+    for ident in ("intake", "replay", "backtest", "latency"):
         assert targets[ident]["met"] in (True, False)
     assert targets["memory"]["met"] is None  # one workload: nothing to compare
+    assert targets["scale"]["met"] is None  # no PostgreSQL: no workers
+    assert "by CPU time" in targets["replay"]["measured"]
 
 
 def test_results_files_have_their_structure(tiny: tuple[dict[str, Any], Path]) -> None:
@@ -195,6 +201,9 @@ def test_scaleout_on_postgres_decides_the_same_on_one_and_two_workers(
         assert figure["intents"] == scaleout["intents"]
     assert runs[0]["digest"] == runs[1]["digest"]
     assert runs[0]["events"] == runs[1]["events"] > 0
+    # each worker reads its own partition's intents: two do not read the log twice over
+    assert runs[0]["read"] < runs[1]["read"] < 2 * runs[0]["read"]
+    assert all(figure["cpu_ms_per_intent"] > 0 for figure in runs)
     split = {item["workers"]: item for item in scaleout["split"]}
     assert split[1]["agents"] == [scaleout["agents"]]
     assert all(n > 0 for n in split[2]["agents"])  # the agents really are split
@@ -204,3 +213,6 @@ def test_scaleout_on_postgres_decides_the_same_on_one_and_two_workers(
     markdown = render_markdown(results)
     assert "## Scale-out on PostgreSQL" in markdown
     assert f"`{runs[0]['digest'][:16]}` (same)" in markdown
+    assert "Predicted with a core for each worker" in markdown
+    scale = {t["id"]: t for t in evaluate_targets(results)}["scale"]
+    assert scale["met"] in (True, False)

@@ -139,6 +139,9 @@ def halted_days(draw: st.DrawFn) -> tuple[int, list[int], TradingState]:
     halt_at = draw(st.integers(1, 60))
     after = draw(st.integers(max(halt_at + 1, 12), 75))
     spikes = draw(st.lists(st.integers(12, 75), max_size=3))
+    # A spike in the window before ``after`` widens the band so that ``after`` stays inside it:
+    # the others come a whole window (10 books) before it, or after it.
+    spikes = [s for s in spikes if s < after - 10 or s > after]
     state = draw(st.sampled_from([TradingState.HALTED, TradingState.REDUCING]))
     return halt_at, sorted({*spikes, after}), state
 

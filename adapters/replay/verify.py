@@ -14,7 +14,7 @@ divergence.
 from __future__ import annotations
 
 import tempfile
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from adapters.replay.answers import ANSWER_EVENTS, venue_report
 from adapters.replay.inputs import Lookahead, RecordedBooks, ReplayClock, owners_of
 from adapters.replay.log import StoredEvent, stored_events
 from adapters.replay.outcome import Divergence, VerifyResult
+from adapters.replay.produced import Produced
 from engine.agents import Agent
 from engine.application import TapeApplication
 from engine.arbitrage.pair import Pair
@@ -34,7 +35,7 @@ from engine.config import AgentConfig
 from engine.discovery.candidates import Candidate, candidate_of
 from engine.feeds import Feed
 from engine.ingest_records import MarketResolution
-from engine.intent import parse_intent, parse_utc, redelivery_stand_in
+from engine.intent import TradeIntent, parse_intent, parse_utc, redelivery_stand_in
 from engine.intents import Intent
 from engine.orders import Order
 from engine.ports import VenueReport
@@ -43,10 +44,11 @@ from engine.redemptions import Redemption, redemption_command
 from engine.strategies.base import market_event_from_record
 from engine.strategies.run import StrategyRun
 from engine.values import Book, TradingState
-from projections.digest import decision_digest
+from projections.digest import DigestBuilder, decision_digest
 
 STOP_LOSS_PREFIX = "stop loss:"
 RECENT_INTENTS = 10_000
+PARSED_KEPT = 100
 
 
 class Replayer:
@@ -70,60 +72,79 @@ class Replayer:
             Path(self._scratch.name) / "replay.db", market_data=self.books, clock=self.clock
         )
         self.app = self.engine.app
+        self.engine.unit.sole_writer = True  # no other process writes the scratch store
         self.inputs: dict[str, int] = {}
         self.last_input = ""  # what the last input fed to the engine was, for messages
         # where each recent intent was received, for messages (bounded: a decision follows
         # its intent closely)
         self.received_at: OrderedDict[UUID, int] = OrderedDict()
+        self.parsed: dict[UUID, TradeIntent] = {}  # received intents not yet decided
+        self.digest = DigestBuilder()  # of the recorded log, as it is read
+        self.read_whole_log = False
 
     def run(self) -> VerifyResult:
         """Replay the whole record."""
         result = VerifyResult()
-        pending: list[StoredEvent] = []  # produced by the replay, not yet compared
-        replay_cursor = 1
+        pending: deque[StoredEvent] = deque()  # produced by the replay, not yet compared
         recorded = Lookahead(self._recorded_events())
-        while (expected := recorded.peek()) is not None:
-            if not pending:
-                before = self.app.recorder.max_notification_id() or 0
-                note = self._act(expected, recorded)
-                if note:
-                    result.divergence = Divergence(expected.position, expected, None, note)
+        produced = Produced(self.engine)
+        # Group commit: the replay's store is scratch, and what each step produced is taken
+        # as it ends (adapters/replay/produced.py), not read back from the store.
+        with self.engine.group_commit():
+            while (expected := recorded.peek()) is not None:
+                if not pending:
+                    note = self._act(expected, recorded)
+                    if note:
+                        result.divergence = Divergence(expected.position, expected, None, note)
+                        break
+                    pending.extend(produced.take())
+                    if not pending:
+                        note = f"the engine produced nothing for recorded {expected.name}"
+                        result.divergence = Divergence(expected.position, expected, None, note)
+                        break
+                actual = pending.popleft()
+                recorded.next()
+                if not expected.same_as(actual):
+                    note = f"{expected.name} differs from the replay's {actual.name}"
+                    if self.last_input:
+                        note += f", after {self.last_input}"
+                    result.divergence = Divergence(expected.position, expected, actual, note)
                     break
-                if (self.app.recorder.max_notification_id() or 0) == before:
-                    note = f"the engine produced nothing for recorded {expected.name}"
-                    result.divergence = Divergence(expected.position, expected, None, note)
-                    break
-                pending = list(stored_events(self.app, replay_cursor))
-                replay_cursor = pending[-1].position + 1
-            actual = pending.pop(0)
-            recorded.next()
-            if not expected.same_as(actual):
-                note = f"{expected.name} differs from the replay's {actual.name}"
-                if self.last_input:
-                    note += f", after {self.last_input}"
-                result.divergence = Divergence(expected.position, expected, actual, note)
-                break
-            result.compared += 1
-        else:
-            if pending:
-                extra = pending[0]
-                result.divergence = Divergence(
-                    -1, None, extra, f"the replay produced {extra.name} that was never recorded"
-                )
+                result.compared += 1
+            else:
+                if pending:
+                    extra = pending[0]
+                    result.divergence = Divergence(
+                        -1, None, extra, f"the replay produced {extra.name} that was never recorded"
+                    )
+        self.engine.commit()
         result.inputs = self.inputs
-        result.recorded_digest = decision_digest(self.recorded).hexdigest
-        result.replayed_digest = decision_digest(self.app).hexdigest
+        if self.read_whole_log:
+            result.recorded_digest = self.digest.digest().hexdigest
+        else:  # stopped early (a divergence, or --until): the rest of the log was not read
+            result.recorded_digest = decision_digest(self.recorded).hexdigest
+        if result.ok and self.agent is None and self.until is None:
+            # Every event the digest covers was compared to the byte with the record (the
+            # reconciliation records it leaves out are the ones replay skips), so the replayed
+            # log's digest is the recorded one: a second pass over the replay's store would
+            # only say so again.
+            result.replayed_digest = result.recorded_digest
+        else:
+            result.replayed_digest = decision_digest(self.app).hexdigest
         self.app.close()
         self._scratch.cleanup()
         return result
 
     def _recorded_events(self) -> Iterator[StoredEvent]:
         owners = owners_of(self.recorded) if self.agent is not None else {}
-        for stored in stored_events(self.recorded):
+        recorded = self.recorded
+        # The recorded log's digest is folded as the log is read, not read again after.
+        for stored in stored_events(recorded, observe=lambda item: self.digest.add(recorded, item)):
             if self.until is not None and stored.event.timestamp.date() > self.until:
                 return
             if self.agent is None or owners.get(stored.originator_id) == self.agent:
                 yield stored
+        self.read_whole_log = True
 
     def _count(self, name: str) -> None:
         self.inputs[name] = self.inputs.get(name, 0) + 1
@@ -208,18 +229,24 @@ class Replayer:
         self.received_at[stored.originator_id] = stored.position
         if len(self.received_at) > RECENT_INTENTS:
             self.received_at.popitem(last=False)
-        self.engine.receive(parse_intent(event.intent), feed=event.feed, line_no=event.line_no)
+        intent = parse_intent(event.intent)
+        # its verdict follows closely: the intent is validated once, not again to decide it
+        self.parsed[stored.originator_id] = intent
+        if len(self.parsed) > PARSED_KEPT:  # an intent never decided is not kept for long
+            self.parsed.pop(next(iter(self.parsed)))
+        self.engine.receive(intent, feed=event.feed, line_no=event.line_no)
 
     def _decide(self, stored: StoredEvent, _: Lookahead) -> None:
         event = stored.event
         self.books.current = Book.from_record(event.book) if event.book else None
-        intent: Intent = self.app.repository.get(event.originator_id)
+        intent: Intent = self.engine.unit.get(event.originator_id)
         self.last_input = (
             f"the input IntentReceived of {intent.intent_id!r} at log position "
             f"{self.received_at.get(stored.originator_id, '?')}, decided on the book recorded "
             f"in its verdict at log position {stored.position}"
         )
-        self.engine.decide(parse_intent(intent.intent))
+        parsed = self.parsed.pop(stored.originator_id, None)
+        self.engine.decide(parsed if parsed is not None else parse_intent(intent.intent))
 
     def _reject_input(self, stored: StoredEvent, recorded: Lookahead) -> str | None:
         following = recorded.peek(1)
@@ -241,7 +268,7 @@ class Replayer:
         self.engine.handle(RegisterAgents((config,), by_command=True))
 
     def _switch(self, stored: StoredEvent, _: Lookahead) -> None:
-        agent: Agent = self.app.repository.get(stored.originator_id)
+        agent: Agent = self.engine.unit.get(stored.originator_id)
         event = stored.event
         self.engine.set_trading_state(agent.name, TradingState(event.state), event.reason)
 
@@ -259,7 +286,7 @@ class Replayer:
         self.engine.expire_order(stored.originator_id, reason=stored.event.reason)
 
     def _settle(self, stored: StoredEvent, _: Lookahead) -> None:
-        position: Position = self.app.repository.get(stored.originator_id)
+        position: Position = self.engine.unit.get(stored.originator_id)
         event = stored.event
         self.engine.settle(
             venue=position.venue,
@@ -277,6 +304,7 @@ class Replayer:
     def _redemption(self, stored: StoredEvent, _: Lookahead) -> None:
         """A redemption's step, as the command that recorded it (the chain's answers are
         inputs, like a venue's)."""
+        self.engine.commit()  # a retry reads the first request from the store: commit it first
         self.engine.handle(redemption_command(self.app, stored.originator_id, stored.event))
 
     def _observe(self, stored: StoredEvent, recorded: Lookahead) -> str | None:
@@ -305,7 +333,7 @@ class Replayer:
 
     def _redeliver(self, stored: StoredEvent, _: Lookahead) -> None:
         event = stored.event
-        intent_record: Intent = self.app.repository.get(event.originator_id)
+        intent_record: Intent = self.engine.unit.get(event.originator_id)
         intent = redelivery_stand_in(
             parse_intent(intent_record.intent), same_payload=event.same_payload
         )
@@ -313,7 +341,7 @@ class Replayer:
 
     def _answer(self, first: StoredEvent, recorded: Lookahead) -> VenueReport:
         """The venue's answer that a run of recorded events of one order stands for."""
-        order: Order = self.app.repository.get(first.originator_id)
+        order: Order = self.engine.unit.get(first.originator_id)
         group: list[Any] = []
         offset = 0
         positions = []

@@ -13,14 +13,15 @@ intents. Configuration and resolutions are processed by every worker.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.utils import get_topic
 
+from adapters.scaleout.partitions import partition_reader
 from engine.application import TapeApplication, TapeWorkerApplication
 from engine.ids import desk_uuid
 from engine.ingest_records import DESK, Desk, MarketResolution
@@ -101,6 +102,7 @@ class Worker:
         self.stats = WorkerStats()
         self.agents = self._configured_agents()  # this partition's, as last configured
         self.cursor = self.tracked = self.tracked_position()
+        self.reader = partition_reader(ingest.recorder, partition)
 
     def _configured_agents(self) -> set[str]:
         desk: Desk | None = self.ingest.get_or_none(desk_uuid(DESK))
@@ -121,9 +123,13 @@ class Worker:
         that ends the log moves the position to the log's end, past events of topics no
         worker follows (bad lines), so a caught-up worker is seen at the end."""
         end = self.ingest_end()  # read first: ids up to it are all committed (one writer)
-        page = self.ingest.recorder.select_notifications(
-            start=self.cursor + 1, limit=PAGE, stop=end, topics=FOLLOWED_TOPICS
-        )
+        page: Sequence[Notification]
+        if self.reader is not None:  # only this partition's intents (adapters/scaleout/partitions)
+            page = self.reader.page(self.cursor, end, FOLLOWED_TOPICS, PAGE)
+        else:
+            page = self.ingest.recorder.select_notifications(
+                start=self.cursor + 1, limit=PAGE, stop=end, topics=FOLLOWED_TOPICS
+            )
         for notification in page:
             event = self.ingest.mapper.to_domain_event(notification)
             self.stats.seen += 1

@@ -64,6 +64,10 @@ def scaleout(params: Params) -> dict[str, Any]:
         "intents_per_s": rate(intents or 0, seconds),
         "events_per_s": rate(events, seconds),
         "workers_cpu_s": round(sum(w["cpu_s"] for w in per_worker), 2),
+        "cpu_ms_per_intent": round(1000 * sum(w["cpu_s"] for w in per_worker) / intents, 3)
+        if intents
+        else None,
+        "read": sum(w.get("read", 0) for w in per_worker),
         "cpu": cpu,
         "per_worker": per_worker,
     }

@@ -31,9 +31,9 @@ def intake(params: Params) -> dict[str, Any]:
         UnitOfWork.MAX_DEFERRED_EVENTS = 0
     tape = wire(params)
     config = bench_config()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     run = run_day(tape, config, Path(params["day"]))
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     events = event_count(tape.app)
     digest = decision_digest(tape.app).hexdigest if params.get("digest") else None
     tape.app.close()
@@ -47,8 +47,10 @@ def intake(params: Params) -> dict[str, Any]:
         "bad_lines": stats.bad_lines,
         "events": events,
         "seconds": round(seconds, 3),
+        "cpu_s": round(cpu, 3),
         "intents_per_s": rate(stats.intents, seconds),
         "events_per_s": rate(events, seconds),
+        "events_per_cpu_s": rate(events, cpu),
     }
 
 
@@ -59,15 +61,18 @@ def replay(params: Params) -> dict[str, Any]:
     os.environ.update(params.get("replay_env") or {})
     app = source_app(params)
     events = event_count(app)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = verify(app)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {
         "events": events,
         "compared": result.compared,
         "ok": result.ok,
+        "digest": result.recorded_digest,
         "seconds": round(seconds, 3),
+        "cpu_s": round(cpu, 3),
         "events_per_s": rate(events, seconds),
+        "events_per_cpu_s": rate(events, cpu),
     }
 
 

@@ -7,8 +7,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from adapters.sqlite_sync import FACTORY_TOPIC, SYNCHRONOUS_ENV
 from bench.harness import Bench
 from bench.postgres import fresh_schema
+
+BACKTEST_ENV = {"PERSISTENCE_MODULE": FACTORY_TOPIC, SYNCHRONOUS_ENV: "OFF"}
+"""A backtest: ``tape run`` of the day on the in-process paper venue into a store that is not
+fsynced (``SQLITE_SYNCHRONOUS=OFF``): what a strategy's trial run needs, nothing live."""
 
 
 def measure_workload(
@@ -69,9 +74,17 @@ def measure_workload(
         "library_read", f"{size} baseline: library paged read", home=home
     )
     runs["replay"] = bench.figure("replay", f"{size} replay --verify", home=home)
+    runs["backtest"] = bench.figure(
+        "intake",
+        f"{size} backtest (tape run, no fsync)",
+        day=day,
+        home=work / "backtest",
+        digest=True,
+        env_overrides=BACKTEST_ENV,
+    )
     runs["rebuild"] = bench.figure("rebuild", f"{size} projections rebuild", home=home)
     runs["recovery"] = bench.figure("recovery", f"{size} recovery", home=home)
-    for scratch in ("naive", "batched", "raw", "pg"):
+    for scratch in ("naive", "batched", "raw", "pg", "backtest"):
         shutil.rmtree(work / scratch, ignore_errors=True)
     return runs
 

@@ -20,8 +20,9 @@ def latency_section(results: dict[str, Any]) -> list[str]:
         f"{latency['offered']} intents offered at {latency['rate_per_s']:g} intents/s (after "
         f"{latency['warmup']} not measured), each released at its slot whether or not the "
         "engine was done with the previous one, so queueing would show. *To venue*: from the "
-        "slot to the paper venue's `submit` (parse, receive + commit, decide + write-ahead "
-        "commit, load the order), for the intents that placed an order. *Handled*: from the "
+        "slot to the in-process paper venue's `submit` (parse, receive, decide; that venue "
+        "needs no write-ahead commit, and steps that call no venue ride with the next group "
+        "commit), for the intents that placed an order. *Handled*: from the "
         "slot to the end of the intent's processing (fills recorded), every intent."
     )
     lines.append("")

@@ -41,8 +41,10 @@ def _targets_section(results: dict[str, Any]) -> list[str]:
     rows = []
     for target in results.get("targets", []):
         met = {True: "**met**", False: "**not met**", None: "not measured"}[target["met"]]
-        rows.append([target["target"], target["measured"], met])
-    return ["## Targets", "", *table(["target", "measured", "verdict"], rows), ""]
+        why = target.get("detail", "") if target["met"] is False else ""
+        rows.append([target["target"], target["measured"], met, why])
+    header = ["target", "measured", "verdict", "why not, and what would meet it"]
+    return ["## Targets", "", *table(header, rows), ""]
 
 
 def render_markdown(results: dict[str, Any], analysis: str = "") -> str:
