@@ -81,5 +81,26 @@ INTENT_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "legs": {
+            "type": "array",
+            "description": "A paired intent (an arbitrage): both legs, the first repeating the "
+            "intent's own venue, market, token, outcome, side, price and size.",
+            "minItems": 2,
+            "maxItems": 2,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["venue", "market_id", "token_id", "outcome", "side", "price", "size"],
+                "properties": {
+                    "venue": {"type": "string", "minLength": 1},
+                    "market_id": {"type": "string", "minLength": 1},
+                    "token_id": {"type": "string", "minLength": 1},
+                    "outcome": {"type": "string", "minLength": 1},
+                    "side": {"type": "string", "enum": ["BUY", "SELL"]},
+                    "price": _DECIMAL,
+                    "size": _DECIMAL,
+                },
+            },
+        },
     },
 }

@@ -88,6 +88,21 @@ def _event_line(event: Any) -> str:
         "OrderCommitted": lambda e: f"day {e.day}: notional {plain(e.notional)} committed",
         "FillBooked": lambda e: f"risk book: {e.side} {plain(e.size)} @ {plain(e.price)}",
         "CommitmentReleased": lambda e: "risk book: commitment released",
+        "PairOpened": lambda e: (
+            f"{e.direction}: {plain(e.size)} per leg, cost {plain(e.cost)} with fees "
+            f"{plain(e.fees)}, edge {plain(e.edge)}; a lone leg: {e.leg_retries} retries, then "
+            f"unwound within {plain(e.max_leg_risk_usdc)} USDC"
+        ),
+        "LegRetried": lambda e: f"leg {e.leg['leg']}: {_pair_leg(e.leg)}; held {_held(e.filled)}",
+        "LegUnwinding": lambda e: (
+            f"leg {e.leg['leg']}: {_pair_leg(e.leg)}; held {_held(e.filled)}; entry "
+            f"{plain(e.entry_cost_per_share.quantize(Decimal('0.0001')))}/share, budget left "
+            f"{plain(e.budget_left)}, worst fee {plain(e.worst_fee)}"
+        ),
+        "PairClosed": lambda e: (
+            f"{e.outcome}: {e.reason}; hedged {plain(e.hedged)}, exposed "
+            f"{_held(e.exposed) or 'nothing'}, unwind loss {plain(e.unwind_loss)}"
+        ),
         "CopyBuffered": lambda e: (
             f"buffered {plain(e.size)} @ source {plain(e.source_price)} under {e.key} "
             f"(minimum {plain(e.min_size)})"
@@ -102,6 +117,39 @@ def _event_line(event: Any) -> str:
     }
     detail = details.get(name)
     return f"{name} {at}" + (f"  {detail(event)}" if detail else "")
+
+
+def _pair_leg(leg: dict[str, Any]) -> str:
+    return (
+        f"{leg['role']} {leg['side']} {leg['size']} @ {leg['price']} on {leg['venue']} "
+        f"{leg['token_id']} (instrument {leg['instrument']})"
+    )
+
+
+def _held(amounts: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(amounts.items()))
+
+
+def _pair_lines(event: Any) -> list[str]:
+    # An arbitrage's pair: the two books it was priced on, each leg's walk and fee, the edge.
+    features = event.features
+    lines = []
+    for n in (0, 1):
+        if f"leg{n}_venue" not in features:
+            continue
+        lines.append(
+            f"leg {n} {features[f'leg{n}_venue']} {features[f'leg{n}_token']}: book at "
+            f"{features.get(f'leg{n}_book_at')}: bids {features.get(f'leg{n}_bids')} | asks "
+            f"{features.get(f'leg{n}_asks')}; average {features.get(f'leg{n}_average_price')},"
+            f" limit {features.get(f'leg{n}_limit_price')}, fee {features.get(f'leg{n}_fee')}"
+        )
+    lines.extend(f"order leg {leg['leg']}: {_pair_leg(leg)}" for leg in event.legs)
+    lines.append(
+        f"edge: {event.size} pairs pay {event.size}, cost {plain(event.cost)} (fees "
+        f"{plain(event.fees)}) -> {plain(event.edge)} vs min_profit_usdc "
+        f"{features.get('min_profit_usdc', '?')}"
+    )
+    return lines
 
 
 def _verdict_lines(event: Any) -> list[str]:
@@ -167,6 +215,11 @@ def why_tree(trail: Trail) -> str:
         f" market {intent.get('market_id')}, created {intent.get('created_at')}"
     )
     head += _strategy_lines(source)
+    for n, leg in enumerate(intent.get("legs") or []):
+        head += (
+            f"\n   leg {n}: {leg['side']} {leg['size']} @ {leg['price']} on {leg['venue']} "
+            f"token {leg['token_id']} ({leg['outcome']}), market {leg['market_id']}"
+        )
     items: list[tuple[str, list[str]]] = []
     for _, event in trail.events:
         name = event_name(event)
@@ -175,6 +228,8 @@ def why_tree(trail: Trail) -> str:
             if name in ("IntentAccepted", "IntentDenied", "IntentBuffered")
             else []
         )
+        if name == "PairOpened":
+            children = _pair_lines(event)
         items.append((_event_line(event), children))
     for order_id, events in trail.orders.items():
         items.append((f"order {order_id}", [_event_line(e) for _, e in events]))

@@ -226,6 +226,26 @@ class CancelAgentOrders(Command[dict[str, int]]):
     agent: str
 
 
+# -- paired intents (arbitrage) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdvancePair(Command[list[UUID]]):
+    """Take a pair's next step once its legs' orders are answered: close it, or write ahead a
+    retry of the missing leg or an unwind of the one that filled alone; answers the orders
+    written ahead (not yet sent)."""
+
+    pair_id: UUID
+
+
+@dataclass(frozen=True)
+class RunPairs(Command[int]):
+    """Advance pairs (these, or every open one) and send what each step writes ahead, until
+    each waits on a venue or is closed; answers how many orders were sent."""
+
+    pair_ids: tuple[UUID, ...] = ()
+
+
 # -- discovery ------------------------------------------------------------------------------
 
 

@@ -159,6 +159,52 @@ class IntentSource(BaseModel):
         return self
 
 
+class IntentLeg(BaseModel):
+    """One leg of a paired intent (an arbitrage): what to trade on which venue, at what price
+    limit and size. The first leg repeats the intent's own fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    venue: str
+    market_id: str
+    token_id: str
+    outcome: str
+    side: Side
+    price: DecimalText
+    size: DecimalText
+
+    @field_validator("side", mode="before")
+    @classmethod
+    def _side_from_text(cls, value: Any) -> Side:
+        if value not in ("BUY", "SELL"):
+            raise ValueError("must be BUY or SELL")
+        return Side(value)
+
+    @field_validator("venue", "market_id", "token_id", "outcome")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("price")
+    @classmethod
+    def _price_is_probability(cls, value: Decimal) -> Decimal:
+        if not Decimal(0) < value < Decimal(1):
+            raise ValueError("must be between 0 and 1 (exclusive)")
+        return value
+
+    @field_validator("size")
+    @classmethod
+    def _size_positive(cls, value: Decimal) -> Decimal:
+        if value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
+
+
+PAIRED_LEGS = 2
+
+
 class TradeIntent(BaseModel):
     """One trade a source made or wants (``tape.intent/1``); the engine decides what we do."""
 
@@ -176,6 +222,9 @@ class TradeIntent(BaseModel):
     size: DecimalText
     created_at: UtcTime
     source: IntentSource
+    legs: list[IntentLeg] | None = (
+        None  # a paired intent (arbitrage): both legs, the first as above
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -235,6 +284,46 @@ class TradeIntent(BaseModel):
         if value <= 0:
             raise ValueError("must be greater than 0")
         return value
+
+    @model_validator(mode="after")
+    def _legs_pair_up(self) -> TradeIntent:
+        if self.legs is None:
+            return self
+        if len(self.legs) != PAIRED_LEGS:
+            raise ValueError("a paired intent has exactly two legs")
+        first = self.legs[0]
+        own = (self.venue, self.market_id, self.token_id, self.outcome, self.side, self.price)
+        if (
+            first.venue,
+            first.market_id,
+            first.token_id,
+            first.outcome,
+            first.side,
+            first.price,
+            first.size,
+        ) != (*own, self.size):
+            raise ValueError(
+                "the first leg must repeat the intent's own venue, market, token, "
+                "outcome, side, price and size"
+            )
+        return self
+
+    def leg(self, index: int) -> TradeIntent:
+        """The intent as seen from one of its legs (its venue, instrument, side, price, size)."""
+        if self.legs is None:
+            return self
+        leg = self.legs[index]
+        return self.model_copy(
+            update={
+                "venue": leg.venue,
+                "market_id": leg.market_id,
+                "token_id": leg.token_id,
+                "outcome": leg.outcome,
+                "side": leg.side,
+                "price": leg.price,
+                "size": leg.size,
+            }
+        )
 
     def notional(self) -> Decimal:
         """USDC value of the source trade (price x size)."""

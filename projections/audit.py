@@ -1,5 +1,6 @@
 """The audit trail of one intent: its receipt, verdict with every check, sizing, the book used,
-its orders, the venue's answers, fills and position changes.
+its orders, the venue's answers, fills and position changes; for an arbitrage, its pair's
+steps (opened with both books, fees and edge; legs retried or unwound; closed).
 
 Events are tied together by the intent they descend from: Intent events by the intent's id,
 Order events by the order's ``intent_id``, and position and risk-book events by ``order_id``.
@@ -23,6 +24,7 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper, StoredEvent
 
 from engine.agents import Agent
+from engine.arbitrage.pair import Pair
 from engine.copy_buffer import CopyBuffer
 from engine.intents import Intent
 from engine.orders import Order
@@ -94,6 +96,7 @@ def find_trail(app: LogSource, ident: str) -> Trail | None:
         return None
     trail = Trail(intent_id)
     intent_key: str | None = None
+    pair_key: str | None = None
     order_ids: set[str] = set()
     step = 0
     for _, event in read_log(app):
@@ -121,6 +124,12 @@ def find_trail(app: LogSource, ident: str) -> Trail | None:
                 and intent_id in event.intent_ids
             )
         ):
+            step += 1
+            trail.events.append((step, event))
+        elif (isinstance(event, Pair.PairOpened) and event.intent_id == intent_id) or (
+            isinstance(event, Pair.Event) and originator == pair_key
+        ):
+            pair_key = originator
             step += 1
             trail.events.append((step, event))
         elif isinstance(event, Order.OrderPlaced) and event.intent_id == intent_id:

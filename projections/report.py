@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.agents import Agent
-from engine.ids import intent_uuid
+from engine.ids import intent_uuid, order_uuid
 from engine.intents import VERDICTS, Intent
 from engine.orders import Order
 from engine.positions import Position
@@ -203,6 +203,10 @@ class _DayFold:
         slippage = Decimal(0)
         if intent is not None:
             source = Decimal(intent["price"])
+            if order["order_id"] != str(order_uuid(order["intent_id"], 0)):
+                # another leg of a paired intent (an arbitrage's second leg, a retry, an
+                # unwind): its own price limit is what it was decided at
+                source = Decimal(order["price"])
             buy = order["side"] == Side.BUY.value
             slippage = (event.price - source if buy else source - event.price) * event.size
         fill = _Activity(1, event.price * event.size, event.fee, slippage)

@@ -135,4 +135,4 @@ def test_strategy_agents_are_refused_on_workers_which_run_no_strategies(
         capsys, "run", "--day", str(day), "--config", str(config), "--workers", "2"
     )
     assert code == 2
-    assert "strategy agents (revert, trend) run in one process" in err
+    assert "strategy agents (arb, revert, trend) run in one process" in err

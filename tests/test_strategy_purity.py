@@ -44,6 +44,24 @@ PARAMS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
             "price": st.sampled_from(["mid", "last_trade"]),
         }
     ),
+    # the arbitrage's own purity test (tests/test_arbitrage_strategy.py) feeds it all four books
+    "arbitrage": st.fixed_dictionaries(
+        {
+            "pairs": st.just(
+                [
+                    {
+                        "polymarket": TOKEN,
+                        "polymarket_no": OTHER,
+                        "polymarket_market": "0xab",
+                        "kalshi": "KXT-1",
+                    }
+                ]
+            ),
+            "min_profit_usdc": st.sampled_from(["0", "0.5"]),
+            "size": st.sampled_from(["5", "50"]),
+            "max_leg_risk_usdc": st.just("5"),
+        }
+    ),
 }
 
 

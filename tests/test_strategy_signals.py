@@ -169,7 +169,10 @@ def _toml(agent: str) -> str:
         ('strategy = "momentum"\nparams = { size = "5", wndow = 3 }', "wndow: unknown field"),
         ('strategy = "momentum"\nparams = { size = "-1" }', "must not be negative"),
         ('strategy = "copy"\nparams = { size = "5" }', "a copy agent takes no params"),
-        ('strategy = "martingale"', "unknown strategy (known: copy, mean_reversion, momentum"),
+        (
+            'strategy = "martingale"',
+            "unknown strategy (known: copy, arbitrage, mean_reversion, momentum",
+        ),
     ],
 )
 def test_bad_strategy_parameters_are_one_line_naming_the_agent_and_key(

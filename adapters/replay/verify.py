@@ -29,7 +29,8 @@ from adapters.replay.outcome import Divergence, VerifyResult
 from adapters.replay.produced import Produced
 from engine.agents import Agent
 from engine.application import TapeApplication
-from engine.commands import RecordDiscovery, RegisterAgents, ResolveMarket
+from engine.arbitrage.pair import Pair
+from engine.commands import AdvancePair, RecordDiscovery, RegisterAgents, ResolveMarket
 from engine.config import AgentConfig
 from engine.discovery.candidates import Candidate, candidate_of
 from engine.feeds import Feed
@@ -189,6 +190,9 @@ class Replayer:
             Order.OrderSubmissionUncertain: self._uncertain,
             Order.OrderExpired: self._expire,
             Position.PositionSettled: self._settle,
+            Pair.LegRetried: self._advance_pair,
+            Pair.LegUnwinding: self._advance_pair,
+            Pair.PairClosed: self._advance_pair,
             Candidate.CandidateObserved: self._discovery,
             Candidate.CandidateScored: self._discovery,
             MarketResolution.MarketResolved: self._resolve,
@@ -321,6 +325,11 @@ class Replayer:
             agents=frozenset({self.agent}) if self.agent is not None else None,
         )
         return None
+
+    def _advance_pair(self, stored: StoredEvent, _: Lookahead) -> None:
+        # A pair's step (a retry, an unwind, its close) is the engine's once its legs were
+        # answered; when it ran is the input (the answers it read are replayed before it).
+        self.engine.handle(AdvancePair(stored.originator_id))
 
     def _redeliver(self, stored: StoredEvent, _: Lookahead) -> None:
         event = stored.event

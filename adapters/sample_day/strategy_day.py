@@ -195,5 +195,17 @@ max_position_usdc = "100"
 budget_usdc = "300"
 params = {{ fast = 5, slow = 20, threshold = "0.03", cooldown_s = 300, size = "25", \
 min_time_to_expiry_s = 86400, expiries = {{ "{KALSHI_TICKER}" = "{CLOSES}" }} }}
+
+[agents.arb]
+strategy = "arbitrage"
+venues = ["polymarket", "kalshi"]
+pairs = [{{ polymarket = "{POLY_YES}", polymarket_no = "{POLY_NO}", \
+polymarket_market = "{POLY_MARKET}", kalshi = "{KALSHI_TICKER}" }}]
+min_profit_usdc = "0.50"
+size = "50"
+max_leg_risk_usdc = "5"
+window_s = 600
+max_position_usdc = "1000"
+budget_usdc = "2000"
 """
 """The demo's ``tape.toml`` for the strategy day."""

@@ -47,6 +47,7 @@ class EngineContext:
     routes: Mapping[type[Any], Route]
     open_orders: set[UUID] = field(default_factory=set)
     breaker_trips: list[tuple[str, str]] = field(default_factory=list)  # (agent, last error)
+    open_pairs: set[UUID] = field(default_factory=set)  # arbitrage pairs not yet closed
     roster: Roster = field(default_factory=Roster)  # the agents a signal may go to
     route_signals: bool = True  # False: an ingest log, which records a signal as it came
     strategy_roster: StrategyRoster = field(default_factory=StrategyRoster)  # with a strategy

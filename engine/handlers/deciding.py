@@ -17,6 +17,7 @@ from engine.copy_buffer import CopyBuffer
 from engine.decision import AgentView, Decision, DecisionInput, OrderSpec, decide
 from engine.handlers import buffering
 from engine.handlers.context import EngineContext
+from engine.handlers.pair_deciding import decide_paired
 from engine.ids import (
     agent_uuid,
     intent_uuid,
@@ -43,6 +44,13 @@ def decide_intent(ctx: EngineContext, command: DecideIntent) -> list[UUID]:
         return []  # a signal is never decided itself: each follower's intent is
     now = ctx.after(record.modified_on)
     agent: Agent | None = ctx.unit.refresh(agent_uuid(intent.addressed_agent))
+    if intent.legs is not None:  # a paired intent (arbitrage): both legs or neither
+        try:
+            with ctx.unit.savepoint(record, agent):
+                return decide_paired(ctx, record, intent, agent, now)
+        except Exception as error:  # as for a single leg: a verdict, never a stop
+            _deny_internal_error(ctx, _Gathered(record, agent, None, None, None, now), error)
+            return []
     position: Position | None = ctx.unit.find(
         position_uuid(intent.addressed_agent, intent.venue, intent.token_id)
     )

@@ -11,6 +11,7 @@ import hashlib
 import json
 from uuid import UUID
 
+from engine.arbitrage.pair import pair_uuid
 from engine.commands import (
     DecideIntent,
     DecidePending,
@@ -18,6 +19,7 @@ from engine.commands import (
     Receipt,
     ReceiveIntent,
     RecordUnreadableInput,
+    RunPairs,
     SubmitIntent,
 )
 from engine.feeds import Feed
@@ -43,6 +45,8 @@ def submit(ctx: EngineContext, command: SubmitIntent) -> Receipt:
             placed = ctx.handle(DecideIntent(intent)) if receipt.status == "received" else []
     for order_id in placed:
         ctx.handle(ExecuteOrder(order_id))
+    if placed and intent.legs is not None:  # a pair: retry or unwind a leg that filled alone
+        ctx.handle(RunPairs((pair_uuid(intent.intent_id),)))
     return receipt
 
 

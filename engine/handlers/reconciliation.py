@@ -9,7 +9,13 @@ from datetime import datetime
 from uuid import UUID
 
 from engine.agents import Agent
-from engine.commands import ApplyVenueReport, ExpireOrder, ReconcileOpenOrders, ReconcileOrder
+from engine.commands import (
+    ApplyVenueReport,
+    ExpireOrder,
+    ReconcileOpenOrders,
+    ReconcileOrder,
+    RunPairs,
+)
 from engine.handlers.context import EngineContext
 from engine.handlers.execution import count_failure, send
 from engine.ids import agent_uuid, reconciliation_uuid
@@ -20,8 +26,12 @@ from engine.reconciliations import Reconciliation
 
 
 def reconcile_open_orders(ctx: EngineContext, _: ReconcileOpenOrders) -> dict[str, int]:
-    """Reconcile every order not yet terminal; answers action -> orders."""
-    return dict(Counter(reconcile_one(ctx, order_id) for order_id in sorted(ctx.open_orders)))
+    """Reconcile every order not yet terminal, then let open pairs go on; answers action ->
+    orders."""
+    actions = dict(Counter(reconcile_one(ctx, order_id) for order_id in sorted(ctx.open_orders)))
+    if ctx.open_pairs:
+        ctx.handle(RunPairs())
+    return actions
 
 
 def reconcile_one(ctx: EngineContext, order_id: UUID) -> str:

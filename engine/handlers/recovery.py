@@ -1,13 +1,21 @@
 """Recovery at start-up: reconcile every order the log shows not terminal (oldest first), then
 submit the intents a strategy gave that were never taken in, decide the intents received
-without a verdict, and send their orders."""
+without a verdict, and send their orders; then let every open arbitrage pair go on."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from engine.commands import DecidePending, ExecuteOrder, Recover, Recovery, SubmitIntent
+from engine.commands import (
+    DecidePending,
+    ExecuteOrder,
+    Recover,
+    Recovery,
+    RunPairs,
+    SubmitIntent,
+)
 from engine.handlers.context import EngineContext
+from engine.handlers.pairs import open_pairs_in
 from engine.handlers.reconciliation import reconcile_one
 from engine.intent import parse_intent
 from engine.ports import InputClock
@@ -38,4 +46,7 @@ def recover(ctx: EngineContext, _: Recover) -> Recovery:
         for order_id in ctx.handle(DecidePending(intent_id)):
             ctx.handle(ExecuteOrder(order_id))
         decided += 1
+    ctx.open_pairs.update(open_pairs_in(ctx.app))
+    if ctx.open_pairs:  # pairs whose legs were answered before the crash, or just now
+        ctx.handle(RunPairs())
     return Recovery(dict(work.feed_positions), dict(actions), decided)

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from engine.agents import Agent
-from engine.commands import ApplyVenueReport, PollVenue
+from engine.commands import ApplyVenueReport, PollVenue, RunPairs
 from engine.handlers.context import EngineContext
 from engine.ids import agent_uuid, fill_uuid, order_id_of_client_order_id, position_uuid
 from engine.order_states import OrderStatus
@@ -32,6 +32,8 @@ def poll(ctx: EngineContext, command: PollVenue) -> int:
         reports = [r for r in reports if _knows_order(ctx, r.client_order_id)]
     for report in reports:
         ctx.handle(ApplyVenueReport(report))
+    if reports and ctx.open_pairs:  # a leg's late answer may let its pair go on
+        ctx.handle(RunPairs())
     return len(reports)
 
 

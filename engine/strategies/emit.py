@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from engine.intent import INTENT_SCHEMA, TradeIntent, format_utc, parse_intent
+from engine.intent import INTENT_SCHEMA, PAIRED_LEGS, TradeIntent, format_utc, parse_intent
 from engine.strategies.base import Signal
 from engine.values import dec_str
 
 
 class MultiLegSignalError(ValueError):
-    """A signal with more than one leg reached the single-leg path (the paired executor of
-    an arbitrage handles those)."""
+    """A signal with other than one leg or a pair of legs (an arbitrage's)."""
 
 
 def intent_id(agent: str, token_id: str, side: str, at: datetime, index: int) -> str:
@@ -27,11 +27,11 @@ def intent_id(agent: str, token_id: str, side: str, at: datetime, index: int) ->
 def intents_of(
     agent: str, strategy: str, signals: Sequence[Signal], at: datetime
 ) -> list[TradeIntent]:
-    """One intent per single-leg signal, in the order given."""
+    """One intent per signal, in the order given (a paired signal: one intent with both legs)."""
     intents: list[TradeIntent] = []
     seen: dict[str, int] = {}
     for signal in signals:
-        if len(signal.legs) != 1:
+        if len(signal.legs) not in (1, PAIRED_LEGS):
             raise MultiLegSignalError(f"a {strategy} signal with {len(signal.legs)} legs")
         leg = signal.legs[0]
         base = intent_id(agent, leg.token_id, leg.side.value, at, 0)
@@ -57,7 +57,29 @@ def intents_of(
                         "reason": signal.reason,
                         "features": dict(signal.features),
                     },
+                    **_paired(signal),
                 }
             )
         )
     return intents
+
+
+def _paired(signal: Signal) -> dict[str, Any]:
+    # A two-leg signal (an arbitrage) is one intent carrying both legs, the first repeated as
+    # the intent's own fields; the deciding handler places both or neither.
+    if len(signal.legs) != PAIRED_LEGS:
+        return {}
+    return {
+        "legs": [
+            {
+                "venue": leg.venue,
+                "market_id": leg.market_id,
+                "token_id": leg.token_id,
+                "outcome": leg.outcome,
+                "side": leg.side.value,
+                "price": dec_str(leg.price),
+                "size": dec_str(leg.size),
+            }
+            for leg in signal.legs
+        ]
+    }

@@ -12,18 +12,20 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from engine.strategies.arbitrage import Arbitrage
 from engine.strategies.base import Strategy
 from engine.strategies.mean_reversion import MeanReversion
 from engine.strategies.momentum import Momentum
 
 STRATEGIES: tuple[Strategy[Any, Any], ...] = (
+    Arbitrage(),
     MeanReversion(),
     Momentum(),
 )
 
 REGISTRY: dict[str, Strategy[Any, Any]] = {s.name: s for s in STRATEGIES}
 
-RESERVED = frozenset({"arbitrage"})
+RESERVED: frozenset[str] = frozenset()
 """Names accepted before their strategy is built (the agent then places nothing of its own)."""
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 
 from engine.agents import Agent
+from engine.arbitrage.pair import Pair
 from engine.copy_buffer import CopyBuffer
 from engine.intents import Intent
 from engine.orders import Order
@@ -72,6 +73,8 @@ class AuditView:
         elif isinstance(event, (Position.Event, Agent.Event)):
             order_id = getattr(event, "order_id", None)
             intent_id = self._linked(order_id, "order") if order_id else None
+        elif isinstance(event, Pair.Event):  # an arbitrage's pair: the intent's own steps
+            intent_id = self._pair(event, originator)
         elif isinstance(event, (CopyBuffer.BufferFlushed, CopyBuffer.BufferExpired)):
             # one event, in the trail of every intent whose copy it carried or gave up
             carriers = [event.intent_id] if isinstance(event, CopyBuffer.BufferFlushed) else []
@@ -86,6 +89,13 @@ class AuditView:
         self._keep(
             f"{stored.originator_id}:{stored.originator_version}", intent_id, order_id, stored
         )
+
+    def _pair(self, event: Any, originator: str) -> str | None:
+        # A pair is linked to its intent when it opens; its later steps follow the link.
+        if isinstance(event, Pair.PairOpened):
+            self.links[originator] = {"intent_id": event.intent_id, "kind": "pair"}
+            return str(event.intent_id)
+        return self._linked(originator, "pair")
 
     def _keep(self, key: str, intent_id: str, order_id: str | None, stored: StoredEvent) -> None:
         # One row of a trail: the event as stored, at the trail's next step.
@@ -142,6 +152,6 @@ VIEW = ViewSpec(
         TableSpec("audit_links", audit_id_index, Read.SKIP),
     ),
     fold=AuditView,
-    version=2,  # 2: no log positions in the rows (several logs interleave)
+    version=3,  # 2: no log positions in the rows (several logs interleave); 3: pairs
     keeps_stored=True,
 )
