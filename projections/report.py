@@ -11,6 +11,9 @@ the copied trader's own price it traded (buys above it, sells below it), times t
 Over several logs (the engine's workers) the events are merged by time, so the state before the
 day is complete when the day starts; the curve has one point per agent and moment (the value
 after every event of that moment), which is the same however the logs interleave.
+
+The PnL totals the report compares (per agent, per trader, per strategy) are
+``projections/pnl_totals.py``'s; this module folds the day and assembles the report.
 """
 
 from __future__ import annotations
@@ -29,62 +32,31 @@ from engine.orders import Order
 from engine.positions import Position
 from engine.values import Side
 from projections.logs import LogSource, as_sources, read_merged
+from projections.pnl_totals import (
+    NO_TRADER,
+    Totals,
+    agent_total,
+    agent_totals,
+    strategy_totals,
+    trader_totals,
+)
 from projections.views import LogViews
 
-NO_TRADER = "-"
+__all__ = [
+    "NO_TRADER",
+    "DayReport",
+    "EmptyLogError",
+    "Totals",
+    "agent_totals",
+    "day_report",
+    "last_event_day",
+    "strategy_totals",
+    "trader_totals",
+]
 
 
 class EmptyLogError(LookupError):
     """Raised when a report is asked of a store with no events."""
-
-
-@dataclass(frozen=True)
-class Totals:
-    """Realised and marked PnL at one moment."""
-
-    realised: Decimal = Decimal(0)
-    marked: Decimal = Decimal(0)
-
-    @property
-    def total(self) -> Decimal:
-        """Realised plus marked."""
-        return self.realised + self.marked
-
-
-def agent_totals(views: LogViews) -> dict[str, Totals]:
-    """Each agent's realised and marked PnL in the state the views hold."""
-    out: dict[str, Totals] = {}
-    for row in views.positions.rows.values():
-        mark = views.marks.mark(row["venue"], row["token_id"])
-        marked = row["size"] * mark - row["cost"] if mark is not None and row["size"] else 0
-        old = out.get(row["agent"], Totals())
-        out[row["agent"]] = Totals(old.realised + row["realised_pnl"], old.marked + marked)
-    return out
-
-
-def trader_totals(views: LogViews) -> dict[tuple[str, str], Totals]:
-    """Realised and marked PnL per agent and copied trader, from the lots each trade bought."""
-    out: dict[tuple[str, str], Totals] = {}
-    for lot in views.purchases.rows.values():
-        mark = views.marks.mark(lot["venue"], lot["token_id"])
-        held = lot["remaining"]
-        marked = held * mark - lot["remaining_cost"] if mark is not None and held else 0
-        key = (lot["agent"], lot["trader"] or NO_TRADER)
-        old = out.get(key, Totals())
-        out[key] = Totals(old.realised + lot["realised_pnl"], old.marked + marked)
-    return out
-
-
-def _agent_total(views: LogViews, agent: str) -> Decimal:
-    total = Decimal(0)
-    for row in views.positions.rows.values():
-        if row["agent"] != agent:
-            continue
-        total += row["realised_pnl"]
-        mark = views.marks.mark(row["venue"], row["token_id"])
-        if mark is not None and row["size"]:
-            total += row["size"] * mark - row["cost"]
-    return total
 
 
 @dataclass
@@ -243,7 +215,7 @@ class _DayFold:
             }
         for agent in sorted(agents):
             base = (self.baseline or {}).get(agent, Decimal(0))
-            value = _agent_total(self.after, agent) - base
+            value = agent_total(self.after, agent) - base
             points = self.curve.setdefault(agent, [(event.timestamp, Decimal(0))])
             if len(points) > 1 and points[-1][0] == event.timestamp:
                 points.pop()  # one point per moment: the value after all of its events
@@ -301,23 +273,3 @@ def day_report(logs: LogSource | Sequence[LogSource], day: date | None = None) -
     ]
     strategies = strategy_totals(agents, fold.strategy_of)
     return DayReport(day, start, end, fold.events, agents, traders, denials, fold.curve, strategies)
-
-
-def strategy_totals(
-    agents: list[dict[str, Any]], strategy_of: dict[str, str]
-) -> list[dict[str, Any]]:
-    """The agents' rows summed per strategy (``copy`` for copy agents), by strategy name."""
-    sums: dict[str, dict[str, Any]] = {}
-    keys = ("realised", "marked", "day_pnl", "fills", "volume", "fees")
-    for row in agents:
-        strategy = strategy_of.get(row["agent"], "copy")
-        total = sums.setdefault(
-            strategy, {"strategy": strategy, "agents": [], **{k: Decimal(0) for k in keys}}
-        )
-        total["agents"].append(row["agent"])
-        for key in keys:
-            total[key] += row[key]
-    return [
-        {**sums[name], "agents": ", ".join(sums[name]["agents"]), "fills": int(sums[name]["fills"])}
-        for name in sorted(sums)
-    ]

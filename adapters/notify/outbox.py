@@ -11,64 +11,68 @@ Each channel then reads the outbox after its own position (the tracking row
 it sent (:class:`ChannelCursor`). A process killed after the channel answered but before that
 commit sends that one notice again after the restart: the delivery is at least once, with the
 event id in the notice so a receiver (a webhook: ``X-Tape-Event-Id``) drops the repeat.
+
+This module reads the log; what a page writes is ``adapters/notify/notice_writer.py``'s and the
+channels' positions are ``adapters/notify/channel_positions.py``'s (re-exported here).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
+from adapters.notify.channel_positions import (
+    GIVEN_UP,
+    given_up,
+    last_seq,
+    mark_sent,
+    pending,
+    sent_key,
+    start_channel_at,
+)
+from adapters.notify.notice_writer import (
+    DAY_KEY,
+    OPEN_GROUP,
+    OUTBOX,
+    READY,
+    SEQ_KEY,
+    SUMMED_KEY,
+    PageState,
+    seq_text,
+)
 from projections.logs import LogSource, as_sources
-from projections.notices import DenialGroup, Notice, notice_for
-from projections.readstore import Index, ProjectionStore, Query, StoreTransaction, Tracking
-from projections.rows import decode_row
+from projections.notices import Notice
+from projections.readstore import ProjectionStore, Tracking
 from projections.status import tracking_key
 from projections.tracking import Projector
 
-OUTBOX = "notify_outbox"
+__all__ = [
+    "DAY_KEY",
+    "GIVEN_UP",
+    "NAME",
+    "NEEDS",
+    "OPEN_GROUP",
+    "OUTBOX",
+    "READY",
+    "SEQ_KEY",
+    "SUMMED_KEY",
+    "Notifier",
+    "Summary",
+    "_PageState",
+    "given_up",
+    "last_seq",
+    "mark_sent",
+    "pending",
+    "sent_key",
+    "seq_text",
+    "start_channel_at",
+]
+
 NAME = "notify"
-SEQ_KEY = "notify-seq"  # position: the last sequence number given to a notice
-DAY_KEY = "notify-day"  # position: the ordinal of the latest day an event was stamped with
-SUMMED_KEY = "notify-summed"  # position: the ordinal of the latest day whose summary is written
-GIVEN_UP = "notify_given_up"  # notices a channel gave up, one row each (channel:seq)
-OPEN_GROUP = "denials:open"
-READY = "READY"
 NEEDS = ("orders", "intents", "balances")
 Summary = Callable[[date], Notice | None]
-
-
-def sent_key(channel: str) -> str:
-    """The tracking row of a channel's position in the outbox."""
-    return f"notify-sent.{channel}"
-
-
-def seq_text(seq: int) -> str:
-    """A sequence number as sortable text (the outbox's ``at_time`` column)."""
-    return f"{seq:020d}"
-
-
-class _RowLookup:
-    """Notice rows read from the projections in the notifier's own transaction."""
-
-    def __init__(self, txn: StoreTransaction) -> None:
-        self.txn = txn
-
-    def _row(self, table: str, key: str) -> dict[str, Any] | None:
-        data = self.txn.get(table, key)
-        return decode_row(data) if data is not None else None
-
-    def order(self, order_key: str) -> dict[str, Any] | None:
-        return self._row("orders", order_key)
-
-    def intent(self, intent_key: str) -> dict[str, Any] | None:
-        return self._row("intents", intent_key)
-
-    def agent_name(self, agent_key: str) -> str | None:
-        row = self._row("balance_agents", agent_key)
-        return str(row["name"]) if row else None
+_PageState = PageState  # its name before the notice writer was a module of its own
 
 
 class Notifier:
@@ -131,7 +135,7 @@ class Notifier:
         first = self._turn % count
         self._turn += 1
         with self.store.write() as txn:
-            state = _PageState(txn, self)
+            state = PageState(txn, self)
             read = 0
             for turn in range(count):
                 if read >= self.batch_size:
@@ -161,7 +165,7 @@ class Notifier:
         """Send the open denial group when the log has been quiet for its window (wall time
         since it opened); returns whether it did. Called when the notifier is caught up."""
         with self.store.write() as txn:
-            state = _PageState(txn, self)
+            state = PageState(txn, self)
             group = state.group
             if group is None or self.wall() - state.group_opened < self.window.total_seconds():
                 return False
@@ -176,7 +180,7 @@ class Notifier:
         summed is a position of its own (``notify-summed``)."""
         today = datetime.fromtimestamp(self.wall(), UTC).date().toordinal()
         with self.store.write() as txn:
-            state = _PageState(txn, self)
+            state = PageState(txn, self)
             if not state.day or state.day >= today or state.summed >= state.day:
                 return False
             state.close_group()
@@ -187,123 +191,7 @@ class Notifier:
     def enqueue(self, notice: Notice) -> int:
         """Put one notice in the outbox directly (``tape notify test``); its sequence number."""
         with self.store.write() as txn:
-            state = _PageState(txn, self)
+            state = PageState(txn, self)
             state.ready(notice)
             state.finish()
             return state.seq
-
-
-class _PageState:
-    """What one page of the notifier changes: the sequence, the open denial group, the day."""
-
-    def __init__(self, txn: StoreTransaction, notifier: Notifier) -> None:
-        self.txn = txn
-        self.notifier = notifier
-        self.lookup = _RowLookup(txn)
-        self.tracking = txn.tracking([*notifier.keys.values(), SEQ_KEY, DAY_KEY, SUMMED_KEY])
-        self.seq = self.tracking[SEQ_KEY].position
-        self.day = self.tracking[DAY_KEY].position
-        self.summed = self.tracking[SUMMED_KEY].position
-        stored = txn.get(OUTBOX, OPEN_GROUP)
-        opened = json.loads(stored) if stored else None
-        self.group = DenialGroup.from_json(opened["group"]) if opened else None
-        self.group_opened = float(opened["opened"]) if opened else 0.0
-        self.group_changed = False
-
-    def take(self, event: Any) -> None:
-        day = event.timestamp.date().toordinal()
-        if self.day and day > self.day:
-            self.close_group()
-            if self.summed < self.day:  # not already written when the clock passed its end
-                self.summary(date.fromordinal(self.day))
-        self.day = max(self.day, day)
-        at = event.timestamp.isoformat()
-        if self.group is not None and not self.group.takes(at, self.notifier.window):
-            self.close_group()
-        notice = notice_for(event, self.lookup)
-        if notice is None or self.notifier.levels(notice.kind) == "off":
-            return
-        if notice.kind == "denial":
-            if self.group is None:
-                self.group = DenialGroup.open(notice)
-                self.group_opened = self.notifier.wall()
-            else:
-                self.group.add(notice)
-            self.group_changed = True
-            return
-        self.ready(notice)
-
-    def summary(self, day: date) -> None:
-        self.summed = max(self.summed, day.toordinal())
-        if self.notifier.summary is None or self.notifier.levels("daily_summary") == "off":
-            return
-        notice = self.notifier.summary(day)
-        if notice is not None:
-            self.ready(notice)
-
-    def close_group(self) -> None:
-        if self.group is not None:
-            group, self.group = self.group, None
-            self.group_changed = True
-            self.ready(group.notice())
-
-    def ready(self, notice: Notice) -> None:
-        self.seq += 1
-        row = {
-            "seq": self.seq,
-            "notice": notice.to_json(),
-            "silent": self.notifier.levels(notice.kind) == "silent",
-        }
-        index = Index(grp=notice.kind, status=READY, at=seq_text(self.seq), seq=self.seq)
-        self.txn.upsert(OUTBOX, f"{notice.kind}:{notice.event_id}", index, json.dumps(row))
-
-    def finish(self) -> None:
-        self.txn.set_tracking(SEQ_KEY, Tracking(self.seq, 1))
-        self.txn.set_tracking(DAY_KEY, Tracking(self.day, 1))
-        self.txn.set_tracking(SUMMED_KEY, Tracking(self.summed, 1))
-        if self.group_changed:
-            if self.group is None:
-                self.txn.delete(OUTBOX, OPEN_GROUP)
-            else:
-                data = {"group": self.group.to_json(), "opened": self.group_opened}
-                self.txn.upsert(OUTBOX, OPEN_GROUP, Index(status="OPEN"), json.dumps(data))
-
-
-def pending(store: ProjectionStore, channel: str, limit: int = 100) -> list[dict[str, Any]]:
-    """The outbox rows a channel has not delivered yet, in order (at most ``limit``)."""
-    key = sent_key(channel)
-    with store.read() as txn:
-        done = txn.tracking([key])[key].position
-        rows = txn.select(OUTBOX, Query(status=READY, since=seq_text(done + 1)))
-    return [json.loads(data) for _, data in rows[:limit]]
-
-
-def mark_sent(
-    store: ProjectionStore, channel: str, seq: int, given_up: dict[str, Any] | None = None
-) -> None:
-    """Record that a channel is done with every notice up to ``seq``; ``given_up``: the one at
-    ``seq`` was given up, and why (a row of ``notify_given_up``, in the same transaction)."""
-    with store.write() as txn:
-        txn.set_tracking(sent_key(channel), Tracking(seq, 1))
-        if given_up is not None:
-            index = Index(grp=channel, status="GIVEN_UP", at=str(given_up["at"]), seq=seq)
-            txn.upsert(GIVEN_UP, f"{channel}:{seq_text(seq)}", index, json.dumps(given_up))
-
-
-def given_up(store: ProjectionStore, limit: int = 50) -> list[dict[str, Any]]:
-    """The notices channels gave up, newest first (at most ``limit``)."""
-    with store.read() as txn:
-        rows = txn.select(GIVEN_UP, Query(status="GIVEN_UP"))
-    found = [json.loads(data) for _, data in rows]
-    return sorted(found, key=lambda r: str(r["at"]), reverse=True)[:limit]
-
-
-def start_channel_at(store: ProjectionStore, channel: str) -> None:
-    """Create a channel's position row (at 0) if missing."""
-    store.setup([OUTBOX, GIVEN_UP], [sent_key(channel)])
-
-
-def last_seq(store: ProjectionStore) -> int:
-    """The last sequence number given to a notice."""
-    with store.read() as txn:
-        return txn.tracking([SEQ_KEY])[SEQ_KEY].position
