@@ -29,7 +29,7 @@ from adapters.settings import Settings
 from adapters.stopping import StopSignal
 from cli.context import claim_store, pass_settings
 from cli.errors import TapeUsageError
-from cli.monitor_cmd import parse_since, parse_wallets
+from cli.monitor_options import parse_since, parse_wallets
 from cli.render import counts
 from engine.config import AgentConfig
 

@@ -31,7 +31,7 @@ from cli.monitor_cmd import monitor
 from cli.notify_cmd import notify
 from cli.paper_cmd import paper_venue
 from cli.projections_cmd import project, projections
-from cli.read_cmd import balances, intents, positions, purchases, why
+from cli.read_cmd import balances, intents, positions, purchases
 from cli.redeem_cmd import redeem_command
 from cli.replay_cmd import export_day_command, replay
 from cli.report_cmd import report
@@ -39,6 +39,7 @@ from cli.resolutions_cmd import resolutions
 from cli.run_cmd import run
 from cli.scaleout_cmd import ingest_day, worker
 from cli.serve_cmd import serve
+from cli.why_cmd import why
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

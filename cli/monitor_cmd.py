@@ -1,14 +1,13 @@
-"""``tape monitor``: follow Polymarket wallets (keyless) and emit their trades as intents."""
+"""``tape monitor``: follow Polymarket wallets (keyless) and emit their trades as intents (its
+option parsing: ``cli/monitor_options.py``)."""
 
 from __future__ import annotations
 
 import contextlib
-import re
 import signal
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import UTC
 from pathlib import Path
 from types import FrameType
 
@@ -36,51 +35,12 @@ from adapters.settings import TOKEN_ENV, Settings
 from adapters.stopping import StopSignal
 from cli.context import pass_settings
 from cli.errors import TapeUsageError
+from cli.monitor_options import parse_addresses, parse_since, parse_wallets
 from cli.monitor_sources import SOURCES, ChainOptions, chain_source, run_sources
-from engine.intent import parse_utc
-
-_WALLET = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
 def _report(message: str) -> None:
     click.echo(f"tape monitor: {message}", err=True)
-
-
-def parse_wallets(text: str) -> tuple[str, ...]:
-    """Comma-separated 0x wallets, lowercased, de-duplicated in order."""
-    wallets: list[str] = []
-    for part in text.split(","):
-        wallet = part.strip()
-        if not wallet:
-            continue
-        if not _WALLET.match(wallet):
-            raise TapeUsageError(f"--follow: {wallet!r} is not a 0x wallet address (40 hex digits)")
-        if wallet.lower() not in wallets:
-            wallets.append(wallet.lower())
-    if not wallets:
-        raise TapeUsageError("--follow: no wallet given")
-    return tuple(wallets)
-
-
-def _addresses(values: tuple[str, ...]) -> tuple[str, ...]:
-    for value in values:
-        if not _WALLET.match(value):
-            raise TapeUsageError(f"--exchange: {value!r} is not a 0x address")
-    return tuple(values)
-
-
-def parse_since(text: str | None) -> int | None:
-    """``--since``: unix seconds, or an RFC 3339 UTC time."""
-    if text is None:
-        return None
-    if text.isdigit():
-        return int(text)
-    try:
-        return int(parse_utc(text).astimezone(UTC).timestamp())
-    except ValueError:
-        raise TapeUsageError(
-            f"--since: {text!r} is neither unix seconds nor an RFC 3339 UTC time"
-        ) from None
 
 
 def _sink(
@@ -268,7 +228,7 @@ def monitor(
         chain = None
         if source != "data-api":
             options = ChainOptions(
-                confirmations, from_block, chain_interval, _addresses(exchanges), max_range
+                confirmations, from_block, chain_interval, parse_addresses(exchanges), max_range
             )
             chain = chain_source(settings, watcher, options, _report)
         seen_at = {"data-api": client.base_url, "chain": "the Polygon node", "both": "both"}

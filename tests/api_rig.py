@@ -21,7 +21,7 @@ from adapters.config_file import config_from_toml
 from adapters.sample_day.agents import DEMO_CONFIG_TOML
 from adapters.settings import Settings
 from cli.main import cli
-from cli.serve_cmd import service_app
+from cli.serve_apps import service_app
 
 TOKEN = "api-token-for-tests"  # noqa: S105 - a test token
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -26,7 +26,7 @@ from adapters.replay.export import export_day
 from adapters.replay.verify import verify
 from adapters.settings import Settings
 from adapters.venues import wire_venues
-from cli.serve_cmd import service_app
+from cli.serve_apps import service_app
 from engine.application import WRITER_CACHE_ENV, TapeApplication
 from engine.config import AgentConfig
 from engine.ids import strategy_run_uuid
