@@ -19,16 +19,15 @@ from decimal import Context, Decimal
 from pydantic import model_validator
 
 from engine.config import Amount, Count
-from engine.strategies.base import BookSeen, MarketEvent, Step, Strategy, TradeSeen
+from engine.strategies.base import MarketEvent, Step
 from engine.strategies.tracks import (
+    PriceSeriesStrategy,
     SignalParams,
     Track,
     TrackState,
     act,
     feature,
-    observed_price,
     put_track,
-    with_event,
     with_price,
 )
 
@@ -64,33 +63,22 @@ def zscore(price: Decimal, window: tuple[Decimal, ...]) -> tuple[Decimal, Decima
     return mean, std, (price - mean) / std
 
 
-class MeanReversion(Strategy[MeanReversionParams, TrackState]):
+class MeanReversion(PriceSeriesStrategy[MeanReversionParams]):
     """The z-score mean reversion strategy (``strategy = "mean_reversion"``)."""
 
     name = "mean_reversion"
     params_model = MeanReversionParams
-    state_model = TrackState
 
-    def on_book(
-        self, params: MeanReversionParams, state: TrackState, seen: BookSeen
+    def on_price(
+        self,
+        params: MeanReversionParams,
+        state: TrackState,
+        event: MarketEvent,
+        track: Track,
+        price: Decimal,
     ) -> Step[TrackState]:
-        """A book: its mid is the next price (``price = "mid"``)."""
-        return self._step(params, state, seen)
-
-    def on_trade(
-        self, params: MeanReversionParams, state: TrackState, seen: TradeSeen
-    ) -> Step[TrackState]:
-        """A trade: its price is the next price (``price = "last_trade"``)."""
-        return self._step(params, state, seen)
-
-    def _step(
-        self, params: MeanReversionParams, state: TrackState, event: MarketEvent
-    ) -> Step[TrackState]:
+        """Decide on the token's next price."""
         token = event.token_id
-        track = with_event(state.tracks.get(token, Track()), event)
-        price = observed_price(params, track, event)
-        if price is None:
-            return Step(put_track(state, token, track))
         if len(track.prices) < params.window:
             return Step(put_track(state, token, with_price(track, price, params.window)))
         mean, std, z = zscore(price, track.prices)

@@ -16,16 +16,15 @@ from decimal import Decimal
 from pydantic import model_validator
 
 from engine.config import Amount, Count
-from engine.strategies.base import BookSeen, MarketEvent, Step, Strategy, TradeSeen
+from engine.strategies.base import MarketEvent, Step
 from engine.strategies.tracks import (
+    PriceSeriesStrategy,
     SignalParams,
     Track,
     TrackState,
     act,
     feature,
-    observed_price,
     put_track,
-    with_event,
     with_price,
 )
 
@@ -49,33 +48,22 @@ def _mean(prices: tuple[Decimal, ...]) -> Decimal:
     return sum(prices, Decimal(0)) / len(prices)
 
 
-class Momentum(Strategy[MomentumParams, TrackState]):
+class Momentum(PriceSeriesStrategy[MomentumParams]):
     """The moving-average crossover momentum strategy (``strategy = "momentum"``)."""
 
     name = "momentum"
     params_model = MomentumParams
-    state_model = TrackState
 
-    def on_book(
-        self, params: MomentumParams, state: TrackState, seen: BookSeen
+    def on_price(
+        self,
+        params: MomentumParams,
+        state: TrackState,
+        event: MarketEvent,
+        track: Track,
+        price: Decimal,
     ) -> Step[TrackState]:
-        """A book: its mid is the next price (``price = "mid"``)."""
-        return self._step(params, state, seen)
-
-    def on_trade(
-        self, params: MomentumParams, state: TrackState, seen: TradeSeen
-    ) -> Step[TrackState]:
-        """A trade: its price is the next price (``price = "last_trade"``)."""
-        return self._step(params, state, seen)
-
-    def _step(
-        self, params: MomentumParams, state: TrackState, event: MarketEvent
-    ) -> Step[TrackState]:
+        """Decide on the token's next price."""
         token = event.token_id
-        track = with_event(state.tracks.get(token, Track()), event)
-        price = observed_price(params, track, event)
-        if price is None:
-            return Step(put_track(state, token, track))
         track = with_price(track, price, params.slow)
         if len(track.prices) < params.slow:
             return Step(put_track(state, token, track))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import Field, model_validator
 
@@ -18,6 +18,8 @@ from engine.strategies.base import (
     MarketEvent,
     Signal,
     StateDecimal,
+    Step,
+    Strategy,
     StrategyParams,
     StrategyState,
     TradeSeen,
@@ -198,3 +200,36 @@ def act(
         return track, ()
     entered = track.model_copy(update={"holding": True, "last_entry_at": event.at})
     return entered, (Signal((buy,), reasons[1], {**features, **guards}),)
+
+
+SP = TypeVar("SP", bound=SignalParams)
+
+
+class PriceSeriesStrategy(Strategy[SP, TrackState]):
+    """A strategy on one price series per token: each book (its mid, ``price = "mid"``) or each
+    trade (its price, ``price = "last_trade"``) adds the next price to the token's track, and
+    ``on_price`` decides on it. Mean reversion and momentum are such strategies."""
+
+    state_model = TrackState
+
+    def on_book(self, params: SP, state: TrackState, seen: BookSeen) -> Step[TrackState]:
+        """A book: its mid is the next price (``price = "mid"``)."""
+        return self._observe(params, state, seen)
+
+    def on_trade(self, params: SP, state: TrackState, seen: TradeSeen) -> Step[TrackState]:
+        """A trade: its price is the next price (``price = "last_trade"``)."""
+        return self._observe(params, state, seen)
+
+    def _observe(self, params: SP, state: TrackState, event: MarketEvent) -> Step[TrackState]:
+        token = event.token_id
+        track = with_event(state.tracks.get(token, Track()), event)
+        price = observed_price(params, track, event)
+        if price is None:
+            return Step(put_track(state, token, track))
+        return self.on_price(params, state, event, track, price)
+
+    def on_price(
+        self, params: SP, state: TrackState, event: MarketEvent, track: Track, price: Decimal
+    ) -> Step[TrackState]:
+        """Decide on the token's next ``price`` (``track``: its series before it)."""
+        raise NotImplementedError
