@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from engine.intent import DecimalText, TradeIntent, UtcTime
 from engine.strategies.base import TradeSeen
 from engine.values import Book, Level, Side
+from engine.wire_text import PriceText, SizeText
 
 
 class _Strict(BaseModel):
@@ -105,23 +106,9 @@ class TradeLine(_Strict):
     venue: str
     token_id: str
     market_id: str = ""
-    price: DecimalText
-    size: DecimalText
+    price: PriceText
+    size: SizeText
     side: Literal["BUY", "SELL"] | None = None
-
-    @field_validator("price")
-    @classmethod
-    def _price_is_probability(cls, value: Decimal) -> Decimal:
-        if not Decimal(0) < value < Decimal(1):
-            raise ValueError("must be between 0 and 1 (exclusive)")
-        return value
-
-    @field_validator("size")
-    @classmethod
-    def _size_positive(cls, value: Decimal) -> Decimal:
-        if value <= 0:
-            raise ValueError("must be greater than 0")
-        return value
 
     def to_event(self) -> TradeSeen:
         """The strategies' market event."""

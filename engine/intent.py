@@ -25,6 +25,8 @@ from engine.wire_text import (
     MAX_FRACTION_DIGITS,
     MAX_INTEGER_DIGITS,
     DecimalText,
+    PriceText,
+    SizeText,
     UtcTime,
     decimal_from_text,
     format_utc,
@@ -72,8 +74,8 @@ class TradeIntent(BaseModel):
     token_id: str
     outcome: str
     side: Side
-    price: DecimalText
-    size: DecimalText
+    price: PriceText
+    size: SizeText
     created_at: UtcTime
     source: IntentSource
     legs: list[IntentLeg] | None = (
@@ -123,20 +125,6 @@ class TradeIntent(BaseModel):
     def _not_blank(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
             raise ValueError("must not be empty")
-        return value
-
-    @field_validator("price")
-    @classmethod
-    def _price_is_probability(cls, value: Decimal) -> Decimal:
-        if not Decimal(0) < value < Decimal(1):
-            raise ValueError("must be between 0 and 1 (exclusive)")
-        return value
-
-    @field_validator("size")
-    @classmethod
-    def _size_positive(cls, value: Decimal) -> Decimal:
-        if value <= 0:
-            raise ValueError("must be greater than 0")
         return value
 
     @model_validator(mode="after")

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from engine.values import Side
-from engine.wire_text import DecimalText
+from engine.wire_text import DecimalText, PriceText, SizeText
 
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
@@ -92,8 +92,8 @@ class IntentLeg(BaseModel):
     token_id: str
     outcome: str
     side: Side
-    price: DecimalText
-    size: DecimalText
+    price: PriceText
+    size: SizeText
 
     @field_validator("side", mode="before")
     @classmethod
@@ -107,18 +107,4 @@ class IntentLeg(BaseModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be empty")
-        return value
-
-    @field_validator("price")
-    @classmethod
-    def _price_is_probability(cls, value: Decimal) -> Decimal:
-        if not Decimal(0) < value < Decimal(1):
-            raise ValueError("must be between 0 and 1 (exclusive)")
-        return value
-
-    @field_validator("size")
-    @classmethod
-    def _size_positive(cls, value: Decimal) -> Decimal:
-        if value <= 0:
-            raise ValueError("must be greater than 0")
         return value

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 
 from engine.values import dec_str
 
@@ -81,3 +81,21 @@ DecimalText = Annotated[
 UtcTime = Annotated[
     datetime, BeforeValidator(parse_utc), PlainSerializer(format_utc, return_type=str)
 ]
+
+
+def _probability(value: Decimal) -> Decimal:
+    if not Decimal(0) < value < Decimal(1):
+        raise ValueError("must be between 0 and 1 (exclusive)")
+    return value
+
+
+def _positive(value: Decimal) -> Decimal:
+    if value <= 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
+PriceText = Annotated[DecimalText, AfterValidator(_probability)]
+"""A price as text: a probability, strictly between 0 and 1."""
+SizeText = Annotated[DecimalText, AfterValidator(_positive)]
+"""A size as text: greater than 0."""

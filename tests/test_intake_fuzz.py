@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -134,8 +135,8 @@ def test_an_intent_file_of_hostile_lines_is_read_to_its_end_and_resumed(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    folder = tmp_path / f"run-{abs(hash((json.dumps(junk), raw)))}"
-    folder.mkdir()
+    # Its own folder per example: hypothesis may try one example twice (a replay, a shrink).
+    folder = Path(tempfile.mkdtemp(prefix="run-", dir=tmp_path))
     monkeypatch.setenv("TAPE_HOME", str(folder / "home"))
     for name in [k for k in os.environ if k.startswith(("POLYMARKET_", "KALSHI_", "LIMITLESS_"))]:
         monkeypatch.delenv(name)
