@@ -35,17 +35,6 @@ def strategy_instruments(agents: Sequence[AgentConfig]) -> list[tuple[str, str]]
     return sorted(wanted)
 
 
-def _same(a: Book, b: Book) -> bool:
-    return (a.bids, a.asks, a.tick_size, a.min_size, a.size_step, a.accepting_orders) == (
-        b.bids,
-        b.asks,
-        b.tick_size,
-        b.min_size,
-        b.size_step,
-        b.accepting_orders,
-    )
-
-
 @dataclass
 class PollStats:
     """What one poll did."""
@@ -92,7 +81,7 @@ class MarketDataRunner:
                     continue
                 stats.read += 1
                 held = self._last.get((venue, token))
-                if held is not None and _same(held, book):
+                if held is not None and held.same_market(book):
                     continue
                 self._last[(venue, token)] = book
                 # The event's time is the engine's, written into the book (replay reads it back).

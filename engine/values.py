@@ -103,6 +103,25 @@ class Book:
             return (bid + ask) / 2
         return bid if bid is not None else ask
 
+    def same_market(self, other: Book) -> bool:
+        """Whether ``other`` shows the same levels and rules (whatever its time): a fresh
+        read of an unchanged book."""
+        return (
+            self.bids,
+            self.asks,
+            self.tick_size,
+            self.min_size,
+            self.size_step,
+            self.accepting_orders,
+        ) == (
+            other.bids,
+            other.asks,
+            other.tick_size,
+            other.min_size,
+            other.size_step,
+            other.accepting_orders,
+        )
+
     def to_record(self) -> dict[str, Any]:
         """The book as JSON-ready text, the form stored inside decision events."""
         return {

@@ -23,17 +23,6 @@ from engine.ports import MarketData, OrderRequest, VenueReport
 from engine.values import Book
 
 
-def _same(a: Book, b: Book) -> bool:
-    return (a.bids, a.asks, a.tick_size, a.min_size, a.size_step, a.accepting_orders) == (
-        b.bids,
-        b.asks,
-        b.tick_size,
-        b.min_size,
-        b.size_step,
-        b.accepting_orders,
-    )
-
-
 class LiveBookPaperVenue:
     """A paper venue whose resting orders are matched against fresh live books on poll."""
 
@@ -87,31 +76,26 @@ class PaperOnLiveBooks:
             venue = self._venues[name] = LiveBookPaperVenue(paper, self)
         return venue
 
-    def refresh(self, venue: str, token_id: str, *, at: datetime | None = None) -> None:
-        """Read the token's live book; hand it to the paper venue if it changed."""
+    def refresh(self, venue: str, token_id: str, *, at: datetime | None = None) -> bool:
+        """Read the token's live book; hand it to the paper venue if it changed. Whether a
+        book could be read."""
         fresh = self.sources[venue].book(venue, token_id, at=at)
         if fresh is None:
-            return
+            return False
         paper = self.paper[venue]
         held = paper.books.get(token_id)
-        if held is None or not _same(held, fresh):
+        if held is None or not held.same_market(fresh):
             paper.on_book(fresh)
+        return True
 
     def book(
         self, venue: str, token_id: str, *, at: datetime | None = None, account: str = ""
     ) -> Book | None:
         """The live book of a token (as ``account`` sees it on paper), read now; the paper
         venue's own book for venues without a public source. None when it cannot be read."""
-        if venue not in self.sources:
-            return self.paper.book(venue, token_id, at=at, account=account)
-        fresh = self.sources[venue].book(venue, token_id, at=at)
-        if fresh is None:
+        if venue in self.sources and not self.refresh(venue, token_id, at=at):
             return None
-        paper = self.paper[venue]
-        held = paper.books.get(token_id)
-        if held is None or not _same(held, fresh):
-            paper.on_book(fresh)
-        return paper.book(venue, token_id, at=at, account=account)
+        return self.paper.book(venue, token_id, at=at, account=account)
 
 
 def live_book_sources(environ: Mapping[str, str], venues: Any) -> dict[str, MarketData]:
