@@ -9,7 +9,7 @@ from collections import Counter
 from engine.commands import ApplyVenueReport, CancelAgentOrders, CancelOrder
 from engine.handlers.context import EngineContext
 from engine.handlers.execution import count_failure
-from engine.orders import Order
+from engine.handlers.order_lookup import open_order_at_venue
 from engine.ports import VenueUncertainError
 
 
@@ -27,16 +27,10 @@ def cancel_agent_orders(ctx: EngineContext, command: CancelAgentOrders) -> dict[
 def cancel(ctx: EngineContext, command: CancelOrder) -> str:
     """Answers: other agent, terminal, no venue, venue unreachable, unknown at venue, canceled
     (the venue closed it) or applied (it had filled or closed before)."""
-    order: Order = ctx.unit.get(command.order_id)
-    if command.agent is not None and order.agent != command.agent:
-        return "other agent"
-    if order.is_terminal:
-        ctx.open_orders.discard(order.id)
-        return "terminal"
-    venue = ctx.venues.get(order.venue)
-    if venue is None:
-        return "no venue"
-    at = ctx.after(order.modified_on)
+    found = open_order_at_venue(ctx, command.order_id, agent=command.agent)
+    if isinstance(found, str):
+        return found
+    order, venue, at = found.order, found.venue, found.at
     try:
         report = venue.cancel(order.client_order_id, at=at)
     except VenueUncertainError as error:

@@ -8,6 +8,7 @@ from datetime import datetime
 from engine.commands import ApplyVenueReport, ExpireOrder, RequestCancel, ResolveMarket
 from engine.handlers.context import EngineContext
 from engine.handlers.execution import count_failure
+from engine.handlers.order_lookup import open_order_at_venue
 from engine.ids import reconciliation_uuid, resolution_uuid
 from engine.ingest_records import MarketResolution
 from engine.order_states import OrderStatus
@@ -21,16 +22,10 @@ def request_cancel(ctx: EngineContext, command: RequestCancel) -> str:
     """Answers: other agent, terminal, no venue, venue unreachable (the order stays open and
     the next request or reconciliation asks again), expired (the venue never received it: it
     is never sent now), canceled (closed at the venue), or still open."""
-    order: Order = ctx.unit.get(command.order_id)
-    if command.agent is not None and order.agent != command.agent:
-        return "other agent"
-    if order.is_terminal:
-        ctx.open_orders.discard(order.id)
-        return "terminal"
-    venue = ctx.venues.get(order.venue)
-    if venue is None:
-        return "no venue"
-    at = ctx.after(order.modified_on)
+    found = open_order_at_venue(ctx, command.order_id, agent=command.agent)
+    if isinstance(found, str):
+        return found
+    order, venue, at = found.order, found.venue, found.at
     record = ctx.unit.find(reconciliation_uuid(str(order.id))) or Reconciliation.open(
         order_id=str(order.id), venue=order.venue, client_order_id=order.client_order_id, at=at
     )

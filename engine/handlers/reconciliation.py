@@ -18,6 +18,7 @@ from engine.commands import (
 )
 from engine.handlers.context import EngineContext
 from engine.handlers.execution import count_failure, send
+from engine.handlers.order_lookup import open_order_at_venue
 from engine.ids import agent_uuid, reconciliation_uuid
 from engine.order_states import OrderStatus
 from engine.orders import Order
@@ -42,14 +43,10 @@ def reconcile_one(ctx: EngineContext, order_id: UUID) -> str:
 def reconcile(ctx: EngineContext, command: ReconcileOrder) -> str:
     """Answers what was done: terminal, no venue, venue unreachable, applied, unknown at
     venue, resubmitted or expired."""
-    order: Order = ctx.unit.get(command.order_id)
-    if order.is_terminal:
-        ctx.open_orders.discard(order.id)
-        return "terminal"
-    venue = ctx.venues.get(order.venue)
-    if venue is None:
-        return "no venue"
-    at = ctx.after(order.modified_on)
+    found = open_order_at_venue(ctx, command.order_id)
+    if isinstance(found, str):
+        return found
+    order, venue, at = found.order, found.venue, found.at
     try:
         report = venue.order_status(order.client_order_id, at=at)
     except VenueUncertainError as error:
